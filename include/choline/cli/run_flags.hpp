@@ -1,0 +1,17 @@
+#pragma once
+// The options train and resume share (GPU spec, provider, limits), declared once on CLI11 and
+// turned into RunOptions with choline.json underneath.
+
+#include <choline/cli/command.hpp>
+#include <choline/spec/run_options.hpp>
+
+namespace choline::cli {
+
+// Declares --gpus, --nodes, --provider, --image, --python, --checkpoint-dir, --max-price and
+// --max-restarts on `app`, writing into `flags`.
+void define_run_flags(CLI::App& app, spec::RunFlags& flags);
+
+// Loads the project's config (or --config) and resolves it with `flags` and the environment.
+Result<spec::RunOptions> resolve_for_project(const GlobalOptions& global, const spec::RunFlags& flags);
+
+}  // namespace choline::cli

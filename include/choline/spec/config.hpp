@@ -1,0 +1,54 @@
+#pragma once
+// choline.json: the project's defaults for every train option. Parsing is pure (text in, Config
+// or one error listing every problem out) so that each error path is unit-testable.
+
+#include <choline/error.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace choline::spec {
+
+inline constexpr std::string_view k_config_file_name = "choline.json";
+
+// A bring-your-own host for the ssh provider.
+struct HostEntry {
+  std::string host;
+  int port = 22;
+  std::string user = "root";
+  std::string identity;    // private key path on this machine; empty: the ssh agent / defaults
+  std::string gpus = "1xcpu";  // what the host offers, in spec syntax ("2x3090", "RTX3090:2")
+
+  bool operator==(const HostEntry&) const = default;
+};
+
+// Every key is optional: an unset key leaves the built-in default (or the flag) in charge.
+struct Config {
+  std::optional<std::string> provider;
+  std::optional<std::string> gpus;
+  std::optional<int> nodes;
+  std::optional<std::string> image;
+  std::optional<std::string> python;
+  std::vector<std::string> setup;   // shell commands run once per host after the first sync
+  std::vector<std::string> env;     // names of local environment variables forwarded to workers
+  std::vector<std::string> ignore;  // extra sync ignore patterns (.gitignore syntax)
+  std::optional<std::string> checkpoint_dir;
+  std::optional<double> max_price;  // USD per GPU-hour
+  std::optional<int> max_restarts;
+  std::vector<HostEntry> hosts;
+};
+
+// The keys choline.json accepts, for help texts and "did you mean".
+const std::vector<std::string>& config_keys();
+
+// Parses choline.json text. `source` names the file in messages. On failure the error (kind
+// usage) lists every problem found, one per line, each naming the file and the key.
+Result<Config> parse_config(std::string_view text, const std::string& source);
+
+// Loads `path` if it exists; a missing file gives an empty Config (every key unset).
+Result<Config> load_config_file(const std::filesystem::path& path);
+
+}  // namespace choline::spec

@@ -1,0 +1,53 @@
+#pragma once
+// Resolves what a run will use from three layers, highest first: command-line flags, the
+// environment (CHOLINE_PYTHON), choline.json, built-in defaults. Pure.
+
+#include <choline/spec/config.hpp>
+#include <choline/spec/gpu_spec.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace choline::spec {
+
+inline constexpr std::string_view k_default_provider = "local";
+inline constexpr std::string_view k_default_python = "python3";
+inline constexpr std::string_view k_default_checkpoint_dir = "checkpoints";
+inline constexpr int k_default_max_restarts = 3;
+
+// What the train/resume flags set; unset flags leave the lower layers in charge.
+struct RunFlags {
+  std::optional<std::string> gpus;  // long form, after argv rewriting: "RTX3090:4"
+  std::optional<int> nodes;
+  std::optional<std::string> provider;
+  std::optional<std::string> image;
+  std::optional<std::string> python;
+  std::optional<std::string> checkpoint_dir;
+  std::optional<double> max_price;
+  std::optional<int> max_restarts;
+};
+
+struct RunOptions {
+  GpuSpec spec;
+  std::string provider;
+  std::string image;  // empty: the provider's default image
+  std::string python;
+  std::string checkpoint_dir;
+  std::optional<double> max_price;
+  int max_restarts = k_default_max_restarts;
+  std::vector<std::string> setup;
+  std::vector<std::string> env;
+  std::vector<std::string> ignore;
+  std::vector<HostEntry> hosts;
+};
+
+// The providers choline knows, for validation and help.
+const std::vector<std::string>& known_providers();
+
+// `python_from_env` is the value of CHOLINE_PYTHON, if set. Fails (usage) when the layers
+// combine into something invalid, e.g. no GPU spec for a provider that rents GPUs.
+Result<RunOptions> resolve_run_options(const Config& config, const RunFlags& flags,
+                                       const std::optional<std::string>& python_from_env);
+
+}  // namespace choline::spec

@@ -1,0 +1,29 @@
+#pragma once
+// Small string helpers that know nothing of choline.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace choline::util {
+
+std::string to_upper(std::string_view text);
+std::string to_lower(std::string_view text);
+bool starts_with(std::string_view text, std::string_view prefix);
+bool ends_with(std::string_view text, std::string_view suffix);
+std::string trim(std::string_view text);
+std::vector<std::string> split(std::string_view text, char separator);
+std::string join(const std::vector<std::string>& parts, std::string_view separator);
+
+// Parses a whole string as a non-negative decimal integer; std::nullopt on any other character,
+// an empty string, or a value above max.
+std::optional<long long> parse_uint(std::string_view text, long long max);
+
+// Levenshtein distance, for "did you mean" suggestions.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// Returns the candidate closest to `word` if it is close enough to be a plausible typo.
+std::optional<std::string> closest_match(std::string_view word, const std::vector<std::string>& candidates);
+
+}  // namespace choline::util

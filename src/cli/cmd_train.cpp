@@ -1,0 +1,87 @@
+#include <choline/cli/command.hpp>
+#include <choline/cli/run_flags.hpp>
+#include <choline/spec/job.hpp>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <ostream>
+#include <unistd.h>
+
+namespace choline::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// Looks at the entry on disk: only files inside the project reach the hosts.
+spec::EntryKind classify_entry(const fs::path& project_dir, const std::string& entry) {
+  const fs::path path = project_dir / entry;
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return spec::EntryKind::missing;
+  const fs::path root = fs::weakly_canonical(project_dir, ec);
+  const fs::path target = fs::weakly_canonical(path, ec);
+  const auto relative = target.lexically_relative(root);
+  if (relative.empty() || *relative.begin() == "..") return spec::EntryKind::outside_project;
+  if (path.extension() == ".py") return spec::EntryKind::python_script;
+  return ::access(path.c_str(), X_OK) == 0 ? spec::EntryKind::executable : spec::EntryKind::not_executable;
+}
+
+class TrainCommand final : public Command {
+ public:
+  void define(CLI::App& app) override {
+    app.add_option("ENTRY", m_entry, "Script or executable to run on every worker");
+    app.add_flag("--dry-run", m_dry_run, "Print the resolved plan as JSON and exit without renting anything");
+    define_run_flags(app, m_flags);
+    // Words after ENTRY that are not choline options belong to the user's script.
+    app.allow_extras();
+    m_app = &app;
+  }
+
+  bool accepts_passthrough() const override { return true; }
+
+  Result<int> run(CommandContext& context) override {
+    auto options = resolve_for_project(context.global, m_flags);
+    if (!options) return std::move(options).error();
+    const std::vector<std::string> extras = m_app->remaining();
+    std::optional<std::string> entry;
+    if (!m_entry.empty()) entry = m_entry;
+    const spec::EntryKind kind = entry ? classify_entry(context.global.project_dir, *entry) : spec::EntryKind::missing;
+    auto job = spec::make_job_command(entry, kind, extras, context.passthrough, options->python);
+    if (!job) return std::move(job).error();
+
+    if (m_dry_run) {
+      nlohmann::json plan = {{"provider", options->provider},
+                             {"gpu", options->spec.gpu},
+                             {"gpus_per_host", options->spec.count},
+                             {"nodes", options->spec.nodes},
+                             {"workers", options->spec.total_workers()},
+                             {"command", job->argv},
+                             {"checkpoint_dir", options->checkpoint_dir},
+                             {"max_restarts", options->max_restarts},
+                             {"setup", options->setup},
+                             {"env", options->env}};
+      if (options->max_price) plan["max_price"] = *options->max_price;
+      if (!options->image.empty()) plan["image"] = options->image;
+      context.out << plan.dump(2) << "\n";
+      return 0;
+    }
+    spdlog::info("plan: {} on provider {}, command: {}", options->spec.describe(), options->provider,
+                 fmt::join(job->argv, " "));
+    return not_built_yet("running a training job");
+  }
+
+ private:
+  std::string m_entry;
+  bool m_dry_run = false;
+  spec::RunFlags m_flags;
+  CLI::App* m_app = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_train_command() { return std::make_unique<TrainCommand>(); }
+
+}  // namespace choline::cli

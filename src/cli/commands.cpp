@@ -1,0 +1,43 @@
+#include <choline/cli/command.hpp>
+
+namespace choline::cli {
+
+const std::vector<CommandInfo>& command_table() {
+  static const std::vector<CommandInfo> table = {
+      {"train", "Rent hosts and run distributed training on every GPU",
+       "ENTRY is a Python script (run with the configured python, torchrun's environment set) or an\n"
+       "executable in the project; words after ENTRY that are not choline options go to it, and\n"
+       "everything after '--' goes to it verbatim. Without ENTRY, '--' introduces the command:\n"
+       "  choline train tr.py --4x3090 --lr 0.1\n"
+       "  choline train --nodes 2 --8xH100 -- ./build/trainer --epochs 10\n"
+       "GPU specs: --<N>x<GPU> per host (--4x3090, --1xA100-80GB, --8xH100, --2xcpu) or --gpus GPU:N.",
+       false, make_train_command},
+      {"resume", "Re-attach to a run, or restart it from its last checkpoint",
+       "Without RUN, the latest run of this project. A run whose hosts are still training is\n"
+       "re-attached (logs stream again); a stopped or failed run is restarted on new hosts with\n"
+       "CHOLINE_RESUME_FROM pointing at its last checkpoint.",
+       false, make_resume_command},
+      {"logs", "Show a run's logs (-f to follow)",
+       "Logs are kept locally in .choline/runs/<run>/logs/, one file per rank; lines are shown\n"
+       "with their node/rank prefix. Following resumes where it stopped, so no line repeats.",
+       false, make_logs_command},
+      {"status", "Show runs and their hosts, attempts, cost and state", "", false, make_status_command},
+      {"stop", "Stop a run and release its hosts",
+       "Stops the workers, pulls the last checkpoints, and releases (destroys) rented hosts.", false,
+       make_stop_command},
+      {"offers", "List the machines a provider offers for a GPU spec, cheapest first", "", false,
+       make_offers_command},
+      {"sync", "Sync a directory to or from a host with rsync-style deltas",
+       "Either side may be a local path or [user@]host[:port]:/path. Unchanged files are skipped,\n"
+       "changed files travel as librsync deltas, and nothing is written outside DEST.",
+       false, make_sync_command},
+      {"agent", "Internal: the program choline runs on each host", "", true, make_agent_command},
+  };
+  return table;
+}
+
+Error not_built_yet(const std::string& what) {
+  return make_error(ErrorKind::unsupported, what + " is not built yet in this version of choline");
+}
+
+}  // namespace choline::cli

@@ -1,0 +1,45 @@
+#include <choline/cli/run_flags.hpp>
+
+#include <choline/spec/config.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace choline::cli {
+
+void define_run_flags(CLI::App& app, spec::RunFlags& flags) {
+  app.add_option("--gpus", flags.gpus, "GPUs per host as GPU:N (same as --<N>x<GPU>, e.g. --4x3090)")
+      ->group("Hardware");
+  app.add_option("--nodes", flags.nodes, "Number of hosts, each with the GPUs of the spec (default 1)")
+      ->group("Hardware");
+  app.add_option("--provider", flags.provider, "Where hosts come from: local, ssh, vast, runpod, lambda (default local)")
+      ->group("Hardware");
+  app.add_option("--max-price", flags.max_price, "Highest price to pay, in USD per GPU-hour")->group("Hardware");
+  app.add_option("--image", flags.image, "Container image for rented hosts (default: the provider's PyTorch image)")
+      ->group("Environment");
+  app.add_option("--python", flags.python, "Python interpreter for .py entries (default: $CHOLINE_PYTHON or python3)")
+      ->group("Environment");
+  app.add_option("--checkpoint-dir", flags.checkpoint_dir,
+                 "Where workers write checkpoints, relative to the project (default checkpoints)")
+      ->group("Environment");
+  app.add_option("--max-restarts", flags.max_restarts, "Gang restarts allowed after worker or host failures (default 3)")
+      ->group("Recovery");
+}
+
+Result<spec::RunOptions> resolve_for_project(const GlobalOptions& global, const spec::RunFlags& flags) {
+  const std::filesystem::path config_path = global.config_path.empty()
+                                                ? std::filesystem::path(global.project_dir) / spec::k_config_file_name
+                                                : std::filesystem::path(global.config_path);
+  if (!global.config_path.empty() && !std::filesystem::exists(config_path)) {
+    return make_error(ErrorKind::usage, "config file " + config_path.string() + " does not exist");
+  }
+  auto config = spec::load_config_file(config_path);
+  if (!config) return std::move(config).error();
+  std::optional<std::string> python_env;
+  if (const char* value = std::getenv("CHOLINE_PYTHON"); value && *value) python_env = value;
+  return spec::resolve_run_options(*config, flags, python_env);
+}
+
+}  // namespace choline::cli

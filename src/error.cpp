@@ -1,0 +1,30 @@
+#include <choline/error.hpp>
+
+namespace choline {
+
+const char* to_string(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::usage: return "usage";
+    case ErrorKind::not_found: return "not found";
+    case ErrorKind::io: return "i/o";
+    case ErrorKind::network: return "network";
+    case ErrorKind::auth: return "authentication";
+    case ErrorKind::protocol: return "protocol";
+    case ErrorKind::remote: return "remote";
+    case ErrorKind::timeout: return "timeout";
+    case ErrorKind::unsupported: return "unsupported";
+    case ErrorKind::interrupted: return "interrupted";
+    case ErrorKind::internal: return "internal";
+  }
+  return "unknown";
+}
+
+int exit_code_for(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::usage: return 2;
+    case ErrorKind::interrupted: return 130;
+    default: return 1;
+  }
+}
+
+}  // namespace choline

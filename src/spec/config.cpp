@@ -1,0 +1,241 @@
+#include <choline/spec/config.hpp>
+
+#include <choline/spec/gpu_spec.hpp>
+#include <choline/util/files.hpp>
+#include <choline/util/strings.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <map>
+
+namespace choline::spec {
+
+namespace {
+
+using nlohmann::json;
+
+std::string type_name(const json& value) {
+  if (value.is_null()) return "null";
+  if (value.is_boolean()) return "a boolean";
+  if (value.is_number_integer() || value.is_number_unsigned()) return "an integer";
+  if (value.is_number()) return "a number";
+  if (value.is_string()) return "a string";
+  if (value.is_array()) return "an array";
+  return "an object";
+}
+
+// Collects errors instead of stopping at the first, so one edit of the file can fix them all.
+class Checker {
+ public:
+  explicit Checker(std::string source) : m_source(std::move(source)) {}
+
+  void fail(const std::string& key, const std::string& what) {
+    m_errors.push_back(m_source + ": \"" + key + "\": " + what);
+  }
+  void wrong_type(const std::string& key, const json& value, const std::string& expected) {
+    fail(key, "expected " + expected + ", got " + type_name(value));
+  }
+
+  std::optional<std::string> string(const std::string& key, const json& value) {
+    if (!value.is_string()) {
+      wrong_type(key, value, "a string");
+      return std::nullopt;
+    }
+    std::string text = value.get<std::string>();
+    if (text.empty()) {
+      fail(key, "must not be empty");
+      return std::nullopt;
+    }
+    return text;
+  }
+
+  std::optional<int> integer(const std::string& key, const json& value, long long min, long long max) {
+    if (!value.is_number_integer() && !value.is_number_unsigned()) {
+      wrong_type(key, value, "an integer");
+      return std::nullopt;
+    }
+    const long long number = value.get<long long>();
+    if (number < min || number > max) {
+      fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
+                    std::to_string(number));
+      return std::nullopt;
+    }
+    return static_cast<int>(number);
+  }
+
+  std::optional<double> positive_number(const std::string& key, const json& value) {
+    if (!value.is_number()) {
+      wrong_type(key, value, "a number");
+      return std::nullopt;
+    }
+    const double number = value.get<double>();
+    if (!(number > 0) || !std::isfinite(number)) {
+      fail(key, "must be a positive number");
+      return std::nullopt;
+    }
+    return number;
+  }
+
+  std::vector<std::string> strings(const std::string& key, const json& value) {
+    std::vector<std::string> out;
+    if (!value.is_array()) {
+      wrong_type(key, value, "an array of strings");
+      return out;
+    }
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      if (auto text = string(key + "[" + std::to_string(i) + "]", value[i])) out.push_back(*text);
+    }
+    return out;
+  }
+
+  // `shown` is the key's full path in messages ("hosts[0].gpu"); `key` the bare key matched
+  // against the known ones.
+  void unknown_key(const std::string& shown, const std::string& key, const std::string& where,
+                   const std::vector<std::string>& known) {
+    std::string message = "unknown key" + where;
+    if (auto suggestion = util::closest_match(key, known)) message += " (did you mean \"" + *suggestion + "\"?)";
+    message += "; known keys: " + util::join(known, ", ");
+    fail(shown, message);
+  }
+
+  const std::vector<std::string>& errors() const { return m_errors; }
+
+ private:
+  std::string m_source;
+  std::vector<std::string> m_errors;
+};
+
+bool is_env_name(const std::string& name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+const std::vector<std::string>& host_keys() {
+  static const std::vector<std::string> keys = {"host", "port", "user", "identity", "gpus"};
+  return keys;
+}
+
+std::optional<HostEntry> parse_host(Checker& check, const std::string& prefix, const json& value) {
+  if (!value.is_object()) {
+    check.wrong_type(prefix, value, "an object like {\"host\": \"1.2.3.4\", \"gpus\": \"2x3090\"}");
+    return std::nullopt;
+  }
+  HostEntry host;
+  bool valid = true;
+  for (const auto& [key, item] : value.items()) {
+    const std::string name = prefix + "." + key;
+    if (key == "host") {
+      if (auto text = check.string(name, item)) host.host = *text; else valid = false;
+    } else if (key == "port") {
+      if (auto port = check.integer(name, item, 1, 65535)) host.port = *port; else valid = false;
+    } else if (key == "user") {
+      if (auto text = check.string(name, item)) host.user = *text; else valid = false;
+    } else if (key == "identity") {
+      if (auto text = check.string(name, item)) host.identity = *text; else valid = false;
+    } else if (key == "gpus") {
+      if (auto text = check.string(name, item)) {
+        if (auto parsed = parse_spec(*text)) host.gpus = *text; else { check.fail(name, parsed.error().message); valid = false; }
+      } else {
+        valid = false;
+      }
+    } else {
+      check.unknown_key(name, key, " in a host entry", host_keys());
+      valid = false;
+    }
+  }
+  if (host.host.empty() && !value.contains("host")) {
+    check.fail(prefix, "missing \"host\"");
+    valid = false;
+  }
+  return valid ? std::optional<HostEntry>(host) : std::nullopt;
+}
+
+// Turns nlohmann's byte offset into line:column, which is what editors jump to.
+std::string position_of(std::string_view text, std::size_t byte) {
+  std::size_t line = 1, column = 1;
+  for (std::size_t i = 0; i < byte && i < text.size(); ++i) {
+    if (text[i] == '\n') { ++line; column = 1; } else { ++column; }
+  }
+  return std::to_string(line) + ":" + std::to_string(column);
+}
+
+}  // namespace
+
+const std::vector<std::string>& config_keys() {
+  static const std::vector<std::string> keys = {"provider", "gpus",   "nodes",          "image",     "python",
+                                                "setup",    "env",    "ignore",         "checkpoint_dir",
+                                                "max_price", "max_restarts", "hosts"};
+  return keys;
+}
+
+Result<Config> parse_config(std::string_view text, const std::string& source) {
+  json root;
+  try {
+    root = json::parse(text.begin(), text.end(), nullptr, true, /*ignore_comments=*/true);
+  } catch (const json::parse_error& e) {
+    return make_error(ErrorKind::usage, source + ":" + position_of(text, e.byte == 0 ? 0 : e.byte - 1) +
+                                            ": not valid JSON: " + e.what());
+  }
+  if (!root.is_object()) {
+    return make_error(ErrorKind::usage, source + ": expected a JSON object at the top, got " + type_name(root));
+  }
+
+  Checker check(source);
+  Config config;
+  for (const auto& [key, value] : root.items()) {
+    if (key == "provider") {
+      config.provider = check.string(key, value);
+    } else if (key == "gpus") {
+      if (auto text = check.string(key, value)) {
+        if (auto parsed = parse_spec(*text)) config.gpus = *text; else check.fail(key, parsed.error().message);
+      }
+    } else if (key == "nodes") {
+      config.nodes = check.integer(key, value, 1, k_max_nodes);
+    } else if (key == "image") {
+      config.image = check.string(key, value);
+    } else if (key == "python") {
+      config.python = check.string(key, value);
+    } else if (key == "setup") {
+      config.setup = check.strings(key, value);
+    } else if (key == "env") {
+      config.env = check.strings(key, value);
+      for (const auto& name : config.env) {
+        if (!is_env_name(name)) check.fail(key, "\"" + name + "\" is not an environment variable name");
+      }
+    } else if (key == "ignore") {
+      config.ignore = check.strings(key, value);
+    } else if (key == "checkpoint_dir") {
+      config.checkpoint_dir = check.string(key, value);
+    } else if (key == "max_price") {
+      config.max_price = check.positive_number(key, value);
+    } else if (key == "max_restarts") {
+      config.max_restarts = check.integer(key, value, 0, 1000);
+    } else if (key == "hosts") {
+      if (!value.is_array()) {
+        check.wrong_type(key, value, "an array of host objects");
+        continue;
+      }
+      for (std::size_t i = 0; i < value.size(); ++i) {
+        if (auto host = parse_host(check, "hosts[" + std::to_string(i) + "]", value[i])) config.hosts.push_back(*host);
+      }
+    } else {
+      check.unknown_key(key, key, "", config_keys());
+    }
+  }
+  if (!check.errors().empty()) return make_error(ErrorKind::usage, util::join(check.errors(), "\n"));
+  return config;
+}
+
+Result<Config> load_config_file(const std::filesystem::path& path) {
+  auto text = util::read_file(path);
+  if (!text) {
+    if (text.error().kind == ErrorKind::not_found) return Config{};
+    return std::move(text).error();
+  }
+  return parse_config(*text, path.string());
+}
+
+}  // namespace choline::spec

@@ -1,0 +1,64 @@
+#include <choline/util/files.hpp>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+namespace choline::util {
+
+namespace {
+Error errno_error(const std::string& what, const std::filesystem::path& path) {
+  const int saved = errno;
+  return make_error(saved == ENOENT ? ErrorKind::not_found : ErrorKind::io,
+                    what + " " + path.string() + ": " + std::strerror(saved));
+}
+}  // namespace
+
+Result<std::string> read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return errno_error("cannot read", path);
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) return errno_error("cannot read", path);
+  return buffer.str();
+}
+
+Status write_file_atomic(const std::filesystem::path& path, std::string_view content) {
+  const std::filesystem::path temp = path.string() + ".tmp." + std::to_string(::getpid());
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return errno_error("cannot create", temp);
+  std::size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      Error error = errno_error("cannot write", temp);
+      ::close(fd);
+      ::unlink(temp.c_str());
+      return error;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    Error error = errno_error("cannot flush", temp);
+    ::unlink(temp.c_str());
+    return error;
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    Error error = errno_error("cannot rename onto", path);
+    ::unlink(temp.c_str());
+    return error;
+  }
+  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
+  }
+  return {};
+}
+
+}  // namespace choline::util

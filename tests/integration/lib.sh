@@ -1,0 +1,29 @@
+# Shared helpers for integration tests: sourced, not run. Each test gets its own scratch dir.
+set -euo pipefail
+CHOLINE="${1:?usage: $0 PATH_TO_CHOLINE}"
+CHOLINE="$(cd "$(dirname "$CHOLINE")" && pwd)/$(basename "$CHOLINE")"
+SOURCE_DIR="${CHOLINE_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+SCRATCH="$(mktemp -d "${TMPDIR:-/tmp}/choline-it.XXXXXX")"
+export CHOLINE_HOME="$SCRATCH/home"
+cleanup_hooks=()
+on_exit() {
+  local hook
+  for hook in "${cleanup_hooks[@]}"; do eval "$hook" || true; done
+  rm -rf "$SCRATCH"
+}
+trap on_exit EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# expect_exit CODE CMD... : runs CMD, captures stdout/stderr into $OUT/$ERR, checks the exit code.
+expect_exit() {
+  local want="$1"; shift
+  set +e
+  "$@" >"$SCRATCH/out" 2>"$SCRATCH/err"
+  local got=$?
+  set -e
+  OUT="$(cat "$SCRATCH/out")"; ERR="$(cat "$SCRATCH/err")"
+  [ "$got" = "$want" ] || fail "'$*' exited $got, expected $want; stderr: $ERR"
+}
+
+contains() { case "$1" in *"$2"*) ;; *) fail "expected to find '$2' in: $1" ;; esac; }
