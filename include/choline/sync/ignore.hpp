@@ -1,0 +1,49 @@
+#pragma once
+// Ignore rules with .gitignore semantics: `#` comments, `!` negation, trailing `/` for
+// directories only, patterns with a slash anchored to the ignore file's directory, `*`, `?`,
+// `[...]`, and `**`. The last matching rule wins; a file inside an ignored directory stays
+// ignored (a directory that is ignored is never entered). Pure: the scanner feeds the rules.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace choline::sync {
+
+// Names of the per-directory ignore files the scanner reads.
+inline constexpr std::string_view k_gitignore = ".gitignore";
+inline constexpr std::string_view k_cholineignore = ".cholineignore";
+
+// Matches `text` against a glob in which `*` and `?` do not cross '/', and `**` does.
+bool glob_match(std::string_view pattern, std::string_view text);
+
+class IgnoreRules {
+ public:
+  // The rules every sync starts with: `.git/` (history is not part of a run).
+  static IgnoreRules with_defaults();
+
+  // Adds the lines of an ignore file found in `base_dir` (relative to the root, "" for the root).
+  void add_file(std::string_view base_dir, std::string_view content);
+
+  // Adds one pattern as if it were a line of a root ignore file.
+  void add_pattern(std::string_view pattern) { add_line("", pattern); }
+
+  // True if `path` (relative to the root) is ignored. `is_dir` says whether it is a directory.
+  // Callers check parents first: this looks at the path's own rules only.
+  bool is_ignored(std::string_view path, bool is_dir) const;
+
+  std::size_t size() const { return m_rules.size(); }
+
+ private:
+  struct Rule {
+    std::string base;     // directory of the ignore file, "" or "a/b"
+    std::string pattern;  // without leading '/', trailing '/', '!'
+    bool negated = false;
+    bool dir_only = false;
+    bool anchored = false;  // contained a '/': match against the path from base, else the name
+  };
+  void add_line(std::string_view base_dir, std::string_view line);
+  std::vector<Rule> m_rules;
+};
+
+}  // namespace choline::sync

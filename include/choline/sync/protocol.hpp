@@ -1,0 +1,81 @@
+#pragma once
+// The sync protocol, one-way from a sender to a receiver, spoken over any Stream (rsync's
+// shape). The sender's file list streams first; the receiver answers, as the list arrives,
+// with a request per file it needs (whole, or a delta against the librsync signature of its
+// copy); the sender answers each request with data. Requests and data flow at the same time on
+// the two directions of the stream, so a transfer is never one round trip per file.
+//
+//   S->R  HELLO         magic, version, flags, extra ignore patterns
+//   S->R  ENTRIES*      batches of FileEntry
+//   S->R  ENTRIES_END
+//   R->S  REQ_WHOLE i | REQ_DELTA i SIG* SIG_END        (any number, in entry order)
+//   R->S  REQS_END
+//   S->R  FILE_BEGIN i kind, DATA*, FILE_END size hash  (or FILE_ABORT reason)
+//   S->R  DONE          literal and matched byte totals
+//   R->S  REPORT        transferred, deleted, per-file errors
+//   either ERROR        a fatal error; the other side stops
+
+#include <choline/error.hpp>
+#include <choline/sync/manifest.hpp>
+#include <choline/sync/wire.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace choline::sync {
+
+inline constexpr std::string_view k_protocol_magic = "choline-sync";
+inline constexpr std::uint32_t k_protocol_version = 1;
+inline constexpr std::uint64_t k_max_entries = 10'000'000;
+inline constexpr std::uint64_t k_max_file_size = 1ull << 42;  // 4 TiB
+inline constexpr std::size_t k_max_report_errors = 1000;
+
+enum class Msg : std::uint8_t {
+  hello = 1,
+  entries = 2,
+  entries_end = 3,
+  req_whole = 10,
+  req_delta = 11,
+  sig = 12,
+  sig_end = 13,
+  reqs_end = 14,
+  file_begin = 20,
+  data = 21,
+  file_end = 22,
+  file_abort = 23,
+  done = 30,
+  report = 31,
+  error = 40,
+};
+
+enum class TransferKind : std::uint8_t { whole = 1, delta = 2 };
+
+struct SyncOptions {
+  bool delete_extraneous = false;        // remove receiver files the sender does not have
+  std::vector<std::string> extra_ignore;  // patterns on top of .gitignore/.cholineignore
+};
+
+struct SyncStats {
+  std::uint64_t files_total = 0;        // entries in the sender's list
+  std::uint64_t files_transferred = 0;  // files whose content moved
+  std::uint64_t files_deleted = 0;
+  std::uint64_t bytes_literal = 0;  // file bytes carried as data
+  std::uint64_t bytes_matched = 0;  // file bytes rebuilt from the receiver's old copy
+  std::uint64_t bytes_sent = 0;     // on the stream, by this side
+  std::uint64_t bytes_received = 0;
+  double seconds = 0;
+  std::vector<std::string> errors;  // per-file failures ("path: why"); the rest still synced
+};
+
+std::string encode_hello(const SyncOptions& options);
+Result<SyncOptions> decode_hello(std::string_view payload);
+
+void encode_entry(Encoder& out, const FileEntry& entry);
+// Decodes one entry. Checks types and sizes; path safety is the receiver's job per entry, so
+// one bad path is reported as that entry's error instead of ending the transfer.
+Result<FileEntry> decode_entry(Decoder& in);
+
+std::string encode_error(std::string_view message);
+
+}  // namespace choline::sync

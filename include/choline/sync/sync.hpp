@@ -1,0 +1,26 @@
+#pragma once
+// The two ends of a sync. Either end can run on either machine: push runs the sender here and
+// `choline agent sync-recv` on the host; pull runs `choline agent sync-send` on the host and
+// the receiver here.
+
+#include <choline/sync/protocol.hpp>
+#include <choline/transport/transport.hpp>
+
+#include <filesystem>
+
+namespace choline::sync {
+
+// Scans `root` and sends what the receiver at the other end of `stream` lacks. Returns the
+// stats once the receiver has reported; per-file failures are listed in stats.errors, while a
+// broken stream or a fatal error from the peer is an Error.
+Result<SyncStats> run_sender(const std::filesystem::path& root, transport::Stream& stream, const SyncOptions& options);
+
+// Receives into `root` (created if missing). Nothing the sender sends is written outside root:
+// unsafe paths and symlinks are refused per entry, malformed frames end the transfer, and
+// files land only whole and verified (temp file, hash check, rename).
+Result<SyncStats> run_receiver(const std::filesystem::path& root, transport::Stream& stream);
+
+// Prints stats as one JSON object (the --stats output).
+std::string stats_to_json(const SyncStats& stats);
+
+}  // namespace choline::sync

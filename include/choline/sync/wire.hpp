@@ -1,0 +1,92 @@
+#pragma once
+// The sync protocol's framing: [type:u8][length:u32 LE][payload]. Every length that comes off
+// the wire is checked against a limit before anything is allocated, because the peer may be a
+// hostile host.
+
+#include <choline/error.hpp>
+#include <choline/transport/transport.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace choline::sync {
+
+inline constexpr std::size_t k_max_frame_payload = 1 << 20;  // 1 MiB
+inline constexpr std::size_t k_data_chunk = 256 * 1024;      // file data per DATA frame
+
+struct Frame {
+  std::uint8_t type = 0;
+  std::string payload;
+};
+
+// Appends little-endian integers and length-prefixed strings.
+class Encoder {
+ public:
+  Encoder& u8(std::uint8_t v);
+  Encoder& u32(std::uint32_t v);
+  Encoder& u64(std::uint64_t v);
+  Encoder& i64(std::int64_t v) { return u64(static_cast<std::uint64_t>(v)); }
+  Encoder& str(std::string_view s);  // u32 length + bytes
+  Encoder& raw(std::string_view s);
+  const std::string& bytes() const { return m_bytes; }
+  std::string take() { return std::move(m_bytes); }
+
+ private:
+  std::string m_bytes;
+};
+
+// Reads what Encoder wrote; every read is bounds-checked and a short or malformed payload is a
+// protocol error, never a crash.
+class Decoder {
+ public:
+  explicit Decoder(std::string_view bytes) : m_bytes(bytes) {}
+  Result<std::uint8_t> u8();
+  Result<std::uint32_t> u32();
+  Result<std::uint64_t> u64();
+  Result<std::int64_t> i64();
+  Result<std::string> str(std::size_t max_length);
+  bool at_end() const { return m_at == m_bytes.size(); }
+  // Fails unless every byte was consumed: trailing garbage means a confused or hostile peer.
+  Status finish(const char* what) const;
+
+ private:
+  Status need(std::size_t n) const;
+  std::string_view m_bytes;
+  std::size_t m_at = 0;
+};
+
+// Buffers frames and writes them to a stream; counts the bytes that went out.
+class FrameWriter {
+ public:
+  explicit FrameWriter(transport::Stream& stream) : m_stream(stream) {}
+  Status write(std::uint8_t type, std::string_view payload);
+  // Sends what is buffered. Call before waiting on the peer, or the peer may wait on us.
+  Status flush();
+  std::uint64_t bytes_written() const { return m_total; }
+
+ private:
+  static constexpr std::size_t k_flush_at = 128 * 1024;
+  transport::Stream& m_stream;
+  std::string m_buffer;
+  std::uint64_t m_total = 0;
+};
+
+// Reads frames from a stream through a buffer; counts the bytes that came in.
+class FrameReader {
+ public:
+  explicit FrameReader(transport::Stream& stream) : m_stream(stream) {}
+  // Returns the next frame; a protocol error for an oversized frame; a remote error naming the
+  // peer's stderr when the stream ends mid-frame or before any frame where one was expected.
+  Result<Frame> read();
+  std::uint64_t bytes_read() const { return m_total; }
+
+ private:
+  Status fill(std::size_t need);
+  transport::Stream& m_stream;
+  std::string m_buffer;
+  std::size_t m_at = 0;
+  std::uint64_t m_total = 0;
+};
+
+}  // namespace choline::sync

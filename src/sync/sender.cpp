@@ -1,0 +1,253 @@
+#include <choline/sync/delta.hpp>
+#include <choline/sync/sync.hpp>
+#include <choline/util/blocking_queue.hpp>
+#include <choline/util/hash.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fcntl.h>
+#include <memory>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+
+namespace choline::sync {
+
+namespace {
+
+constexpr std::size_t k_entries_per_frame = 2000;
+
+struct Request {
+  std::uint64_t index = 0;
+  TransferKind kind = TransferKind::whole;
+  std::unique_ptr<SignatureLoader> signature;  // delta requests only
+};
+
+// What the reader thread learned from the receiver besides requests.
+struct ReceiverReply {
+  std::optional<Error> fatal;
+  bool reported = false;
+  std::uint64_t transferred = 0;
+  std::uint64_t deleted = 0;
+  std::vector<std::string> errors;
+};
+
+Status decode_report(std::string_view payload, ReceiverReply& reply) {
+  Decoder in(payload);
+  auto transferred = in.u64();
+  auto deleted = in.u64();
+  auto count = in.u32();
+  if (!transferred || !deleted || !count) return make_error(ErrorKind::protocol, "truncated report from peer");
+  if (*count > k_max_report_errors + 1) return make_error(ErrorKind::protocol, "too many errors in report from peer");
+  reply.transferred = *transferred;
+  reply.deleted = *deleted;
+  for (std::uint32_t i = 0; i < *count; ++i) {
+    auto error = in.str(8192);
+    if (!error) return error.error();
+    reply.errors.push_back(*error);
+  }
+  if (auto ok = in.finish("report"); !ok) return ok;
+  reply.reported = true;
+  return {};
+}
+
+// Reads everything the receiver sends: requests go to the queue as soon as their signature is
+// complete, so the sender's main thread can stream data while more requests arrive.
+void read_replies(FrameReader& reader, std::uint64_t entry_count, util::BlockingQueue<Request>& requests,
+                  ReceiverReply& reply) {
+  std::unique_ptr<Request> pending_delta;
+  auto fail = [&](Error error) {
+    reply.fatal = std::move(error);
+    requests.close();
+  };
+  for (;;) {
+    auto frame = reader.read();
+    if (!frame) return fail(frame.error());
+    Decoder in(frame->payload);
+    switch (static_cast<Msg>(frame->type)) {
+      case Msg::req_whole:
+      case Msg::req_delta: {
+        auto index = in.u64();
+        if (!index || *index >= entry_count || pending_delta) {
+          return fail(make_error(ErrorKind::protocol, "bad request from receiver"));
+        }
+        auto request = std::make_unique<Request>();
+        request->index = *index;
+        if (static_cast<Msg>(frame->type) == Msg::req_whole) {
+          requests.push(std::move(*request));
+        } else {
+          request->kind = TransferKind::delta;
+          request->signature = std::make_unique<SignatureLoader>();
+          pending_delta = std::move(request);
+        }
+        break;
+      }
+      case Msg::sig:
+        if (!pending_delta) return fail(make_error(ErrorKind::protocol, "signature data without a request"));
+        if (auto ok = pending_delta->signature->feed(frame->payload); !ok) return fail(ok.error());
+        break;
+      case Msg::sig_end:
+        if (!pending_delta) return fail(make_error(ErrorKind::protocol, "signature end without a request"));
+        if (auto ok = pending_delta->signature->finish(); !ok) return fail(ok.error());
+        requests.push(std::move(*pending_delta));
+        pending_delta.reset();
+        break;
+      case Msg::reqs_end:
+        requests.close();
+        break;
+      case Msg::report:
+        if (auto ok = decode_report(frame->payload, reply); !ok) return fail(ok.error());
+        return;
+      case Msg::error: {
+        auto message = in.str(8192);
+        return fail(make_error(ErrorKind::remote, "receiver: " + (message ? *message : std::string("unknown error"))));
+      }
+      default:
+        return fail(make_error(ErrorKind::protocol, "unexpected message " + std::to_string(frame->type) + " from receiver"));
+    }
+  }
+}
+
+class Sender {
+ public:
+  Sender(const std::filesystem::path& root, std::vector<FileEntry> entries, FrameWriter& writer)
+      : m_root(root), m_entries(std::move(entries)), m_writer(writer) {}
+
+  Status send_entries(const SyncOptions& options) {
+    if (auto ok = m_writer.write(static_cast<std::uint8_t>(Msg::hello), encode_hello(options)); !ok) return ok;
+    for (std::size_t start = 0; start < m_entries.size(); start += k_entries_per_frame) {
+      Encoder batch;
+      const std::size_t end = std::min(m_entries.size(), start + k_entries_per_frame);
+      batch.u32(static_cast<std::uint32_t>(end - start));
+      for (std::size_t i = start; i < end; ++i) encode_entry(batch, m_entries[i]);
+      if (auto ok = m_writer.write(static_cast<std::uint8_t>(Msg::entries), batch.bytes()); !ok) return ok;
+    }
+    if (auto ok = m_writer.write(static_cast<std::uint8_t>(Msg::entries_end), {}); !ok) return ok;
+    return m_writer.flush();
+  }
+
+  // Sends one requested file. A file that vanished or cannot be read is aborted (the receiver
+  // keeps its old copy and reports it), not fatal.
+  Status send_file(const Request& request) {
+    const FileEntry& entry = m_entries[request.index];
+    const int fd = ::open((m_root / entry.path).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return abort_file(request.index, std::string("cannot read: ") + std::strerror(errno));
+    struct FdCloser {
+      int fd;
+      ~FdCloser() { ::close(fd); }
+    } closer{fd};
+
+    Encoder begin;
+    begin.u64(request.index).u8(static_cast<std::uint8_t>(request.kind));
+    if (auto ok = m_writer.write(static_cast<std::uint8_t>(Msg::file_begin), begin.bytes()); !ok) return ok;
+    const ChunkSink send_data = [this](std::string_view chunk) {
+      return m_writer.write(static_cast<std::uint8_t>(Msg::data), chunk);
+    };
+    std::uint64_t size = 0;
+    std::string hash;
+    if (request.kind == TransferKind::delta) {
+      auto delta = generate_delta(request.signature->signature(), fd, send_data);
+      if (!delta) return delta.error();
+      m_literal += delta->literal_bytes;
+      m_matched += delta->matched_bytes;
+      size = delta->size;
+      hash = delta->hash;
+    } else {
+      util::Hash128 hasher;
+      std::string buffer(k_data_chunk, '\0');
+      for (;;) {
+        const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return make_error(ErrorKind::io, "reading " + entry.path + ": " + std::strerror(errno));
+        if (n == 0) break;
+        hasher.update(buffer.data(), static_cast<std::size_t>(n));
+        size += static_cast<std::size_t>(n);
+        if (auto ok = send_data(std::string_view(buffer.data(), static_cast<std::size_t>(n))); !ok) return ok;
+      }
+      m_literal += size;
+      hash = hasher.digest();
+    }
+    Encoder end;
+    end.u64(size).raw(hash);
+    return m_writer.write(static_cast<std::uint8_t>(Msg::file_end), end.bytes());
+  }
+
+  Status send_done() {
+    Encoder done;
+    done.u64(m_literal).u64(m_matched);
+    if (auto ok = m_writer.write(static_cast<std::uint8_t>(Msg::done), done.bytes()); !ok) return ok;
+    return m_writer.flush();
+  }
+
+  std::uint64_t literal() const { return m_literal; }
+  std::uint64_t matched() const { return m_matched; }
+  std::size_t entry_count() const { return m_entries.size(); }
+
+ private:
+  Status abort_file(std::uint64_t index, const std::string& why) {
+    Encoder abort;
+    abort.u64(index).str(why);
+    return m_writer.write(static_cast<std::uint8_t>(Msg::file_abort), abort.bytes());
+  }
+
+  std::filesystem::path m_root;
+  std::vector<FileEntry> m_entries;
+  FrameWriter& m_writer;
+  std::uint64_t m_literal = 0;
+  std::uint64_t m_matched = 0;
+};
+
+}  // namespace
+
+Result<SyncStats> run_sender(const std::filesystem::path& root, transport::Stream& stream, const SyncOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  IgnoreRules rules = IgnoreRules::with_defaults();
+  for (const auto& pattern : options.extra_ignore) rules.add_pattern(pattern);
+  auto entries = scan_tree(root, std::move(rules));
+  if (!entries) return entries.error();
+  spdlog::debug("sync: {} entries under {}", entries->size(), root.string());
+
+  FrameWriter writer(stream);
+  FrameReader reader(stream);
+  Sender sender(root, std::move(*entries), writer);
+  util::BlockingQueue<Request> requests;
+  ReceiverReply reply;
+  std::thread reader_thread(read_replies, std::ref(reader), sender.entry_count(), std::ref(requests), std::ref(reply));
+
+  Status status = sender.send_entries(options);
+  while (status) {
+    auto request = requests.pop();
+    if (!request) break;
+    status = sender.send_file(*request);
+  }
+  if (status) status = sender.send_done();
+  if (!status) {
+    // Tell the receiver why, so both sides report the same cause; closing our side ends the
+    // receiver, whose exit ends the reader thread.
+    (void)writer.write(static_cast<std::uint8_t>(Msg::error), encode_error(status.error().message));
+    (void)writer.flush();
+    stream.close_write();
+  }
+  reader_thread.join();
+  // The receiver's own account of a failure beats ours (ours is often just "connection closed").
+  if (reply.fatal) return *reply.fatal;
+  if (!status) return status.error();
+  if (!reply.reported) return make_error(ErrorKind::protocol, "the receiver ended without a report");
+
+  SyncStats stats;
+  stats.files_total = sender.entry_count();
+  stats.files_transferred = reply.transferred;
+  stats.files_deleted = reply.deleted;
+  stats.bytes_literal = sender.literal();
+  stats.bytes_matched = sender.matched();
+  stats.bytes_sent = writer.bytes_written();
+  stats.bytes_received = reader.bytes_read();
+  stats.errors = std::move(reply.errors);
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return stats;
+}
+
+}  // namespace choline::sync

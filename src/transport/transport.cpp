@@ -1,0 +1,31 @@
+#include <choline/transport/transport.hpp>
+
+namespace choline::transport {
+
+std::string shell_quote(const std::string& word) {
+  if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./=:@,+") ==
+                           std::string::npos) {
+    return word;
+  }
+  std::string quoted = "'";
+  for (char c : word) {
+    if (c == '\'') quoted += "'\\''"; else quoted += c;
+  }
+  return quoted + "'";
+}
+
+std::string shell_join(const std::vector<std::string>& argv) {
+  std::string line;
+  for (const auto& word : argv) {
+    if (!line.empty()) line += ' ';
+    line += shell_quote(word);
+  }
+  return line;
+}
+
+void StderrTail::append(const char* data, std::size_t size) {
+  m_text.append(data, size);
+  if (m_text.size() > k_keep) m_text.erase(0, m_text.size() - k_keep);
+}
+
+}  // namespace choline::transport
