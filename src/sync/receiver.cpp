@@ -23,12 +23,16 @@ namespace choline::sync {
 
 namespace {
 
-// Below this size a whole file costs less than a signature round trip.
-constexpr std::uint64_t k_delta_min_basis = 64 * 1024;
+// Below one page a whole file costs about what its signature would; above it a delta wins
+// whenever the old copy shares content (requests are pipelined, so there is no round trip).
+constexpr std::uint64_t k_delta_min_basis = 4 * 1024;
 // Files at least this large are fsynced on their own; smaller ones are committed in batches
 // with one syncfs, because an fsync per small file would dominate a cold sync of a source tree.
 constexpr std::uint64_t k_fsync_alone_at = 8 << 20;
 constexpr std::size_t k_batch_files = 1024;
+// Large files start writeback every this many bytes while they arrive, so the fsync before the
+// rename finds little left to flush and the disk works in parallel with the network.
+constexpr std::uint64_t k_writeback_every = 8 << 20;
 constexpr std::uint64_t k_batch_bytes = 64 << 20;
 constexpr std::uint32_t k_max_entries_per_frame = 100'000;
 constexpr const char* k_temp_prefix = ".choline-tmp-";
@@ -241,6 +245,7 @@ class Applier {
     if (file.failed) return {};
     if (file.patcher) {
       if (auto ok = file.patcher->feed(chunk); !ok) return burn(ok.error().message);
+      start_writeback(file, file.patcher->written());
       return {};
     }
     if (file.written + chunk.size() > m_entries[file.index].size) {
@@ -254,6 +259,7 @@ class Applier {
       if (n < 0) return burn(std::string("write failed: ") + std::strerror(errno));
       chunk.remove_prefix(static_cast<std::size_t>(n));
     }
+    start_writeback(file, file.written);
     return {};
   }
 
@@ -358,6 +364,7 @@ class Applier {
     std::unique_ptr<Patcher> patcher;
     util::Hash128 hash;
     std::uint64_t written = 0;
+    std::uint64_t writeback_from = 0;
     std::optional<std::string> failed;
   };
   struct Pending {
@@ -373,6 +380,13 @@ class Applier {
   Status burn(const std::string& why) {
     mark_failed(why);
     return {};
+  }
+
+  void start_writeback(Current& file, std::uint64_t written) {
+    if (written - file.writeback_from < k_writeback_every) return;
+    ::sync_file_range(file.out_fd, static_cast<off_t>(file.writeback_from),
+                      static_cast<off_t>(written - file.writeback_from), SYNC_FILE_RANGE_WRITE);
+    file.writeback_from = written;
   }
 
   void close_current_fds() {
