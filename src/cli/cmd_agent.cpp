@@ -1,11 +1,18 @@
+#include <choline/agent/log_stream.hpp>
+#include <choline/agent/supervisor.hpp>
 #include <choline/cli/command.hpp>
 #include <choline/sync/sync.hpp>
+#include <choline/util/process.hpp>
+#include <choline/util/strings.hpp>
 #include <choline/transport/stdio_stream.hpp>
 #include <choline/version.hpp>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+#include <iostream>
+#include <iterator>
 #include <ostream>
 
 namespace choline::cli {
@@ -26,6 +33,17 @@ class AgentCommand final : public Command {
     m_sync_send->add_option("ROOT", m_root, "Source root")->required();
     m_sync_send->add_flag("--delete", m_options.delete_extraneous, "Ask the receiver to delete extraneous files");
     m_sync_send->add_option("--ignore", m_options.extra_ignore, "Extra ignore pattern (repeatable)");
+
+    m_launch = app.add_subcommand("launch", "Start the worker supervisor for the job spec on stdin; print its pid");
+    m_supervise = app.add_subcommand("supervise", "Run as the worker supervisor (started by launch)");
+    m_logs = app.add_subcommand("logs", "Stream worker logs as frames from the given offsets");
+    m_logs->add_option("--offset", m_offsets, "RANK:BYTES already received (repeatable)");
+    m_logs->add_flag("--follow", m_follow, "Keep streaming until the job ends");
+    m_state = app.add_subcommand("state", "Print the job state as JSON");
+    m_stop = app.add_subcommand("stop", "Stop the workers");
+    for (CLI::App* verb : {m_launch, m_supervise, m_logs, m_state, m_stop}) {
+      verb->add_option("--root", m_layout.root, "The run's directory on this host")->required();
+    }
   }
 
   Result<int> run(CommandContext& context) override {
@@ -33,7 +51,22 @@ class AgentCommand final : public Command {
       context.out << "choline-agent " << version() << "\n";
       return 0;
     }
+    // Workers chdir into the project: every path handed to them must be absolute.
+    if (!m_layout.root.empty()) m_layout.root = std::filesystem::absolute(m_layout.root).lexically_normal().string();
+    if (m_launch->parsed()) return launch(context);
+    if (m_supervise->parsed()) return agent::supervise(m_layout);
+    if (m_state->parsed()) {
+      auto state = agent::read_state(m_layout);
+      if (!state) return std::move(state).error();
+      context.out << state->dump() << "\n";
+      return 0;
+    }
+    if (m_stop->parsed()) {
+      if (auto ok = agent::stop_supervisor(m_layout); !ok) return ok.error();
+      return 0;
+    }
     auto stream = transport::make_stdio_stream();
+    if (m_logs->parsed()) return serve_logs(*stream);
     Result<sync::SyncStats> stats = m_sync_recv->parsed() ? sync::run_receiver(m_root, *stream)
                                                           : sync::run_sender(m_root, *stream, m_options);
     if (!stats) return stats.error();
@@ -42,6 +75,40 @@ class AgentCommand final : public Command {
   }
 
  private:
+  Result<int> launch(CommandContext& context) {
+    const std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+    auto parsed = nlohmann::json::parse(text, nullptr, false);
+    if (parsed.is_discarded()) return make_error(ErrorKind::usage, "agent launch: the job spec on stdin is not JSON");
+    auto job = agent::job_from_json(parsed);
+    if (!job) return std::move(job).error();
+    auto pid = agent::launch_supervisor(m_layout, *job, util::self_exe_path());
+    if (!pid) return std::move(pid).error();
+    context.out << *pid << "\n";
+    return 0;
+  }
+
+  Result<int> serve_logs(transport::Stream& stream) {
+    std::map<int, std::uint64_t> offsets;
+    for (const auto& item : m_offsets) {
+      const auto parts = util::split(item, ':');
+      const auto rank = parts.size() == 2 ? util::parse_uint(parts[0], 1'000'000) : std::nullopt;
+      const auto bytes = parts.size() == 2 ? util::parse_uint(parts[1], 1ll << 50) : std::nullopt;
+      if (!rank || !bytes) return make_error(ErrorKind::usage, "bad --offset '" + item + "', expected RANK:BYTES");
+      offsets[static_cast<int>(*rank)] = static_cast<std::uint64_t>(*bytes);
+    }
+    sync::FrameWriter writer(stream);
+    if (auto ok = agent::serve_logs(m_layout, offsets, m_follow, writer); !ok) return ok.error();
+    return 0;
+  }
+
+  CLI::App* m_launch = nullptr;
+  CLI::App* m_supervise = nullptr;
+  CLI::App* m_logs = nullptr;
+  CLI::App* m_state = nullptr;
+  CLI::App* m_stop = nullptr;
+  agent::AgentLayout m_layout;
+  std::vector<std::string> m_offsets;
+  bool m_follow = false;
   CLI::App* m_version = nullptr;
   CLI::App* m_sync_recv = nullptr;
   CLI::App* m_sync_send = nullptr;

@@ -1,5 +1,6 @@
 #include <choline/cli/command.hpp>
 #include <choline/cli/run_flags.hpp>
+#include <choline/run/controller.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -9,15 +10,16 @@ namespace {
 
 class ResumeCommand final : public Command {
  public:
-  void define(CLI::App& app) override {
-    app.add_option("RUN", m_run, "Run id (default: the latest run of this project)");
-    define_run_flags(app, m_flags);
+  void define(CLI::App& app) override { app.add_option("RUN", m_run, "Run id or a unique part of it (default: the latest run)"); }
+
+  Result<int> run(CommandContext& context) override {
+    auto record = run::find_run(context.global.project_dir, m_run);
+    if (!record) return std::move(record).error();
+    return run::resume(*record, forwarded_env(record->options.env), context.out);
   }
-  Result<int> run(CommandContext&) override { return not_built_yet("resuming a run"); }
 
  private:
   std::string m_run;
-  spec::RunFlags m_flags;
 };
 
 }  // namespace

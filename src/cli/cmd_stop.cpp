@@ -1,4 +1,5 @@
 #include <choline/cli/command.hpp>
+#include <choline/run/controller.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -8,10 +9,13 @@ namespace {
 
 class StopCommand final : public Command {
  public:
-  void define(CLI::App& app) override {
-    app.add_option("RUN", m_run, "Run id to stop")->required();
+  void define(CLI::App& app) override { app.add_option("RUN", m_run, "Run id or a unique part of it")->required(); }
+
+  Result<int> run(CommandContext& context) override {
+    auto record = run::find_run(context.global.project_dir, m_run);
+    if (!record) return std::move(record).error();
+    return run::stop(*record, context.out);
   }
-  Result<int> run(CommandContext&) override { return not_built_yet("stopping a run"); }
 
  private:
   std::string m_run;

@@ -1,5 +1,6 @@
 #include <choline/cli/command.hpp>
 #include <choline/cli/run_flags.hpp>
+#include <choline/run/controller.hpp>
 #include <choline/spec/job.hpp>
 
 #include <CLI/CLI.hpp>
@@ -68,9 +69,8 @@ class TrainCommand final : public Command {
       context.out << plan.dump(2) << "\n";
       return 0;
     }
-    spdlog::info("plan: {} on provider {}, command: {}", options->spec.describe(), options->provider,
-                 fmt::join(job->argv, " "));
-    return not_built_yet("running a training job");
+    run::TrainRequest request{context.global.project_dir, *options, *job, forwarded_env(options->env)};
+    return run::train(request, context.out);
   }
 
  private:

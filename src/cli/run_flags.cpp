@@ -3,6 +3,7 @@
 #include <choline/spec/config.hpp>
 
 #include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -26,6 +27,18 @@ void define_run_flags(CLI::App& app, spec::RunFlags& flags) {
       ->group("Environment");
   app.add_option("--max-restarts", flags.max_restarts, "Gang restarts allowed after worker or host failures (default 3)")
       ->group("Recovery");
+}
+
+std::map<std::string, std::string> forwarded_env(const std::vector<std::string>& names) {
+  std::map<std::string, std::string> env;
+  for (const auto& name : names) {
+    if (const char* value = std::getenv(name.c_str())) {
+      env[name] = value;
+    } else {
+      spdlog::warn("{} is listed in \"env\" but not set here; workers will not have it", name);
+    }
+  }
+  return env;
 }
 
 Result<spec::RunOptions> resolve_for_project(const GlobalOptions& global, const spec::RunFlags& flags) {

@@ -5,11 +5,17 @@
 #include <choline/cli/command.hpp>
 #include <choline/spec/run_options.hpp>
 
+#include <map>
+
 namespace choline::cli {
 
 // Declares --gpus, --nodes, --provider, --image, --python, --checkpoint-dir, --max-price and
 // --max-restarts on `app`, writing into `flags`.
 void define_run_flags(CLI::App& app, spec::RunFlags& flags);
+
+// The values of the named environment variables on this machine; names that are unset are
+// skipped with a warning.
+std::map<std::string, std::string> forwarded_env(const std::vector<std::string>& names);
 
 // Loads the project's config (or --config) and resolves it with `flags` and the environment.
 Result<spec::RunOptions> resolve_for_project(const GlobalOptions& global, const spec::RunFlags& flags);

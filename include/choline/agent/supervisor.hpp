@@ -1,0 +1,36 @@
+#pragma once
+// The agent's worker supervisor: a daemon (its own session, so it outlives the SSH connection
+// and the laptop) that runs one worker per slot with the torchrun environment, appends each
+// worker's output to logs/rank-<r>.log, and on any worker failure stops the others (torchrun's
+// gang semantics). Its progress is state.json, written atomically; the laptop decides restarts.
+
+#include <choline/agent/job.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <sys/types.h>
+
+namespace choline::agent {
+
+// How long workers get between SIGTERM and SIGKILL when the gang is stopped.
+inline constexpr int k_stop_grace_seconds = 10;
+
+// Writes job.json and an initial state, then starts `self_exe agent supervise` detached.
+// Returns the supervisor's pid, which is also its process group id. Fails if a supervisor is
+// already running for this root.
+Result<pid_t> launch_supervisor(const AgentLayout& layout, const JobSpec& job, const std::string& self_exe);
+
+// The daemon's body; returns its exit code.
+int supervise(const AgentLayout& layout);
+
+// state.json, or an error if there is none yet.
+Result<nlohmann::json> read_state(const AgentLayout& layout);
+
+// True for a state whose workers have all ended.
+bool state_is_final(const nlohmann::json& state);
+
+// Asks the supervisor to stop its workers (SIGTERM); returns once it has written a final state
+// or after the grace period plus a margin.
+Status stop_supervisor(const AgentLayout& layout);
+
+}  // namespace choline::agent

@@ -1,0 +1,91 @@
+#pragma once
+// run.json: the journal of one run. Every fact that matters for money or recovery (a host was
+// created, an attempt started, a host was released) is appended as an event and the file is
+// rewritten atomically before choline acts on it, so a crash at any point leaves a record that
+// says which paid machines exist. The snapshot fields (state, hosts, attempts) are derived
+// from the events as they are appended, for readers such as `choline status`.
+
+#include <choline/error.hpp>
+#include <choline/spec/run_options.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace choline::run {
+
+enum class RunState { provisioning, running, succeeded, failed, stopped, detached };
+const char* to_string(RunState state);
+std::optional<RunState> run_state_from(const std::string& text);
+// A run in a final state holds no hosts and needs no further action.
+bool is_final(RunState state);
+
+enum class HostState { created, ready, released };
+
+struct HostRecord {
+  int node = 0;
+  std::string provider;
+  std::string id;       // the provider's id for the machine
+  std::string address;  // how to reach it, for people
+  std::string root;     // choline's directory on the host
+  std::string gpu;
+  int slots = 1;
+  double price_per_hour = 0;
+  HostState state = HostState::created;
+  std::int64_t agent_pid = 0;  // the supervisor's pid on the host (local provider: a "host" to kill)
+  nlohmann::json access;       // provider-specific connection details (never secrets)
+};
+
+struct AttemptRecord {
+  int number = 1;
+  std::string started_at;
+  std::string ended_at;
+  std::string resume_from;  // checkpoint the attempt started from, relative to the project
+  std::optional<int> exit_code;
+  std::string outcome;  // "succeeded", "failed: rank 1 exited 3", ...
+};
+
+struct RunRecord {
+  std::string id;
+  std::string project_dir;
+  std::string created_at;
+  std::vector<std::string> command;
+  std::string entry;
+  spec::RunOptions options;
+  RunState state = RunState::provisioning;
+  std::vector<HostRecord> hosts;
+  std::vector<AttemptRecord> attempts;
+  nlohmann::json events = nlohmann::json::array();
+  int master_port = 0;
+
+  std::filesystem::path dir;  // .choline/runs/<id> (not stored)
+
+  std::filesystem::path logs_dir() const { return dir / "logs"; }
+  std::filesystem::path checkpoints_dir() const { return dir / "checkpoints"; }
+  std::filesystem::path file() const { return dir / "run.json"; }
+
+  // Appends an event (type + fields, timestamped) and saves. Returns the save's status: an
+  // event that cannot be recorded must stop whatever it describes.
+  Status journal(const std::string& type, nlohmann::json fields = nlohmann::json::object());
+  Status save() const;
+  nlohmann::json to_json() const;
+};
+
+// "20261123-152501-tr-3fa2": sortable by time, readable, unique enough for one project.
+std::string new_run_id(const std::string& entry);
+
+// Creates .choline/runs/<id>/ with logs/ and checkpoints/, and saves the first version.
+Result<RunRecord> create_run(const std::filesystem::path& project_dir, RunRecord record);
+
+Result<RunRecord> load_run(const std::filesystem::path& run_dir);
+
+// Finds a run by id, by unique id prefix, or the latest run when `id` is empty.
+Result<RunRecord> find_run(const std::filesystem::path& project_dir, const std::string& id);
+
+// Every run of the project, newest first.
+std::vector<RunRecord> list_runs(const std::filesystem::path& project_dir);
+
+}  // namespace choline::run

@@ -1,0 +1,65 @@
+// The local provider: each "host" is a directory under $CHOLINE_HOME/hosts on this machine,
+// its agent runs as local processes, and its "GPUs" are CPU worker slots. It needs no account,
+// which makes it the default and what the tests and the README's main job use.
+#include "providers/local_provider.hpp"
+
+#include <choline/run/paths.hpp>
+#include <choline/transport/local_transport.hpp>
+
+#include <filesystem>
+#include <thread>
+
+namespace choline::providers {
+
+namespace {
+
+class LocalProvider final : public Provider {
+ public:
+  std::string name() const override { return "local"; }
+
+  Result<std::vector<Offer>> offers(const spec::GpuSpec& shape) override {
+    if (!shape.is_cpu()) return no_gpus(shape);
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return std::vector<Offer>{{"local", "this-machine", "cpu", cores, 0.0, "localhost"}};
+  }
+
+  Result<Host> create(const HostRequest& request) override {
+    if (!request.shape.is_cpu()) return no_gpus(request.shape);
+    Host host;
+    host.provider = "local";
+    host.id = request.run_id + "-node" + std::to_string(request.node);
+    host.address = "127.0.0.1";
+    host.root = (run::choline_home() / "hosts" / host.id).string();
+    host.gpu = "cpu";
+    host.slots = request.shape.count;
+    std::error_code ec;
+    std::filesystem::create_directories(host.root, ec);
+    if (ec) return make_error(ErrorKind::io, "cannot create local host directory " + host.root + ": " + ec.message());
+    return host;
+  }
+
+  Result<HostStatus> status(const Host& host) override {
+    return std::filesystem::is_directory(host.root) ? HostStatus::ready : HostStatus::gone;
+  }
+
+  Result<std::unique_ptr<transport::Transport>> connect(const Host&) override {
+    return transport::make_local_transport();
+  }
+
+  Status release(const Host&) override { return {}; }  // the directory stays: it holds the host's logs
+
+  bool shares_this_machine() const override { return true; }
+
+ private:
+  static Error no_gpus(const spec::GpuSpec& shape) {
+    return make_error(ErrorKind::usage, "the local provider runs workers on this machine's CPU and has no " + shape.gpu +
+                                            ": use --" + std::to_string(shape.count) +
+                                            "xcpu, or a provider that rents GPUs (--provider ssh|vast|runpod|lambda)");
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Provider> make_local_provider() { return std::make_unique<LocalProvider>(); }
+
+}  // namespace choline::providers

@@ -1,0 +1,81 @@
+#pragma once
+// Where hosts come from. One interface for every source: the local machine, bring-your-own SSH
+// hosts, and (later) the REST marketplaces. A provider only rents, reaches and releases
+// machines; what runs on them is the controller's business.
+//
+// Money rule for implementations and callers: create() returns as soon as the provider has
+// committed to a machine (a REST provider returns while it is still provisioning), and the
+// caller journals the returned host before doing anything else with it; release() must be
+// called for every created host, and is idempotent.
+
+#include <choline/error.hpp>
+#include <choline/spec/run_options.hpp>
+#include <choline/transport/transport.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace choline::providers {
+
+struct HostRequest {
+  std::string run_id;
+  int node = 0;          // which node of the run this host will be
+  spec::GpuSpec shape;   // gpu and count per host (nodes is the caller's loop)
+  std::string image;
+  std::optional<double> max_price;
+};
+
+struct Offer {
+  std::string provider;
+  std::string id;
+  std::string gpu;
+  int gpus = 0;
+  double price_per_hour = 0;
+  std::string location;
+};
+
+enum class HostStatus { provisioning, ready, gone };
+
+struct Host {
+  std::string provider;
+  std::string id;       // the provider's id (instance id, host name, local directory)
+  std::string address;  // for people and for MASTER_ADDR of other nodes
+  std::string root;     // choline's directory on the host for this run
+  std::string gpu;
+  int slots = 1;
+  double price_per_hour = 0;
+  nlohmann::json access;  // what connect() needs to reach the host again later (no secrets)
+};
+
+class Provider {
+ public:
+  virtual ~Provider() = default;
+  virtual std::string name() const = 0;
+
+  // Machines that could satisfy `shape`, cheapest first.
+  virtual Result<std::vector<Offer>> offers(const spec::GpuSpec& shape) = 0;
+
+  // Commits to one machine for the request.
+  virtual Result<Host> create(const HostRequest& request) = 0;
+
+  // Where the machine stands; REST providers poll their API, others answer ready.
+  virtual Result<HostStatus> status(const Host& host) = 0;
+
+  // A transport to the host, for the agent, sync and log streams.
+  virtual Result<std::unique_ptr<transport::Transport>> connect(const Host& host) = 0;
+
+  // Gives the machine back (stops paying). Idempotent.
+  virtual Status release(const Host& host) = 0;
+
+  // The agent binary to run on the host: the path of this choline when the host is this
+  // machine, else a path on the host after install.
+  virtual bool shares_this_machine() const = 0;
+};
+
+// Builds the provider named in `options` ("local", "ssh"; REST providers later).
+Result<std::unique_ptr<Provider>> make_provider(const spec::RunOptions& options);
+
+}  // namespace choline::providers

@@ -1,0 +1,106 @@
+#include <choline/agent/log_stream.hpp>
+
+#include <choline/agent/supervisor.hpp>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <thread>
+#include <unistd.h>
+
+namespace choline::agent {
+
+namespace {
+
+using nlohmann::json;
+
+// Sends what was appended to each rank's log since its offset. Returns whether anything moved.
+Result<bool> send_new_bytes(const AgentLayout& layout, std::map<int, std::uint64_t>& offsets, sync::FrameWriter& writer) {
+  // Ranks present on disk join the map at offset 0.
+  if (DIR* dir = ::opendir(layout.logs().c_str())) {
+    while (const dirent* item = ::readdir(dir)) {
+      int rank = -1;
+      if (std::sscanf(item->d_name, "rank-%d.log", &rank) == 1 && rank >= 0) offsets.try_emplace(rank, 0);
+    }
+    ::closedir(dir);
+  }
+  bool moved = false;
+  std::string buffer(sync::k_data_chunk, '\0');
+  for (auto& [rank, offset] : offsets) {
+    const int fd = ::open(layout.rank_log(rank).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    for (;;) {
+      const ssize_t n = ::pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(offset));
+      if (n <= 0) break;
+      sync::Encoder frame;
+      frame.u32(static_cast<std::uint32_t>(rank)).u64(offset).raw(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+      if (auto ok = writer.write(static_cast<std::uint8_t>(LogMsg::log), frame.bytes()); !ok) {
+        ::close(fd);
+        return ok.error();
+      }
+      offset += static_cast<std::uint64_t>(n);
+      moved = true;
+    }
+    ::close(fd);
+  }
+  return moved;
+}
+
+}  // namespace
+
+Status serve_logs(const AgentLayout& layout, std::map<int, std::uint64_t> offsets, bool follow,
+                  sync::FrameWriter& writer) {
+  auto last_heartbeat = std::chrono::steady_clock::time_point{};
+  for (;;) {
+    // Read the state before the logs: if it is final, the logs read after it are complete.
+    auto state = read_state(layout);
+    const bool final = state && state_is_final(*state);
+    auto moved = send_new_bytes(layout, offsets, writer);
+    if (!moved) return moved.error();
+    const auto now = std::chrono::steady_clock::now();
+    if (final || !follow || now - last_heartbeat >= k_heartbeat_every) {
+      const json snapshot = state ? *state : json{{"status", "unknown"}};
+      if (auto ok = writer.write(static_cast<std::uint8_t>(LogMsg::state), snapshot.dump()); !ok) return ok;
+      last_heartbeat = now;
+    }
+    if (final || !follow) {
+      if (auto ok = writer.write(static_cast<std::uint8_t>(LogMsg::end), {}); !ok) return ok;
+      return writer.flush();
+    }
+    if (auto ok = writer.flush(); !ok) return ok;
+    if (!*moved) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+Result<json> receive_logs(sync::FrameReader& reader, const LogHandlers& handlers) {
+  json last_state = {{"status", "unknown"}};
+  for (;;) {
+    auto frame = reader.read();
+    if (!frame) return frame.error();
+    switch (static_cast<LogMsg>(frame->type)) {
+      case LogMsg::log: {
+        sync::Decoder in(frame->payload);
+        auto rank = in.u32();
+        auto offset = in.u64();
+        if (!rank || !offset || *rank > 1'000'000) return make_error(ErrorKind::protocol, "bad log frame from host");
+        const std::string_view data = std::string_view(frame->payload).substr(12);
+        if (auto ok = handlers.on_log(static_cast<int>(*rank), *offset, data); !ok) return ok.error();
+        break;
+      }
+      case LogMsg::state: {
+        json state = json::parse(frame->payload, nullptr, false);
+        if (state.is_discarded() || !state.is_object()) return make_error(ErrorKind::protocol, "bad state frame from host");
+        last_state = state;
+        if (handlers.on_state) {
+          if (auto ok = handlers.on_state(state); !ok) return ok.error();
+        }
+        break;
+      }
+      case LogMsg::end:
+        return last_state;
+      default:
+        return make_error(ErrorKind::protocol, "unexpected frame from host's log stream");
+    }
+  }
+}
+
+}  // namespace choline::agent

@@ -1,0 +1,232 @@
+#include <choline/agent/supervisor.hpp>
+
+#include <choline/util/clock.hpp>
+#include <choline/util/files.hpp>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <map>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace choline::agent {
+
+namespace {
+
+using nlohmann::json;
+
+std::atomic<bool> g_stop_requested{false};
+extern "C" void on_stop_signal(int) { g_stop_requested.store(true); }
+
+bool process_alive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+
+Status write_state(const AgentLayout& layout, const json& state) {
+  return util::write_file_atomic(layout.state_file(), state.dump(2) + "\n");
+}
+
+std::vector<std::string> build_environment(const std::map<std::string, std::string>& overrides) {
+  std::map<std::string, std::string> merged;
+  for (char** entry = environ; *entry; ++entry) {
+    const std::string item = *entry;
+    const std::size_t eq = item.find('=');
+    if (eq != std::string::npos) merged[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  for (const auto& [key, value] : overrides) merged[key] = value;
+  std::vector<std::string> out;
+  for (const auto& [key, value] : merged) out.push_back(key + "=" + value);
+  return out;
+}
+
+pid_t start_worker(const AgentLayout& layout, const JobSpec& job, int local_rank) {
+  const int rank = job.node_rank * job.slots + local_rank;
+  const std::string log_path = layout.rank_log(rank);
+  std::vector<std::string> env = build_environment(worker_env(job, local_rank, layout.project()));
+  std::vector<std::string> argv = job.command;
+  const pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  // Child: from here on only async-signal-safe calls until exec.
+  const int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log >= 0) {
+    ::dup2(log, 1);
+    ::dup2(log, 2);
+  }
+  const int null_in = ::open("/dev/null", O_RDONLY);
+  if (null_in >= 0) ::dup2(null_in, 0);
+  if (::chdir(layout.project().c_str()) != 0) ::_exit(126);
+  ::signal(SIGTERM, SIG_DFL);
+  ::signal(SIGHUP, SIG_DFL);
+  std::vector<char*> args, envp;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  ::execvpe(args[0], args.data(), envp.data());
+  const std::string message = std::string("choline agent: cannot run ") + args[0] + ": " + std::strerror(errno) + "\n";
+  (void)!::write(2, message.data(), message.size());
+  ::_exit(127);
+}
+
+int exit_code_of(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
+
+// Stops the remaining workers: SIGTERM, then SIGKILL after the grace period.
+void stop_workers(std::map<pid_t, int>& running, std::vector<json>& codes) {
+  for (const auto& [pid, rank] : running) ::kill(pid, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(k_stop_grace_seconds);
+  while (!running.empty()) {
+    int status = 0;
+    const pid_t pid = ::waitpid(-1, &status, WNOHANG);
+    if (pid > 0) {
+      if (auto it = running.find(pid); it != running.end()) {
+        codes[static_cast<std::size_t>(it->second)] = exit_code_of(status);
+        running.erase(it);
+      }
+      continue;
+    }
+    if (pid < 0 && errno == ECHILD) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      for (const auto& [p, rank] : running) ::kill(p, SIGKILL);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+}  // namespace
+
+Result<json> read_state(const AgentLayout& layout) {
+  auto text = util::read_file(layout.state_file());
+  if (!text) return text.error();
+  try {
+    return json::parse(*text);
+  } catch (const json::exception& e) {
+    return make_error(ErrorKind::io, "damaged state file: " + std::string(e.what()));
+  }
+}
+
+bool state_is_final(const json& state) {
+  const std::string status = state.value("status", "");
+  return status == "succeeded" || status == "failed" || status == "stopped";
+}
+
+Result<pid_t> launch_supervisor(const AgentLayout& layout, const JobSpec& job, const std::string& self_exe) {
+  std::error_code ec;
+  std::filesystem::create_directories(layout.logs(), ec);
+  std::filesystem::create_directories(layout.project(), ec);
+  if (auto state = read_state(layout); state && !state_is_final(*state) &&
+                                       process_alive(static_cast<pid_t>(state->value("pid", 0)))) {
+    return make_error(ErrorKind::usage, "a job is already running on this host (supervisor pid " +
+                                            std::to_string(state->value("pid", 0)) + ")");
+  }
+  // job.json may hold forwarded secrets: only the owner may read it.
+  if (auto ok = util::write_file_atomic(layout.job_file(), job.to_json().dump()); !ok) return ok.error();
+  ::chmod(layout.job_file().c_str(), 0600);
+  if (auto ok = write_state(layout, {{"attempt", job.attempt}, {"status", "starting"}, {"pid", 0}}); !ok) return ok.error();
+
+  const pid_t pid = ::fork();
+  if (pid < 0) return make_error(ErrorKind::io, std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    ::setsid();  // own session and process group: survives the SSH channel and the laptop
+    const int null_in = ::open("/dev/null", O_RDONLY);
+    const int log = ::open(layout.agent_log().c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (null_in >= 0) ::dup2(null_in, 0);
+    if (log >= 0) {
+      ::dup2(log, 1);
+      ::dup2(log, 2);
+    }
+    // Close everything else inherited (an SSH channel's pipes keep the channel open otherwise).
+    for (int fd = 3; fd < 1024; ++fd) ::close(fd);
+    std::string exe = self_exe, agent = "agent", verb = "supervise", flag = "--root", root = layout.root;
+    char* argv[] = {exe.data(), agent.data(), verb.data(), flag.data(), root.data(), nullptr};
+    ::execv(exe.c_str(), argv);
+    ::_exit(127);
+  }
+  return pid;
+}
+
+int supervise(const AgentLayout& layout) {
+  auto text = util::read_file(layout.job_file());
+  if (!text) return 1;
+  auto job = job_from_json(json::parse(*text, nullptr, false));
+  if (!job) return 1;
+
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGTERM, &action, nullptr);
+  ::sigaction(SIGINT, &action, nullptr);
+  ::signal(SIGHUP, SIG_IGN);
+
+  json state = {{"attempt", job->attempt}, {"status", "running"}, {"pid", ::getpid()},
+                {"started_at", util::now_iso8601()}, {"node_rank", job->node_rank}};
+  std::vector<json> codes(static_cast<std::size_t>(job->world_size()), nullptr);
+  std::map<pid_t, int> running;  // pid -> global rank
+  for (int local = 0; local < job->slots; ++local) {
+    const int rank = job->node_rank * job->slots + local;
+    running[start_worker(layout, *job, local)] = rank;
+  }
+  json ranks = json::array();
+  for (const auto& [pid, rank] : running) ranks.push_back({{"rank", rank}, {"pid", pid}});
+  state["workers"] = ranks;
+  (void)write_state(layout, state);
+
+  std::string status = "succeeded";
+  json failed_rank = nullptr;
+  while (!running.empty()) {
+    if (g_stop_requested.load()) {
+      status = "stopped";
+      stop_workers(running, codes);
+      break;
+    }
+    int wait_status = 0;
+    const pid_t pid = ::waitpid(-1, &wait_status, 0);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    const auto it = running.find(pid);
+    if (it == running.end()) continue;
+    const int rank = it->second;
+    const int code = exit_code_of(wait_status);
+    codes[static_cast<std::size_t>(rank)] = code;
+    running.erase(it);
+    if (code != 0 && status == "succeeded") {
+      // Gang semantics: one failed worker ends the attempt for all.
+      status = "failed";
+      failed_rank = rank;
+      stop_workers(running, codes);
+    }
+  }
+  state["status"] = status;
+  state["exit_codes"] = codes;
+  state["failed_rank"] = failed_rank;
+  state["ended_at"] = util::now_iso8601();
+  (void)write_state(layout, state);
+  return 0;
+}
+
+Status stop_supervisor(const AgentLayout& layout) {
+  auto state = read_state(layout);
+  if (!state) return state.error();
+  if (state_is_final(*state)) return {};
+  const auto pid = static_cast<pid_t>(state->value("pid", 0));
+  if (!process_alive(pid)) return {};
+  ::kill(pid, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(k_stop_grace_seconds + 5);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (auto now = read_state(layout); now && state_is_final(*now)) return {};
+    if (!process_alive(pid)) return {};
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ::kill(-pid, SIGKILL);
+  return make_error(ErrorKind::timeout, "the supervisor did not stop in time; killed its process group");
+}
+
+}  // namespace choline::agent

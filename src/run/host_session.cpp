@@ -1,0 +1,239 @@
+#include <choline/run/host_session.hpp>
+
+#include <choline/agent/log_stream.hpp>
+#include <choline/sync/sync.hpp>
+#include <choline/util/files.hpp>
+#include <choline/util/hash.hpp>
+#include <choline/util/process.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+
+namespace choline::run {
+
+namespace {
+
+// Runs a command on the host to completion; returns its stdout, failing on a non-zero exit.
+Result<std::string> run_command(transport::Transport& transport, const std::vector<std::string>& argv,
+                                const std::string& input = {}) {
+  auto stream = transport.exec(argv);
+  if (!stream) return stream.error();
+  if (!input.empty()) {
+    if (auto ok = (*stream)->write_all(input.data(), input.size()); !ok) return ok.error();
+  }
+  (*stream)->close_write();
+  std::string output;
+  char buffer[8192];
+  for (;;) {
+    auto n = (*stream)->read_some(buffer, sizeof buffer);
+    if (!n) return n.error();
+    if (*n == 0) break;
+    output.append(buffer, *n);
+  }
+  auto code = (*stream)->wait();
+  if (!code) return code.error();
+  if (*code != 0) {
+    return make_error(ErrorKind::remote, "'" + transport::shell_join(argv) + "' on " + transport.describe() +
+                                             " exited " + std::to_string(*code) + ": " + (*stream)->stderr_tail());
+  }
+  return output;
+}
+
+// The agent's content hash names its file on hosts, so an unchanged agent is never re-uploaded
+// and two choline versions never overwrite each other.
+const std::string& self_hash() {
+  static const std::string hash = [] {
+    auto content = util::read_file(util::self_exe_path());
+    util::Hash128 h;
+    if (content) h.update(content->data(), content->size());
+    return util::to_hex(h.digest()).substr(0, 16);
+  }();
+  return hash;
+}
+
+}  // namespace
+
+providers::Host to_host(const HostRecord& record) {
+  providers::Host host;
+  host.provider = record.provider;
+  host.id = record.id;
+  host.address = record.address;
+  host.root = record.root;
+  host.gpu = record.gpu;
+  host.slots = record.slots;
+  host.price_per_hour = record.price_per_hour;
+  host.access = record.access;
+  return host;
+}
+
+Status HostSession::connect() {
+  if (m_transport) return {};
+  auto transport = m_provider.connect(m_host);
+  if (!transport) return transport.error();
+  m_transport = std::move(*transport);
+  return {};
+}
+
+std::vector<std::string> HostSession::agent_command(std::vector<std::string> args) const {
+  std::vector<std::string> argv = {m_agent_path.empty() ? util::self_exe_path() : m_agent_path, "agent"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+Status HostSession::install_agent() {
+  if (auto ok = connect(); !ok) return ok;
+  if (m_provider.shares_this_machine()) {
+    m_agent_path = util::self_exe_path();
+    return {};
+  }
+  const std::string dir = ".choline/agent";
+  const std::string path = dir + "/choline-" + self_hash();
+  if (run_command(*m_transport, {"test", "-x", path})) {
+    m_agent_path = path;
+    return {};
+  }
+  auto binary = util::read_file(util::self_exe_path());
+  if (!binary) return binary.error();
+  spdlog::info("{}: uploading the agent ({:.1f} MB)", m_host.id, binary->size() / 1e6);
+  const std::string temp = path + ".upload";
+  const std::string script = "mkdir -p " + dir + " && cat > " + temp + " && chmod 755 " + temp + " && mv -f " + temp + " " + path;
+  if (auto ok = run_command(*m_transport, {"sh", "-c", script}, *binary); !ok) return ok.error();
+  m_agent_path = path;
+  return {};
+}
+
+Result<sync::SyncStats> HostSession::send_tree(const std::filesystem::path& local_dir, const std::string& remote_path,
+                                               const sync::SyncOptions& options) {
+  auto stream = m_transport->exec(agent_command({"sync-recv", remote_path}));
+  if (!stream) return stream.error();
+  auto stats = sync::run_sender(local_dir, **stream, options);
+  (*stream)->close_write();
+  auto code = (*stream)->wait();
+  if (stats && code && *code != 0) {
+    return make_error(ErrorKind::remote, "the agent's sync receiver failed: " + (*stream)->stderr_tail());
+  }
+  return stats;
+}
+
+Result<sync::SyncStats> HostSession::push(const std::filesystem::path& project_dir, const std::vector<std::string>& ignore) {
+  sync::SyncOptions options;
+  options.extra_ignore = ignore;
+  options.extra_ignore.push_back(".choline/");  // the run records never travel
+  return send_tree(project_dir, m_host.root + "/project", options);
+}
+
+Result<sync::SyncStats> HostSession::push_directory(const std::filesystem::path& local_dir, const std::string& remote_dir) {
+  return send_tree(local_dir, m_host.root + "/project/" + remote_dir, {});
+}
+
+Status HostSession::run_setup(const std::vector<std::string>& commands, std::ostream& out) {
+  if (commands.empty()) return {};
+  util::Hash128 hash;
+  for (const auto& command : commands) hash.update(command.data(), command.size() + 1);
+  const std::string marker = m_host.root + "/setup.done";
+  const std::string digest = util::to_hex(hash.digest());
+  if (auto current = run_command(*m_transport, {"cat", marker}); current && current->find(digest) != std::string::npos) {
+    return {};
+  }
+  for (const auto& command : commands) {
+    out << "[setup " << m_host.id << "] $ " << command << "\n";
+    auto stream = m_transport->exec({"sh", "-c", "cd " + transport::shell_quote(m_host.root + "/project") + " && " + command + " 2>&1"});
+    if (!stream) return stream.error();
+    (*stream)->close_write();
+    std::string pending;
+    char buffer[4096];
+    for (;;) {
+      auto n = (*stream)->read_some(buffer, sizeof buffer);
+      if (!n) return n.error();
+      if (*n == 0) break;
+      pending.append(buffer, *n);
+      for (std::size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1)) {
+        out << "[setup " << m_host.id << "] " << pending.substr(0, nl + 1);
+      }
+      out.flush();
+    }
+    if (!pending.empty()) out << "[setup " << m_host.id << "] " << pending << "\n";
+    auto code = (*stream)->wait();
+    if (!code) return code.error();
+    if (*code != 0) {
+      return make_error(ErrorKind::remote, "setup command '" + command + "' failed on " + m_host.id + " (exit " +
+                                               std::to_string(*code) + "); fix it in choline.json and run choline resume");
+    }
+  }
+  if (auto ok = run_command(*m_transport, {"sh", "-c", "echo " + digest + " > " + transport::shell_quote(marker)}); !ok) {
+    return ok.error();
+  }
+  return {};
+}
+
+Result<std::int64_t> HostSession::launch(const agent::JobSpec& job) {
+  auto output = run_command(*m_transport, agent_command({"launch", "--root", m_host.root}), job.to_json().dump());
+  if (!output) return output.error();
+  try {
+    return std::stoll(*output);
+  } catch (const std::exception&) {
+    return make_error(ErrorKind::protocol, "the agent answered launch with '" + *output + "'");
+  }
+}
+
+Result<nlohmann::json> HostSession::follow_logs(LogSink& sink, bool follow, const std::function<bool()>& should_stop,
+                                                const std::function<void(const nlohmann::json&)>& on_state) {
+  std::vector<std::string> args = {"logs", "--root", m_host.root};
+  if (follow) args.push_back("--follow");
+  for (const auto& [rank, offset] : sink.offsets()) {
+    args.push_back("--offset");
+    args.push_back(std::to_string(rank) + ":" + std::to_string(offset));
+  }
+  auto stream = m_transport->exec(agent_command(args));
+  if (!stream) return stream.error();
+  (*stream)->close_write();
+  sync::FrameReader reader(**stream);
+  // Checked on every frame; heartbeats arrive every couple of seconds, which bounds how long a
+  // stop request (Ctrl-C, detach) waits.
+  const auto stop_requested = [&]() -> Status {
+    if (should_stop()) return make_error(ErrorKind::interrupted, "stopped following logs");
+    return {};
+  };
+  agent::LogHandlers handlers;
+  handlers.on_log = [&](int rank, std::uint64_t offset, std::string_view data) -> Status {
+    if (auto ok = sink.append(rank, offset, data); !ok) return ok;
+    return stop_requested();
+  };
+  handlers.on_state = [&](const nlohmann::json& state) -> Status {
+    if (on_state) on_state(state);
+    return stop_requested();
+  };
+  return agent::receive_logs(reader, handlers);
+}
+
+Result<sync::SyncStats> HostSession::pull(const std::string& remote_dir, const std::filesystem::path& local_dir,
+                                          const std::vector<std::string>& ignore) {
+  std::vector<std::string> args = {"sync-send", m_host.root + "/project/" + remote_dir};
+  for (const auto& pattern : ignore) {
+    args.push_back("--ignore");
+    args.push_back(pattern);
+  }
+  auto stream = m_transport->exec(agent_command(args));
+  if (!stream) return stream.error();
+  auto stats = sync::run_receiver(local_dir, **stream);
+  (*stream)->close_write();
+  (void)(*stream)->wait();
+  return stats;
+}
+
+Status HostSession::stop() {
+  auto output = run_command(*m_transport, agent_command({"stop", "--root", m_host.root}));
+  if (!output) return output.error();
+  return {};
+}
+
+Result<nlohmann::json> HostSession::state() {
+  auto output = run_command(*m_transport, agent_command({"state", "--root", m_host.root}));
+  if (!output) return output.error();
+  auto state = nlohmann::json::parse(*output, nullptr, false);
+  if (state.is_discarded()) return make_error(ErrorKind::protocol, "bad state from agent");
+  return state;
+}
+
+}  // namespace choline::run

@@ -1,0 +1,237 @@
+#include <choline/run/run_record.hpp>
+
+#include <choline/run/paths.hpp>
+#include <choline/util/clock.hpp>
+#include <choline/util/files.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <random>
+
+namespace choline::run {
+
+namespace {
+
+using nlohmann::json;
+
+const char* host_state_name(HostState state) {
+  switch (state) {
+    case HostState::created: return "created";
+    case HostState::ready: return "ready";
+    case HostState::released: return "released";
+  }
+  return "created";
+}
+
+HostState host_state_from(const std::string& text) {
+  if (text == "ready") return HostState::ready;
+  if (text == "released") return HostState::released;
+  return HostState::created;
+}
+
+json options_to_json(const spec::RunOptions& o) {
+  json j = {{"provider", o.provider},         {"gpu", o.spec.gpu},       {"gpus_per_host", o.spec.count},
+            {"nodes", o.spec.nodes},          {"image", o.image},        {"python", o.python},
+            {"checkpoint_dir", o.checkpoint_dir}, {"max_restarts", o.max_restarts}, {"setup", o.setup},
+            {"env", o.env},                   {"ignore", o.ignore}};
+  if (o.max_price) j["max_price"] = *o.max_price;
+  json hosts = json::array();
+  for (const auto& h : o.hosts) {
+    hosts.push_back({{"host", h.host}, {"port", h.port}, {"user", h.user}, {"identity", h.identity}, {"gpus", h.gpus}});
+  }
+  j["hosts"] = hosts;
+  return j;
+}
+
+spec::RunOptions options_from_json(const json& j) {
+  spec::RunOptions o;
+  o.provider = j.value("provider", "local");
+  o.spec.gpu = j.value("gpu", "cpu");
+  o.spec.count = j.value("gpus_per_host", 1);
+  o.spec.nodes = j.value("nodes", 1);
+  o.image = j.value("image", "");
+  o.python = j.value("python", "python3");
+  o.checkpoint_dir = j.value("checkpoint_dir", "checkpoints");
+  o.max_restarts = j.value("max_restarts", spec::k_default_max_restarts);
+  o.setup = j.value("setup", std::vector<std::string>{});
+  o.env = j.value("env", std::vector<std::string>{});
+  o.ignore = j.value("ignore", std::vector<std::string>{});
+  if (j.contains("max_price")) o.max_price = j["max_price"].get<double>();
+  for (const auto& h : j.value("hosts", json::array())) {
+    o.hosts.push_back({h.value("host", ""), h.value("port", 22), h.value("user", "root"), h.value("identity", ""),
+                       h.value("gpus", "1xcpu")});
+  }
+  return o;
+}
+
+RunRecord from_json(const json& j) {
+  RunRecord r;
+  r.id = j.value("id", "");
+  r.project_dir = j.value("project_dir", "");
+  r.created_at = j.value("created_at", "");
+  r.command = j.value("command", std::vector<std::string>{});
+  r.entry = j.value("entry", "");
+  r.options = options_from_json(j.value("options", json::object()));
+  r.state = run_state_from(j.value("state", "failed")).value_or(RunState::failed);
+  r.master_port = j.value("master_port", 0);
+  for (const auto& h : j.value("hosts", json::array())) {
+    HostRecord host;
+    host.node = h.value("node", 0);
+    host.provider = h.value("provider", "");
+    host.id = h.value("id", "");
+    host.address = h.value("address", "");
+    host.root = h.value("root", "");
+    host.gpu = h.value("gpu", "");
+    host.slots = h.value("slots", 1);
+    host.price_per_hour = h.value("price_per_hour", 0.0);
+    host.state = host_state_from(h.value("state", "created"));
+    host.agent_pid = h.value("agent_pid", std::int64_t{0});
+    host.access = h.value("access", json::object());
+    r.hosts.push_back(host);
+  }
+  for (const auto& a : j.value("attempts", json::array())) {
+    AttemptRecord attempt;
+    attempt.number = a.value("number", 1);
+    attempt.started_at = a.value("started_at", "");
+    attempt.ended_at = a.value("ended_at", "");
+    attempt.resume_from = a.value("resume_from", "");
+    if (a.contains("exit_code") && !a["exit_code"].is_null()) attempt.exit_code = a["exit_code"].get<int>();
+    attempt.outcome = a.value("outcome", "");
+    r.attempts.push_back(attempt);
+  }
+  r.events = j.value("events", json::array());
+  return r;
+}
+
+}  // namespace
+
+const char* to_string(RunState state) {
+  switch (state) {
+    case RunState::provisioning: return "provisioning";
+    case RunState::running: return "running";
+    case RunState::succeeded: return "succeeded";
+    case RunState::failed: return "failed";
+    case RunState::stopped: return "stopped";
+    case RunState::detached: return "detached";
+  }
+  return "failed";
+}
+
+std::optional<RunState> run_state_from(const std::string& text) {
+  for (RunState s : {RunState::provisioning, RunState::running, RunState::succeeded, RunState::failed, RunState::stopped,
+                     RunState::detached}) {
+    if (text == to_string(s)) return s;
+  }
+  return std::nullopt;
+}
+
+bool is_final(RunState state) {
+  return state == RunState::succeeded || state == RunState::failed || state == RunState::stopped;
+}
+
+std::string new_run_id(const std::string& entry) {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char stamp[32];
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+  std::string stem = std::filesystem::path(entry).stem().string();
+  stem.erase(std::remove_if(stem.begin(), stem.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_'; }),
+             stem.end());
+  if (stem.empty()) stem = "run";
+  if (stem.size() > 24) stem.resize(24);
+  std::random_device random;
+  char suffix[8];
+  std::snprintf(suffix, sizeof suffix, "%04x", random() & 0xffff);
+  return std::string(stamp) + "-" + stem + "-" + suffix;
+}
+
+json RunRecord::to_json() const {
+  json hosts_json = json::array();
+  for (const auto& h : hosts) {
+    hosts_json.push_back({{"node", h.node},   {"provider", h.provider}, {"id", h.id},       {"address", h.address},
+                          {"root", h.root},   {"gpu", h.gpu},           {"slots", h.slots}, {"price_per_hour", h.price_per_hour},
+                          {"state", host_state_name(h.state)},          {"agent_pid", h.agent_pid}, {"access", h.access}});
+  }
+  json attempts_json = json::array();
+  for (const auto& a : attempts) {
+    attempts_json.push_back({{"number", a.number},
+                             {"started_at", a.started_at},
+                             {"ended_at", a.ended_at},
+                             {"resume_from", a.resume_from},
+                             {"exit_code", a.exit_code ? json(*a.exit_code) : json(nullptr)},
+                             {"outcome", a.outcome}});
+  }
+  return {{"id", id},
+          {"project_dir", project_dir},
+          {"created_at", created_at},
+          {"command", command},
+          {"entry", entry},
+          {"options", options_to_json(options)},
+          {"state", to_string(state)},
+          {"master_port", master_port},
+          {"hosts", hosts_json},
+          {"attempts", attempts_json},
+          {"events", events}};
+}
+
+Status RunRecord::save() const { return util::write_file_atomic(file(), to_json().dump(2) + "\n"); }
+
+Status RunRecord::journal(const std::string& type, json fields) {
+  fields["type"] = type;
+  fields["at"] = util::now_iso8601();
+  events.push_back(std::move(fields));
+  return save();
+}
+
+Result<RunRecord> create_run(const std::filesystem::path& project_dir, RunRecord record) {
+  record.dir = runs_dir(project_dir) / record.id;
+  std::error_code ec;
+  std::filesystem::create_directories(record.logs_dir(), ec);
+  std::filesystem::create_directories(record.checkpoints_dir(), ec);
+  if (ec) return make_error(ErrorKind::io, "cannot create " + record.dir.string() + ": " + ec.message());
+  if (auto ok = record.journal("created"); !ok) return ok.error();
+  return record;
+}
+
+Result<RunRecord> load_run(const std::filesystem::path& run_dir) {
+  auto text = util::read_file(run_dir / "run.json");
+  if (!text) return text.error();
+  try {
+    RunRecord record = from_json(json::parse(*text));
+    record.dir = run_dir;
+    return record;
+  } catch (const json::exception& e) {
+    return make_error(ErrorKind::io, (run_dir / "run.json").string() + " is damaged: " + e.what());
+  }
+}
+
+std::vector<RunRecord> list_runs(const std::filesystem::path& project_dir) {
+  std::vector<RunRecord> runs;
+  std::error_code ec;
+  for (const auto& item : std::filesystem::directory_iterator(runs_dir(project_dir), ec)) {
+    if (auto run = load_run(item.path())) runs.push_back(std::move(*run));
+  }
+  std::sort(runs.begin(), runs.end(), [](const RunRecord& a, const RunRecord& b) { return a.id > b.id; });
+  return runs;
+}
+
+Result<RunRecord> find_run(const std::filesystem::path& project_dir, const std::string& id) {
+  auto runs = list_runs(project_dir);
+  if (runs.empty()) {
+    return make_error(ErrorKind::not_found, "no runs in " + runs_dir(project_dir).string() +
+                                                " (start one with choline train, or use -C to pick the project)");
+  }
+  if (id.empty()) return runs.front();
+  std::vector<RunRecord*> matches;
+  for (auto& run : runs) {
+    if (run.id == id) return run;
+    if (run.id.rfind(id, 0) == 0 || run.id.find(id) != std::string::npos) matches.push_back(&run);
+  }
+  if (matches.size() == 1) return *matches.front();
+  if (matches.empty()) return make_error(ErrorKind::not_found, "no run matches '" + id + "'; choline status lists runs");
+  return make_error(ErrorKind::usage, "'" + id + "' matches " + std::to_string(matches.size()) + " runs; give more of the id");
+}
+
+}  // namespace choline::run
