@@ -51,10 +51,11 @@ class SshProvider final : public Provider {
       host.id = entry.user + "@" + entry.host + ":" + std::to_string(entry.port);
       host.address = entry.host;
       // Relative to the login directory: the agent runs there.
-      host.root = ".choline/runs/" + request.run_id + "/node" + std::to_string(request.node);
+      host.root = entry.workdir + "/runs/" + request.run_id + "/node" + std::to_string(request.node);
       host.gpu = request.shape.gpu;
       host.slots = request.shape.count;
-      host.access = {{"host", entry.host}, {"port", entry.port}, {"user", entry.user}, {"identity", entry.identity}};
+      host.access = {{"host", entry.host}, {"port", entry.port}, {"user", entry.user}, {"identity", entry.identity},
+                     {"workdir", entry.workdir}};
       return host;
     }
     return make_error(ErrorKind::usage, "no free host in choline.json offers " + request.shape.describe() + " (node " +

@@ -95,7 +95,10 @@ def main():
     parser.add_argument("--batch-size", type=int, default=64, help="per process")
     parser.add_argument("--lr", type=float, default=0.01)
     parser.add_argument("--limit", type=int, default=0, help="use only the first N training images (0: all)")
+    parser.add_argument("--test-limit", type=int, default=0, help="evaluate on the first N test images (0: all)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--crash-once-at-epoch", type=int, default=-1,
+                        help="testing aid: the last rank exits 3 at the start of this epoch on the first attempt")
     args = parser.parse_args()
 
     dist.init_process_group("gloo", init_method="env://")
@@ -121,7 +124,11 @@ def main():
         if rank == 0:
             print(f"resumed from {resume_from} at epoch {start_epoch}", flush=True)
 
+    first_attempt = os.environ.get("TORCHELASTIC_RESTART_COUNT", "0") == "0"
     for epoch in range(start_epoch, args.epochs):
+        if epoch == args.crash_once_at_epoch and first_attempt and rank == world - 1:
+            print(f"rank {rank} crashing at epoch {epoch} as asked", flush=True)
+            os._exit(3)
         sampler.set_epoch(epoch)
         started, seen, total_loss = time.time(), 0, 0.0
         for step, (x, y) in enumerate(loader):
@@ -139,7 +146,7 @@ def main():
         if rank == 0:
             state = {"model": model.module.state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch}
             path = save_checkpoint(ckpt_dir, state, epoch)
-            accuracy = evaluate(model.module, load_split("test", 0))
+            accuracy = evaluate(model.module, load_split("test", args.test_limit))
             print(f"epoch {epoch} test accuracy {accuracy:.4f}, checkpoint {path}", flush=True)
         dist.barrier()
 

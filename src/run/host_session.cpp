@@ -87,7 +87,7 @@ Status HostSession::install_agent() {
     m_agent_path = util::self_exe_path();
     return {};
   }
-  const std::string dir = ".choline/agent";
+  const std::string dir = m_host.access.value("workdir", ".choline") + "/agent";
   const std::string path = dir + "/choline-" + self_hash();
   if (run_command(*m_transport, {"test", "-x", path})) {
     m_agent_path = path;
@@ -163,6 +163,22 @@ Status HostSession::run_setup(const std::vector<std::string>& commands, std::ost
   }
   if (auto ok = run_command(*m_transport, {"sh", "-c", "echo " + digest + " > " + transport::shell_quote(marker)}); !ok) {
     return ok.error();
+  }
+  return {};
+}
+
+Status HostSession::check_python(const std::string& python) {
+  auto stream = m_transport->exec(
+      {python, "-c", "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('torch') else 3)"});
+  if (!stream) return stream.error();
+  (*stream)->close_write();
+  auto code = (*stream)->wait();
+  if (!code) return code.error();
+  const std::string fix = " (choose the interpreter with \"python\" in choline.json, --python, or CHOLINE_PYTHON)";
+  if (*code == 3) return make_error(ErrorKind::usage, "the interpreter '" + python + "' on " + m_host.id + " has no torch module" + fix);
+  if (*code != 0) {
+    return make_error(ErrorKind::usage, "the interpreter '" + python + "' does not run on " + m_host.id + ": " +
+                                            (*stream)->stderr_tail() + fix);
   }
   return {};
 }

@@ -38,7 +38,7 @@ json options_to_json(const spec::RunOptions& o) {
   if (o.max_price) j["max_price"] = *o.max_price;
   json hosts = json::array();
   for (const auto& h : o.hosts) {
-    hosts.push_back({{"host", h.host}, {"port", h.port}, {"user", h.user}, {"identity", h.identity}, {"gpus", h.gpus}});
+    hosts.push_back({{"host", h.host}, {"port", h.port}, {"user", h.user}, {"identity", h.identity}, {"gpus", h.gpus}, {"workdir", h.workdir}});
   }
   j["hosts"] = hosts;
   return j;
@@ -60,7 +60,7 @@ spec::RunOptions options_from_json(const json& j) {
   if (j.contains("max_price")) o.max_price = j["max_price"].get<double>();
   for (const auto& h : j.value("hosts", json::array())) {
     o.hosts.push_back({h.value("host", ""), h.value("port", 22), h.value("user", "root"), h.value("identity", ""),
-                       h.value("gpus", "1xcpu")});
+                       h.value("gpus", "1xcpu"), h.value("workdir", ".choline")});
   }
   return o;
 }
@@ -213,7 +213,10 @@ std::vector<RunRecord> list_runs(const std::filesystem::path& project_dir) {
   for (const auto& item : std::filesystem::directory_iterator(runs_dir(project_dir), ec)) {
     if (auto run = load_run(item.path())) runs.push_back(std::move(*run));
   }
-  std::sort(runs.begin(), runs.end(), [](const RunRecord& a, const RunRecord& b) { return a.id > b.id; });
+  // created_at has milliseconds; ids share a second and then differ only by a random suffix.
+  std::sort(runs.begin(), runs.end(), [](const RunRecord& a, const RunRecord& b) {
+    return a.created_at != b.created_at ? a.created_at > b.created_at : a.id > b.id;
+  });
   return runs;
 }
 

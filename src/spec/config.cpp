@@ -114,7 +114,7 @@ bool is_env_name(const std::string& name) {
 }
 
 const std::vector<std::string>& host_keys() {
-  static const std::vector<std::string> keys = {"host", "port", "user", "identity", "gpus"};
+  static const std::vector<std::string> keys = {"host", "port", "user", "identity", "gpus", "workdir"};
   return keys;
 }
 
@@ -135,6 +135,8 @@ std::optional<HostEntry> parse_host(Checker& check, const std::string& prefix, c
       if (auto text = check.string(name, item)) host.user = *text; else valid = false;
     } else if (key == "identity") {
       if (auto text = check.string(name, item)) host.identity = *text; else valid = false;
+    } else if (key == "workdir") {
+      if (auto text = check.string(name, item)) host.workdir = *text; else valid = false;
     } else if (key == "gpus") {
       if (auto text = check.string(name, item)) {
         if (auto parsed = parse_spec(*text)) host.gpus = *text; else { check.fail(name, parsed.error().message); valid = false; }

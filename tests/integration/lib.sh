@@ -27,3 +27,29 @@ expect_exit() {
 }
 
 contains() { case "$1" in *"$2"*) ;; *) fail "expected to find '$2' in: $1" ;; esac; }
+
+# A copy of the ddp-python example as a scratch project, so runs land in the scratch dir.
+make_project() {
+  mkdir -p "$SCRATCH/project"
+  cp "$SOURCE_DIR/examples/ddp-python/tr.py" "$SCRATCH/project/"
+  cat >"$SCRATCH/project/lines.py" <<'PY'
+import os, sys, time
+rank = os.environ["RANK"]
+count = int(sys.argv[1]) if len(sys.argv) > 1 else 30
+for i in range(count):
+    print(f"rank {rank} line {i}", flush=True)
+    time.sleep(0.1)
+PY
+  PROJECT="$SCRATCH/project"
+}
+
+# The id of the newest run of $PROJECT.
+latest_run() {
+  "$CHOLINE" -C "$PROJECT" status --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'
+}
+
+run_field() {  # run_field RUN EXPR  (EXPR over the run record r, in Python)
+  "$CHOLINE" -C "$PROJECT" status --json "$1" | /usr/bin/python3 -c "import json,sys; r=json.load(sys.stdin); print($2)"
+}
+
+export CHOLINE_PYTHON=/usr/bin/python3

@@ -22,7 +22,8 @@ TEST_CASE("Config parses every key", "[config]") {
     "provider": "ssh", "gpus": "4x3090", "nodes": 2, "image": "pytorch/pytorch:2.3.0-cuda12.1",
     "python": "/usr/bin/python3", "setup": ["pip install -r requirements.txt"], "env": ["WANDB_API_KEY", "HF_HOME"],
     "ignore": ["data/raw/", "*.ckpt"], "checkpoint_dir": "ckpt", "max_price": 0.35, "max_restarts": 5,
-    "hosts": [{"host": "10.0.0.5", "port": 2222, "user": "ubuntu", "identity": "~/.ssh/id_ed25519", "gpus": "2x4090"},
+    "hosts": [{"host": "10.0.0.5", "port": 2222, "user": "ubuntu", "identity": "~/.ssh/id_ed25519", "gpus": "2x4090",
+               "workdir": "/workspace/choline"},
               {"host": "gpu2.example"}]
   })", "choline.json");
   REQUIRE(config.ok());
@@ -38,8 +39,8 @@ TEST_CASE("Config parses every key", "[config]") {
   CHECK(config->max_price == Approx(0.35));
   CHECK(config->max_restarts == 5);
   REQUIRE(config->hosts.size() == 2);
-  CHECK(config->hosts[0] == HostEntry{"10.0.0.5", 2222, "ubuntu", "~/.ssh/id_ed25519", "2x4090"});
-  CHECK(config->hosts[1] == HostEntry{"gpu2.example", 22, "root", "", "1xcpu"});
+  CHECK(config->hosts[0] == HostEntry{"10.0.0.5", 2222, "ubuntu", "~/.ssh/id_ed25519", "2x4090", "/workspace/choline"});
+  CHECK(config->hosts[1] == HostEntry{"gpu2.example", 22, "root", "", "1xcpu", ".choline"});
 }
 
 TEST_CASE("An empty config object leaves every key unset", "[config]") {

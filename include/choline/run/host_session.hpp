@@ -42,6 +42,10 @@ class HostSession {
   // streaming their output to `out` with a "[setup N]" prefix.
   Status run_setup(const std::vector<std::string>& commands, std::ostream& out);
 
+  // Checks that `python` exists on the host and can import torch (without importing it, which
+  // would take seconds), so a wrong interpreter is one clear error instead of failed attempts.
+  Status check_python(const std::string& python);
+
   // Starts the job's supervisor; returns its pid.
   Result<std::int64_t> launch(const agent::JobSpec& job);
 

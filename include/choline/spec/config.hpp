@@ -21,6 +21,7 @@ struct HostEntry {
   std::string user = "root";
   std::string identity;    // private key path on this machine; empty: the ssh agent / defaults
   std::string gpus = "1xcpu";  // what the host offers, in spec syntax ("2x3090", "RTX3090:2")
+  std::string workdir = ".choline";  // choline's directory on the host; relative paths start at the login directory
 
   bool operator==(const HostEntry&) const = default;
 };

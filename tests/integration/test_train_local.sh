@@ -1,0 +1,60 @@
+# choline train end to end on the local provider.
+source "$(dirname "$0")/lib.sh"
+make_project
+
+# The README's main job, kept short: two CPU workers, one epoch on part of Fashion-MNIST.
+expect_exit 0 "$CHOLINE" -C "$PROJECT" train tr.py --2xcpu --epochs 1 --limit 1200 --test-limit 200
+contains "$OUT" "[0/0] epoch 0 done"
+contains "$OUT" "[0/1] epoch 0 done"
+contains "$OUT" "succeeded"
+run=$(latest_run)
+[ -s "$PROJECT/.choline/runs/$run/logs/rank-0.log" ] || fail "no rank 0 log"
+[ -s "$PROJECT/.choline/runs/$run/logs/rank-1.log" ] || fail "no rank 1 log"
+[ -s "$PROJECT/.choline/runs/$run/checkpoints/epoch-0000.pt" ] || fail "checkpoint not pulled back"
+[ "$(run_field "$run" 'r["state"]')" = succeeded ] || fail "status --json does not show success"
+[ "$(run_field "$run" 'all(h["state"] == "released" for h in r["hosts"])')" = True ] || fail "hosts not released"
+
+# Asking the local provider for GPUs is a clear usage error.
+expect_exit 2 "$CHOLINE" -C "$PROJECT" train lines.py --4x3090
+contains "$ERR" "has no RTX3090"
+
+# Killing choline train does not stop training, and logs -f shows every line exactly once.
+setsid "$CHOLINE" -C "$PROJECT" train lines.py --2xcpu -- 40 >"$SCRATCH/train.out" 2>&1 </dev/null &
+train_pid=$!
+for _ in $(seq 1 100); do grep -q "line 5" "$SCRATCH/train.out" 2>/dev/null && break; sleep 0.1; done
+kill -9 "$train_pid"
+run=$(latest_run)
+[ "$(run_field "$run" 'r["state"]')" = running ] || fail "killed run should still read running"
+expect_exit 0 "$CHOLINE" -C "$PROJECT" logs -f "$run"
+for rank in 0 1; do
+  for i in $(seq 0 39); do
+    n=$(grep -c "^\[0/$rank\] rank $rank line $i\$" <<<"$OUT" || true)
+    [ "$n" = 1 ] || fail "rank $rank line $i shown $n times by logs -f"
+  done
+done
+[ "$(run_field "$run" 'r["state"]')" = succeeded ] || fail "logs -f did not record the finished run"
+
+# Ctrl-C without a terminal detaches; stop then ends the job and releases the host.
+"$CHOLINE" -C "$PROJECT" train lines.py --2xcpu -- 600 >"$SCRATCH/detach.out" 2>&1 </dev/null &
+train_pid=$!
+for _ in $(seq 1 100); do grep -q "line 2" "$SCRATCH/detach.out" 2>/dev/null && break; sleep 0.1; done
+kill -INT "$train_pid"
+set +e; wait "$train_pid"; code=$?; set -e
+[ "$code" = 130 ] || fail "interrupted train exited $code, expected 130: $(cat "$SCRATCH/detach.out")"
+contains "$(cat "$SCRATCH/detach.out")" "detached"
+run=$(latest_run)
+[ "$(run_field "$run" 'r["state"]')" = detached ] || fail "run not marked detached"
+pid=$(run_field "$run" 'r["hosts"][0]["agent_pid"]')
+kill -0 "$pid" || fail "training stopped when choline detached"
+expect_exit 0 "$CHOLINE" -C "$PROJECT" stop "$run"
+[ "$(run_field "$run" 'r["state"]')" = stopped ] || fail "run not marked stopped"
+for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+! kill -0 "$pid" 2>/dev/null || fail "supervisor still running after stop"
+
+# A failing rank restarts the gang from the newest checkpoint.
+expect_exit 0 "$CHOLINE" -C "$PROJECT" train tr.py --2xcpu --epochs 2 --limit 800 --test-limit 100 --crash-once-at-epoch 1
+contains "$OUT" "restarting all workers from checkpoints/epoch-0000.pt"
+contains "$OUT" "resumed from"
+run=$(latest_run)
+[ "$(run_field "$run" 'len(r["attempts"])')" = 2 ] || fail "expected two attempts"
+echo "train on local: ok"
