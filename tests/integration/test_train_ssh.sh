@@ -1,0 +1,31 @@
+# choline train on two bring-your-own hosts: two real sshd daemons on loopback, one node each.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/sshd.sh"
+make_project
+start_sshd node0; port0=$SSHD_PORT
+start_sshd node1; port1=$SSHD_PORT
+cat >"$PROJECT/choline.json" <<JSON
+{
+  "provider": "ssh",
+  "python": "/usr/bin/python3",
+  "hosts": [
+    {"host": "127.0.0.1", "port": $port0, "user": "$SSHD_USER", "identity": "$SSHD_KEY", "gpus": "1xcpu", "workdir": "$SCRATCH/remote0"},
+    {"host": "127.0.0.1", "port": $port1, "user": "$SSHD_USER", "identity": "$SSHD_KEY", "gpus": "1xcpu", "workdir": "$SCRATCH/remote1"}
+  ]
+}
+JSON
+expect_exit 0 "$CHOLINE" -C "$PROJECT" train tr.py --nodes 2 --1xcpu --epochs 1 --limit 1000 --test-limit 200
+contains "$OUT" "[0/0] epoch 0 done"
+contains "$OUT" "[1/1] epoch 0 done"
+run=$(latest_run)
+[ -s "$PROJECT/.choline/runs/$run/logs/rank-0.log" ] || fail "no rank 0 log"
+[ -s "$PROJECT/.choline/runs/$run/logs/rank-1.log" ] || fail "no rank 1 log"
+[ -s "$PROJECT/.choline/runs/$run/checkpoints/epoch-0000.pt" ] || fail "checkpoint not pulled back"
+[ "$(run_field "$run" 'r["state"]')" = succeeded ] || fail "status --json does not show success"
+[ "$(run_field "$run" 'len(r["hosts"])')" = 2 ] || fail "expected two hosts in the record"
+# Each host got the agent under its workdir, named by content hash, and the project.
+ls "$SCRATCH"/remote0/agent/choline-* >/dev/null || fail "agent not installed on node0"
+[ -f "$SCRATCH/remote1/runs/$run/node1/project/tr.py" ] || fail "project not pushed to node1"
+# Host keys were pinned in choline's own known_hosts.
+grep -q "$port0" "$CHOLINE_HOME/known_hosts" || fail "host key of node0 not pinned"
+echo "train over ssh: ok"

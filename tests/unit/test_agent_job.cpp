@@ -1,0 +1,67 @@
+#include <choline/agent/job.hpp>
+
+#include <catch2/catch.hpp>
+
+using namespace choline::agent;
+
+TEST_CASE("Workers get torchrun's environment plus choline's", "[agent]") {
+  JobSpec job;
+  job.run_id = "r1";
+  job.attempt = 2;
+  job.max_restarts = 3;
+  job.node_rank = 1;
+  job.nodes = 2;
+  job.slots = 4;
+  job.master_addr = "10.0.0.1";
+  job.master_port = 29555;
+  job.command = {"python3", "tr.py"};
+  job.resume_from = "checkpoints/epoch-3.pt";
+  job.env = {{"WANDB_API_KEY", "k"}};
+  const auto env = worker_env(job, 2, "/h/run/project");
+  CHECK(env.at("RANK") == "6");
+  CHECK(env.at("LOCAL_RANK") == "2");
+  CHECK(env.at("WORLD_SIZE") == "8");
+  CHECK(env.at("LOCAL_WORLD_SIZE") == "4");
+  CHECK(env.at("GROUP_RANK") == "1");
+  CHECK(env.at("ROLE_RANK") == "6");
+  CHECK(env.at("ROLE_WORLD_SIZE") == "8");
+  CHECK(env.at("MASTER_ADDR") == "10.0.0.1");
+  CHECK(env.at("MASTER_PORT") == "29555");
+  CHECK(env.at("TORCHELASTIC_RESTART_COUNT") == "1");
+  CHECK(env.at("TORCHELASTIC_MAX_RESTARTS") == "3");
+  CHECK(env.at("TORCHELASTIC_RUN_ID") == "r1");
+  CHECK(env.at("CHOLINE_RUN_ID") == "r1");
+  CHECK(env.at("CHOLINE_ATTEMPT") == "2");
+  CHECK(env.at("CHOLINE_CKPT_DIR") == "/h/run/project/checkpoints");
+  CHECK(env.at("CHOLINE_RESUME_FROM") == "/h/run/project/checkpoints/epoch-3.pt");
+  CHECK(env.at("OMP_NUM_THREADS") == "1");
+  CHECK(env.at("WANDB_API_KEY") == "k");
+}
+
+TEST_CASE("A first attempt has an empty CHOLINE_RESUME_FROM and a user's OMP setting wins", "[agent]") {
+  JobSpec job;
+  job.run_id = "r";
+  job.slots = 2;
+  job.command = {"x"};
+  job.env = {{"OMP_NUM_THREADS", "4"}};
+  const auto env = worker_env(job, 0, "/p");
+  CHECK(env.at("CHOLINE_RESUME_FROM").empty());
+  CHECK(env.at("TORCHELASTIC_RESTART_COUNT") == "0");
+  CHECK(env.at("OMP_NUM_THREADS") == "4");
+}
+
+TEST_CASE("Job specs round-trip through JSON and bad ones are refused", "[agent]") {
+  JobSpec job;
+  job.run_id = "r";
+  job.nodes = 2;
+  job.node_rank = 1;
+  job.command = {"a", "b"};
+  auto back = job_from_json(job.to_json());
+  REQUIRE(back.ok());
+  CHECK(back->command == job.command);
+  CHECK(back->node_rank == 1);
+  auto bad = job.to_json();
+  bad["node_rank"] = 5;
+  CHECK_FALSE(job_from_json(bad).ok());
+  CHECK_FALSE(job_from_json(nlohmann::json::object()).ok());
+}
