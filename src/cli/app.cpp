@@ -4,6 +4,7 @@
 #include <choline/spec/gpu_spec.hpp>
 #include <choline/util/interrupt.hpp>
 #include <choline/util/log.hpp>
+#include <choline/util/process.hpp>
 #include <choline/version.hpp>
 
 #include <CLI/CLI.hpp>
@@ -43,7 +44,8 @@ std::pair<std::vector<std::string>, std::vector<std::string>> split_passthrough(
 
 }  // namespace
 
-int run_command_line(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+int run_with_table(const std::vector<cli::CommandInfo>& table, const std::vector<std::string>& args, std::ostream& out,
+                   std::ostream& err) {
   auto [head, passthrough] = split_passthrough(args);
   auto rewritten = spec::rewrite_spec_flags(head);
   if (!rewritten) return print_error(err, rewritten.error());
@@ -59,7 +61,7 @@ int run_command_line(const std::vector<std::string>& args, std::ostream& out, st
   app.add_option("--config", global.config_path, "Config file to use instead of <project>/choline.json");
 
   std::vector<std::pair<CLI::App*, std::unique_ptr<cli::Command>>> commands;
-  for (const auto& info : cli::command_table()) {
+  for (const auto& info : table) {
     CLI::App* sub = app.add_subcommand(info.name, info.summary);
     if (info.details && *info.details) sub->footer(info.details);
     if (info.hidden) sub->group("");
@@ -107,16 +109,23 @@ int run_command_line(const std::vector<std::string>& args, std::ostream& out, st
   return print_error(err, make_error(ErrorKind::usage, "no command given; run 'choline --help'"));
 }
 
-int app_main(int argc, char** argv) {
+int app_main_with(const std::vector<cli::CommandInfo>& table, int argc, char** argv) {
   util::install_interrupt_handler();
+  util::remember_argv0(argc > 0 ? argv[0] : "");
   std::vector<std::string> args(argv + 1, argv + argc);
   try {
-    return run_command_line(args, std::cout, std::cerr);
+    return run_with_table(table, args, std::cout, std::cerr);
   } catch (const std::exception& e) {
     // Exceptions are bugs or misconfiguration by design; this is the only place they are caught.
     std::cerr << "choline: error: internal: " << e.what() << "\n";
     return 1;
   }
 }
+
+namespace cli {
+Error not_built_yet(const std::string& what) {
+  return make_error(ErrorKind::unsupported, what + " is not built yet in this version of choline");
+}
+}  // namespace cli
 
 }  // namespace choline

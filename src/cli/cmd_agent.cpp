@@ -1,3 +1,4 @@
+#include <choline/agent/embedded.hpp>
 #include <choline/agent/log_stream.hpp>
 #include <choline/agent/supervisor.hpp>
 #include <choline/cli/command.hpp>
@@ -34,6 +35,9 @@ class AgentCommand final : public Command {
     m_sync_send->add_flag("--delete", m_options.delete_extraneous, "Ask the receiver to delete extraneous files");
     m_sync_send->add_option("--ignore", m_options.extra_ignore, "Extra ignore pattern (repeatable)");
 
+    m_extract = app.add_subcommand("extract", "Write the embedded static agent to PATH (to bake it into an image)");
+    m_extract->add_option("PATH", m_extract_path, "Where to write the agent")->required();
+
     m_launch = app.add_subcommand("launch", "Start the worker supervisor for the job spec on stdin; print its pid");
     m_supervise = app.add_subcommand("supervise", "Run as the worker supervisor (started by launch)");
     m_logs = app.add_subcommand("logs", "Stream worker logs as frames from the given offsets");
@@ -53,6 +57,10 @@ class AgentCommand final : public Command {
     }
     // Workers chdir into the project: every path handed to them must be absolute.
     if (!m_layout.root.empty()) m_layout.root = std::filesystem::absolute(m_layout.root).lexically_normal().string();
+    if (m_extract->parsed()) {
+      if (auto ok = agent::extract_agent(m_extract_path); !ok) return ok.error();
+      return 0;
+    }
     if (m_launch->parsed()) return launch(context);
     if (m_supervise->parsed()) return agent::supervise(m_layout);
     if (m_state->parsed()) {
@@ -101,6 +109,8 @@ class AgentCommand final : public Command {
     return 0;
   }
 
+  CLI::App* m_extract = nullptr;
+  std::string m_extract_path;
   CLI::App* m_launch = nullptr;
   CLI::App* m_supervise = nullptr;
   CLI::App* m_logs = nullptr;

@@ -4,6 +4,7 @@
 #include <choline/transport/local_transport.hpp>
 #include <choline/transport/ssh_transport.hpp>
 #include <choline/util/process.hpp>
+#include <choline/util/strings.hpp>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -26,6 +27,10 @@ class SyncCommand final : public Command {
     app.add_option("--known-hosts", m_ssh.known_hosts,
                    "known_hosts file to check and record host keys in (default ~/.ssh/known_hosts)");
     app.add_option("--remote-choline", m_remote_choline, "choline binary on the remote host (default: choline on its PATH)");
+    // Testing aid: run the local agent through a prefix, e.g. --wrap "chroot /srv/bullseye" with
+    // --agent /usr/local/bin/choline-agent, to prove the agent works in another distribution.
+    app.add_option("--wrap", m_wrap, "Prefix for the local agent command (words split on spaces)")->group("");
+    app.add_option("--agent", m_local_agent, "Agent binary for a local side (default: this choline)")->group("");
   }
 
   Result<int> run(CommandContext& context) override {
@@ -71,12 +76,12 @@ class SyncCommand final : public Command {
 
  private:
   Result<std::unique_ptr<transport::Transport>> transport_for(const std::optional<transport::SshAddress>& remote) {
-    if (!remote) return transport::make_local_transport();
+    if (!remote) return transport::make_local_transport(m_wrap.empty() ? std::vector<std::string>{} : util::split(m_wrap, ' '));
     return transport::connect_ssh(*remote, m_ssh);
   }
 
   std::string agent_binary(const std::optional<transport::SshAddress>& remote) const {
-    if (!remote) return util::self_exe_path();
+    if (!remote) return m_local_agent.empty() ? util::self_exe_path() : m_local_agent;
     return m_remote_choline;
   }
 
@@ -95,6 +100,8 @@ class SyncCommand final : public Command {
 
   std::string m_source, m_destination;
   std::string m_remote_choline = "choline";
+  std::string m_wrap;
+  std::string m_local_agent;
   sync::SyncOptions m_options;
   transport::SshOptions m_ssh;
   bool m_stats = false;

@@ -1,3 +1,4 @@
+#include <choline/cli/app.hpp>
 #include <choline/cli/command.hpp>
 
 namespace choline::cli {
@@ -36,8 +37,14 @@ const std::vector<CommandInfo>& command_table() {
   return table;
 }
 
-Error not_built_yet(const std::string& what) {
-  return make_error(ErrorKind::unsupported, what + " is not built yet in this version of choline");
+}  // namespace choline::cli
+
+namespace choline {
+
+int run_command_line(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  return run_with_table(cli::command_table(), args, out, err);
 }
 
-}  // namespace choline::cli
+int app_main(int argc, char** argv) { return app_main_with(cli::command_table(), argc, argv); }
+
+}  // namespace choline

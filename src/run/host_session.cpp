@@ -1,6 +1,8 @@
 #include <choline/run/host_session.hpp>
 
+#include <choline/agent/embedded.hpp>
 #include <choline/agent/log_stream.hpp>
+#include <choline/run/paths.hpp>
 #include <choline/sync/sync.hpp>
 #include <choline/util/files.hpp>
 #include <choline/util/hash.hpp>
@@ -40,18 +42,6 @@ Result<std::string> run_command(transport::Transport& transport, const std::vect
   return output;
 }
 
-// The agent's content hash names its file on hosts, so an unchanged agent is never re-uploaded
-// and two choline versions never overwrite each other.
-const std::string& self_hash() {
-  static const std::string hash = [] {
-    auto content = util::read_file(util::self_exe_path());
-    util::Hash128 h;
-    if (content) h.update(content->data(), content->size());
-    return util::to_hex(h.digest()).substr(0, 16);
-  }();
-  return hash;
-}
-
 }  // namespace
 
 providers::Host to_host(const HostRecord& record) {
@@ -83,22 +73,30 @@ std::vector<std::string> HostSession::agent_command(std::vector<std::string> arg
 
 Status HostSession::install_agent() {
   if (auto ok = connect(); !ok) return ok;
+  // Hosts run the embedded static agent, never this dynamically linked binary: a rented image
+  // has another glibc and none of our shared libraries.
+  if (agent::embedded_agent().empty()) {
+    return make_error(ErrorKind::internal, "this choline binary carries no embedded agent; rebuild it with scripts/build");
+  }
   if (m_provider.shares_this_machine()) {
-    m_agent_path = util::self_exe_path();
+    auto path = agent::cached_agent(choline_home() / "agent");
+    if (!path) return path.error();
+    m_agent_path = path->string();
     return {};
   }
   const std::string dir = m_host.access.value("workdir", ".choline") + "/agent";
-  const std::string path = dir + "/choline-" + self_hash();
+  const std::string path = dir + "/choline-agent-" + agent::embedded_agent_hash();
   if (run_command(*m_transport, {"test", "-x", path})) {
     m_agent_path = path;
     return {};
   }
-  auto binary = util::read_file(util::self_exe_path());
-  if (!binary) return binary.error();
-  spdlog::info("{}: uploading the agent ({:.1f} MB)", m_host.id, binary->size() / 1e6);
+  const std::string_view binary = agent::embedded_agent();
+  spdlog::info("{}: installing the agent ({:.1f} MB)", m_host.id, binary.size() / 1e6);
   const std::string temp = path + ".upload";
-  const std::string script = "mkdir -p " + dir + " && cat > " + temp + " && chmod 755 " + temp + " && mv -f " + temp + " " + path;
-  if (auto ok = run_command(*m_transport, {"sh", "-c", script}, *binary); !ok) return ok.error();
+  const std::string script = "mkdir -p " + transport::shell_quote(dir) + " && cat > " + transport::shell_quote(temp) +
+                             " && chmod 755 " + transport::shell_quote(temp) + " && mv -f " + transport::shell_quote(temp) +
+                             " " + transport::shell_quote(path);
+  if (auto ok = run_command(*m_transport, {"sh", "-c", script}, std::string(binary)); !ok) return ok.error();
   m_agent_path = path;
   return {};
 }
