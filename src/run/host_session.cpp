@@ -26,12 +26,12 @@ Result<std::string> run_command(transport::Transport& transport, const std::vect
   }
   (*stream)->close_write();
   std::string output;
-  char buffer[8192];
-  for (;;) {
-    auto n = (*stream)->read_some(buffer, sizeof buffer);
-    if (!n) return n.error();
-    if (*n == 0) break;
-    output.append(buffer, *n);
+  if (auto ok = transport::read_to_end(**stream, [&](std::string_view chunk) {
+        output.append(chunk);
+        return Status{};
+      });
+      !ok) {
+    return ok.error();
   }
   auto code = (*stream)->wait();
   if (!code) return code.error();
@@ -140,17 +140,15 @@ Status HostSession::run_setup(const std::vector<std::string>& commands, std::ost
     if (!stream) return stream.error();
     (*stream)->close_write();
     std::string pending;
-    char buffer[4096];
-    for (;;) {
-      auto n = (*stream)->read_some(buffer, sizeof buffer);
-      if (!n) return n.error();
-      if (*n == 0) break;
-      pending.append(buffer, *n);
+    auto streamed = transport::read_to_end(**stream, [&](std::string_view chunk) {
+      pending.append(chunk);
       for (std::size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1)) {
         out << "[setup " << m_host.id << "] " << pending.substr(0, nl + 1);
       }
       out.flush();
-    }
+      return Status{};
+    });
+    if (!streamed) return streamed.error();
     if (!pending.empty()) out << "[setup " << m_host.id << "] " << pending << "\n";
     auto code = (*stream)->wait();
     if (!code) return code.error();

@@ -23,6 +23,16 @@ std::string shell_join(const std::vector<std::string>& argv) {
   return line;
 }
 
+Status read_to_end(Stream& stream, const std::function<Status(std::string_view)>& on_chunk) {
+  char buffer[16384];
+  for (;;) {
+    auto n = stream.read_some(buffer, sizeof buffer);
+    if (!n) return n.error();
+    if (*n == 0) return {};
+    if (auto ok = on_chunk(std::string_view(buffer, *n)); !ok) return ok;
+  }
+}
+
 void StderrTail::append(const char* data, std::size_t size) {
   m_text.append(data, size);
   if (m_text.size() > k_keep) m_text.erase(0, m_text.size() - k_keep);

@@ -14,6 +14,25 @@ run=$(latest_run)
 [ "$(run_field "$run" 'r["state"]')" = succeeded ] || fail "status --json does not show success"
 [ "$(run_field "$run" 'all(h["state"] == "released" for h in r["hosts"])')" = True ] || fail "hosts not released"
 
+# Setup commands run in the project on the host, their output streamed; forwarded env reaches
+# workers but neither the run record nor choline's own output.
+mkdir -p "$SCRATCH/setup-project"
+cat >"$SCRATCH/setup-project/env.py" <<'PY'
+import os
+value = os.environ.get("CHOLINE_IT_SECRET", "")
+print("secret length", len(value), "marker", os.path.exists("setup-marker"), flush=True)
+PY
+cat >"$SCRATCH/setup-project/choline.json" <<'JSON'
+{"setup": ["echo preparing the host", "touch setup-marker"], "env": ["CHOLINE_IT_SECRET"]}
+JSON
+export CHOLINE_IT_SECRET="s3cret-value-never-logged"
+expect_exit 0 "$CHOLINE" -C "$SCRATCH/setup-project" -v train env.py --1xcpu
+contains "$OUT" "] preparing the host"
+contains "$OUT" "secret length 25 marker True"
+case "$OUT$ERR" in *"$CHOLINE_IT_SECRET"*) fail "a forwarded secret reached choline's output" ;; esac
+! grep -rq "$CHOLINE_IT_SECRET" "$SCRATCH/setup-project/.choline" || fail "a forwarded secret reached the run record"
+unset CHOLINE_IT_SECRET
+
 # Asking the local provider for GPUs is a clear usage error.
 expect_exit 2 "$CHOLINE" -C "$PROJECT" train lines.py --4x3090
 contains "$ERR" "has no RTX3090"

@@ -6,6 +6,8 @@
 #include <choline/error.hpp>
 
 #include <cstddef>
+#include <functional>
+#include <string_view>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +46,9 @@ class Transport {
   // "local", "root@1.2.3.4:22", for messages.
   virtual std::string describe() const = 0;
 };
+
+// Reads `stream` to its end, handing each chunk to `on_chunk` (whose error stops the reading).
+Status read_to_end(Stream& stream, const std::function<Status(std::string_view)>& on_chunk);
 
 // Quotes one word for a POSIX shell (single quotes), as SSH runs commands through the remote
 // user's shell.
