@@ -93,7 +93,7 @@ class Run {
       spdlog::debug("{}: pushed {} of {} files in {:.2f}s", session.host().id, pushed->files_transferred,
                     pushed->files_total, pushed->seconds);
       for (const auto& error : pushed->errors) spdlog::warn("{}: {}", session.host().id, error);
-      if (auto ok = session.run_setup(m_record.options.setup, m_out); !ok) return ok;
+      if (auto ok = session.run_setup(m_record.options.setup, m_record.options.python, m_out); !ok) return ok;
       // After setup, which may be what installs torch.
       if (m_record.entry.size() > 3 && m_record.entry.substr(m_record.entry.size() - 3) == ".py") {
         if (auto ok = session.check_python(m_record.options.python); !ok) return ok;

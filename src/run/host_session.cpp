@@ -125,10 +125,11 @@ Result<sync::SyncStats> HostSession::push_directory(const std::filesystem::path&
   return send_tree(local_dir, m_host.root + "/project/" + remote_dir, {});
 }
 
-Status HostSession::run_setup(const std::vector<std::string>& commands, std::ostream& out) {
+Status HostSession::run_setup(const std::vector<std::string>& commands, const std::string& python, std::ostream& out) {
   if (commands.empty()) return {};
   util::Hash128 hash;
   for (const auto& command : commands) hash.update(command.data(), command.size() + 1);
+  hash.update(python.data(), python.size());
   const std::string marker = m_host.root + "/setup.done";
   const std::string digest = util::to_hex(hash.digest());
   if (auto current = run_command(*m_transport, {"cat", marker}); current && current->find(digest) != std::string::npos) {
@@ -136,7 +137,10 @@ Status HostSession::run_setup(const std::vector<std::string>& commands, std::ost
   }
   for (const auto& command : commands) {
     out << "[setup " << m_host.id << "] $ " << command << "\n";
-    auto stream = m_transport->exec({"sh", "-c", "cd " + transport::shell_quote(m_host.root + "/project") + " && " + command + " 2>&1"});
+    // CHOLINE_PYTHON names the run's interpreter, e.g. to ask it for torch's cmake prefix.
+    auto stream = m_transport->exec({"sh", "-c", "cd " + transport::shell_quote(m_host.root + "/project") +
+                                                     " && export CHOLINE_PYTHON=" + transport::shell_quote(python) + " && " +
+                                                     command + " 2>&1"});
     if (!stream) return stream.error();
     (*stream)->close_write();
     std::string pending;

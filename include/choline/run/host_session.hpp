@@ -39,8 +39,8 @@ class HostSession {
   Result<sync::SyncStats> push_directory(const std::filesystem::path& local_dir, const std::string& remote_dir);
 
   // Runs the setup commands in the project directory once per host (a marker remembers them),
-  // streaming their output to `out` with a "[setup N]" prefix.
-  Status run_setup(const std::vector<std::string>& commands, std::ostream& out);
+  // streaming their output to `out` with a "[setup N]" prefix. $CHOLINE_PYTHON is `python`.
+  Status run_setup(const std::vector<std::string>& commands, const std::string& python, std::ostream& out);
 
   // Checks that `python` exists on the host and can import torch (without importing it, which
   // would take seconds), so a wrong interpreter is one clear error instead of failed attempts.
