@@ -53,3 +53,13 @@ run_field() {  # run_field RUN EXPR  (EXPR over the run record r, in Python)
 }
 
 export CHOLINE_PYTHON=/usr/bin/python3
+
+# A run that finished well: logs of ranks 0 and 1 here, a checkpoint pulled back, and the
+# record saying succeeded.
+require_finished_run() {
+  local run="$1" dir="$PROJECT/.choline/runs/$1"
+  [ -s "$dir/logs/rank-0.log" ] || fail "no rank 0 log for $run"
+  [ -s "$dir/logs/rank-1.log" ] || fail "no rank 1 log for $run"
+  [ -s "$dir/checkpoints/epoch-0000.pt" ] || fail "checkpoint not pulled back for $run"
+  [ "$(run_field "$run" 'r["state"]')" = succeeded ] || fail "status --json does not show $run succeeded"
+}

@@ -8,10 +8,7 @@ contains "$OUT" "[0/0] epoch 0 done"
 contains "$OUT" "[0/1] epoch 0 done"
 contains "$OUT" "succeeded"
 run=$(latest_run)
-[ -s "$PROJECT/.choline/runs/$run/logs/rank-0.log" ] || fail "no rank 0 log"
-[ -s "$PROJECT/.choline/runs/$run/logs/rank-1.log" ] || fail "no rank 1 log"
-[ -s "$PROJECT/.choline/runs/$run/checkpoints/epoch-0000.pt" ] || fail "checkpoint not pulled back"
-[ "$(run_field "$run" 'r["state"]')" = succeeded ] || fail "status --json does not show success"
+require_finished_run "$run"
 [ "$(run_field "$run" 'all(h["state"] == "released" for h in r["hosts"])')" = True ] || fail "hosts not released"
 
 # Setup commands run in the project on the host, their output streamed; forwarded env reaches

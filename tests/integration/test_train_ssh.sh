@@ -18,10 +18,7 @@ expect_exit 0 "$CHOLINE" -C "$PROJECT" train tr.py --nodes 2 --1xcpu --epochs 1 
 contains "$OUT" "[0/0] epoch 0 done"
 contains "$OUT" "[1/1] epoch 0 done"
 run=$(latest_run)
-[ -s "$PROJECT/.choline/runs/$run/logs/rank-0.log" ] || fail "no rank 0 log"
-[ -s "$PROJECT/.choline/runs/$run/logs/rank-1.log" ] || fail "no rank 1 log"
-[ -s "$PROJECT/.choline/runs/$run/checkpoints/epoch-0000.pt" ] || fail "checkpoint not pulled back"
-[ "$(run_field "$run" 'r["state"]')" = succeeded ] || fail "status --json does not show success"
+require_finished_run "$run"
 [ "$(run_field "$run" 'len(r["hosts"])')" = 2 ] || fail "expected two hosts in the record"
 # Each host got the agent under its workdir, named by content hash, and the project.
 ls "$SCRATCH"/remote0/agent/choline-* >/dev/null || fail "agent not installed on node0"
