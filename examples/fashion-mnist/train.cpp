@@ -3,6 +3,9 @@
 //
 //   choline train --2xcpu -- ./build/fashion-mnist --epochs 3
 //
+// On a GPU host (CUDA libtorch with NCCL) each rank trains on cuda:LOCAL_RANK; CHOLINE_DEVICE=cpu
+// forces the CPU.
+//
 // It reads the torchrun environment choline gives (RANK, WORLD_SIZE, MASTER_ADDR, ...), writes
 // a checkpoint per epoch to $CHOLINE_CKPT_DIR, and resumes from $CHOLINE_RESUME_FROM at the
 // exact batch it stopped at.
@@ -98,13 +101,14 @@ struct NetImpl : torch::nn::Module {
 };
 TORCH_MODULE(Net);
 
-double evaluate(Net& model, const torch::Tensor& x, const torch::Tensor& y) {
+double evaluate(Net& model, const torch::Tensor& x, const torch::Tensor& y, torch::Device device) {
   torch::NoGradGuard no_grad;
   model->eval();
   std::int64_t correct = 0;
   for (std::int64_t start = 0; start < x.size(0); start += 1000) {
     const auto n = std::min<std::int64_t>(1000, x.size(0) - start);
-    correct += model->forward(x.narrow(0, start, n)).argmax(1).eq(y.narrow(0, start, n)).sum().item<std::int64_t>();
+    const auto predicted = model->forward(x.narrow(0, start, n).to(device)).argmax(1).cpu();
+    correct += predicted.eq(y.narrow(0, start, n)).sum().item<std::int64_t>();
   }
   model->train();
   return static_cast<double>(correct) / static_cast<double>(x.size(0));
@@ -119,7 +123,9 @@ int main(int argc, char** argv) try {
   auto dist = rt::Distributed::init(env);
   torch::manual_seed(1);
 
+  const torch::Device device = dist->device();
   Net model;
+  model->to(device);
   dist->broadcast_parameters(*model);
   torch::optim::SGD optimizer(model->parameters(), torch::optim::SGDOptions(options.lr).momentum(0.9));
   rt::GradientReducer reducer(*dist, model->parameters());
@@ -148,8 +154,8 @@ int main(int argc, char** argv) try {
       const auto batch = indices.narrow(0, begin, n);
       optimizer.zero_grad();
       reducer.prepare(true);
-      auto loss = torch::nn::functional::cross_entropy(model->forward(train_x.index_select(0, batch)),
-                                                       train_y.index_select(0, batch));
+      auto loss = torch::nn::functional::cross_entropy(model->forward(train_x.index_select(0, batch).to(device)),
+                                                       train_y.index_select(0, batch).to(device));
       loss.backward();
       reducer.finish();
       optimizer.step();
@@ -175,7 +181,7 @@ int main(int argc, char** argv) try {
   }
   if (dist->is_main()) {
     auto [test_x, test_y] = load_split(options.data_dir, false, options.test_limit);
-    std::cout << "test accuracy " << evaluate(model, test_x, test_y) << std::endl;
+    std::cout << "test accuracy " << evaluate(model, test_x, test_y, device) << std::endl;
   }
   dist->barrier();
   return 0;

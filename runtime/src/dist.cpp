@@ -4,6 +4,9 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/version.h>
+#ifdef USE_C10D_NCCL
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
 
 #include <cstdlib>
 #include <mutex>
@@ -46,8 +49,19 @@ DistEnv DistEnv::from_environment() {
   env.checkpoint_dir = env_or("CHOLINE_CKPT_DIR", "checkpoints");
   env.resume_from = env_or("CHOLINE_RESUME_FROM", "");
   env.metrics_file = env_or("CHOLINE_METRICS", "");
+  env.device = env_or("CHOLINE_DEVICE", "auto");
   return env;
 }
+
+struct Distributed::Groups {
+  c10::intrusive_ptr<c10d::Store> store;
+  c10::intrusive_ptr<c10d::ProcessGroupGloo> gloo;
+#ifdef USE_C10D_NCCL
+  c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl;  // under CUDA
+#endif
+};
+
+Distributed::Distributed() : m_groups(std::make_unique<Groups>()) {}
 
 std::unique_ptr<Distributed> Distributed::init(const DistEnv& env, std::chrono::milliseconds timeout) {
   std::unique_ptr<Distributed> dist(new Distributed());
@@ -60,11 +74,39 @@ std::unique_ptr<Distributed> Distributed::init(const DistEnv& env, std::chrono::
   options.timeout = timeout;
   auto store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, options);
   // A prefix per attempt: a restarted gang never reads keys a previous attempt left behind.
-  dist->m_store = c10::make_intrusive<c10d::PrefixStore>("choline/attempt-" + std::to_string(env.attempt), store);
+  dist->m_groups->store = c10::make_intrusive<c10d::PrefixStore>("choline/attempt-" + std::to_string(env.attempt), store);
+  const bool want_cuda = env.device == "cuda" || (env.device == "auto" && torch::cuda::is_available());
+#ifdef USE_C10D_NCCL
+  if (want_cuda) {
+    dist->m_device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env.local_rank));
+    auto nccl_options = c10d::ProcessGroupNCCL::Options::create();
+    nccl_options->timeout = timeout;
+    dist->m_groups->nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(dist->m_groups->store, env.rank, env.world_size, nccl_options);
+    return dist;
+  }
+#else
+  if (env.device == "cuda" && want_cuda) {
+    throw std::runtime_error("CHOLINE_DEVICE=cuda, but this libtorch was built without NCCL");
+  }
+#endif
   auto gloo_options = c10d::ProcessGroupGloo::Options::create(timeout);
   gloo_options->devices.push_back(make_device(env.master_addr));
-  dist->m_group = c10::make_intrusive<c10d::ProcessGroupGloo>(dist->m_store, env.rank, env.world_size, gloo_options);
+  dist->m_groups->gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(dist->m_groups->store, env.rank, env.world_size, gloo_options);
   return dist;
+}
+
+c10::intrusive_ptr<c10d::Work> Distributed::allreduce(std::vector<torch::Tensor>& tensors) {
+#ifdef USE_C10D_NCCL
+  if (m_groups->nccl) return m_groups->nccl->allreduce(tensors);
+#endif
+  return m_groups->gloo->allreduce(tensors);
+}
+
+c10::intrusive_ptr<c10d::Work> Distributed::broadcast(std::vector<torch::Tensor>& tensors) {
+#ifdef USE_C10D_NCCL
+  if (m_groups->nccl) return m_groups->nccl->broadcast(tensors);
+#endif
+  return m_groups->gloo->broadcast(tensors);
 }
 
 Distributed::~Distributed() = default;
@@ -77,7 +119,7 @@ void Distributed::broadcast_parameters(torch::nn::Module& module) {
   std::vector<torch::Tensor> flat_parts;
   for (auto& t : tensors) flat_parts.push_back(t.detach().reshape(-1).to(torch::kFloat));
   std::vector<torch::Tensor> flat = {torch::cat(flat_parts)};
-  m_group->broadcast(flat)->wait();
+  broadcast(flat)->wait();
   std::int64_t offset = 0;
   for (auto& t : tensors) {
     const auto n = t.numel();
@@ -88,13 +130,20 @@ void Distributed::broadcast_parameters(torch::nn::Module& module) {
 
 double Distributed::mean(double value) {
   if (m_world_size == 1) return value;
-  std::vector<torch::Tensor> t = {torch::tensor({value}, torch::kDouble)};
-  m_group->allreduce(t)->wait();
+  std::vector<torch::Tensor> t = {torch::tensor({value}, torch::kDouble).to(m_device)};
+  allreduce(t)->wait();
   return t[0].item<double>() / m_world_size;
 }
 
 void Distributed::barrier() {
-  if (m_world_size > 1) m_group->barrier()->wait();
+  if (m_world_size == 1) return;
+#ifdef USE_C10D_NCCL
+  if (m_groups->nccl) {
+    m_groups->nccl->barrier()->wait();
+    return;
+  }
+#endif
+  m_groups->gloo->barrier()->wait();
 }
 
 // --- GradientReducer ---
@@ -123,7 +172,7 @@ struct GradientReducer::State {
   void launch_ready() {
     while (next_launch < buckets.size() && buckets[next_launch].pending == 0) {
       std::vector<torch::Tensor> tensors = {buckets[next_launch].flat};
-      buckets[next_launch].work = dist.group().allreduce(tensors);
+      buckets[next_launch].work = dist.allreduce(tensors);
       ++next_launch;
     }
   }

@@ -17,7 +17,9 @@
 
 namespace c10d {
 class ProcessGroupGloo;
+class ProcessGroupNCCL;
 class Store;
+class Work;
 }  // namespace c10d
 
 namespace choline::runtime {
@@ -35,6 +37,9 @@ struct DistEnv {
   std::string checkpoint_dir;    // CHOLINE_CKPT_DIR, default "checkpoints"
   std::string resume_from;       // CHOLINE_RESUME_FROM, empty on a first attempt
   std::string metrics_file;      // CHOLINE_METRICS, empty: metrics go to stdout
+  // CHOLINE_DEVICE: "cpu", "cuda", or "auto" (cuda:LOCAL_RANK when this libtorch has CUDA and a
+  // GPU is visible, else cpu).
+  std::string device = "auto";
 
   static DistEnv from_environment();
 };
@@ -46,7 +51,8 @@ inline constexpr std::chrono::seconds k_default_collective_timeout{60};
 class Distributed {
  public:
   // Rendezvous through a TCPStore on MASTER_ADDR:MASTER_PORT (rank 0 serves it, as under
-  // torchrun) and creates the process group (Gloo on CPU). Throws c10::Error on failure.
+  // torchrun) and creates the process group: NCCL on cuda:LOCAL_RANK when libtorch was built
+  // with it and the device resolves to cuda, else Gloo. Throws c10::Error on failure.
   static std::unique_ptr<Distributed> init(const DistEnv& env,
                                            std::chrono::milliseconds timeout = k_default_collective_timeout);
   ~Distributed();
@@ -54,7 +60,13 @@ class Distributed {
   int rank() const { return m_rank; }
   int world_size() const { return m_world_size; }
   bool is_main() const { return m_rank == 0; }
-  c10d::ProcessGroupGloo& group() { return *m_group; }
+  // Where tensors for collectives live: cuda:LOCAL_RANK under NCCL, else cpu.
+  torch::Device device() const { return m_device; }
+
+  // Collectives on the concrete process group (libtorch 2.x backends are not ProcessGroups, so
+  // the runtime never upcasts).
+  c10::intrusive_ptr<c10d::Work> allreduce(std::vector<torch::Tensor>& tensors);
+  c10::intrusive_ptr<c10d::Work> broadcast(std::vector<torch::Tensor>& tensors);
 
   // Copies rank 0's parameters and buffers to every rank, in one flattened broadcast.
   void broadcast_parameters(torch::nn::Module& module);
@@ -65,11 +77,13 @@ class Distributed {
   void barrier();
 
  private:
-  Distributed() = default;
+  Distributed();
   int m_rank = 0;
   int m_world_size = 1;
-  c10::intrusive_ptr<c10d::Store> m_store;
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> m_group;
+  torch::Device m_device = torch::kCPU;
+  // The concrete process groups live in dist.cpp, which alone includes their headers.
+  struct Groups;
+  std::unique_ptr<Groups> m_groups;
 };
 
 // Bucketed gradient all-reduce overlapped with backward. Parameters are packed into flat
