@@ -139,9 +139,14 @@ class Run {
   enum class Watch { ended, detach, stop };
 
   // Follows every host's logs until the attempt ends everywhere, pulling checkpoints as it
-  // goes. On Ctrl-C asks whether to detach or stop (detaches without a terminal).
-  Result<Watch> watch(std::vector<json>& final_states) {
-    LogSink sink(m_record.logs_dir(), &m_out, m_record.hosts.empty() ? 1 : m_record.hosts[0].slots);
+  // goes. On Ctrl-C asks whether to detach or stop (detaches without a terminal, or when
+  // `may_stop` is false: `logs -f` only ever stops watching).
+  Result<Watch> watch(std::vector<json>& final_states, bool may_stop = true) {
+    LogSink sink(m_record.logs_dir(), &m_out, slots());
+    return watch(sink, final_states, may_stop);
+  }
+
+  Result<Watch> watch(LogSink& sink, std::vector<json>& final_states, bool may_stop) {
     std::atomic<bool> stop_following{false};
     final_states.assign(m_sessions.size(), json{{"status", "unknown"}});
     std::vector<std::optional<Error>> errors(m_sessions.size());
@@ -170,7 +175,7 @@ class Run {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       if (util::interrupt_requested()) {
         util::clear_interrupt();
-        result = ask_detach_or_stop();
+        result = may_stop ? ask_detach_or_stop() : Watch::detach;
         stop_following = true;
         break;
       }
@@ -306,6 +311,8 @@ class Run {
 
   std::vector<std::unique_ptr<HostSession>>& sessions() { return m_sessions; }
 
+  int slots() const { return m_record.hosts.empty() ? 1 : m_record.hosts[0].slots; }
+
  private:
   Status push_checkpoints_to(std::size_t node) {
     auto pushed = m_sessions[node]->push_directory(m_record.checkpoints_dir(), m_record.options.checkpoint_dir);
@@ -438,25 +445,19 @@ Result<int> resume(RunRecord& record, const std::map<std::string, std::string>& 
 }
 
 Result<int> show_logs(RunRecord& record, bool follow, std::ostream& out) {
-  // What is already here, in rank order, with the same prefixes as live lines.
-  const int slots = record.hosts.empty() ? 1 : record.hosts[0].slots;
-  LogSink printer(record.logs_dir(), nullptr, slots);
-  for (const auto& [rank, size] : printer.offsets()) {
-    std::ifstream in(printer.file_for(rank));
-    for (std::string line; std::getline(in, line);) out << "[" << rank / slots << "/" << rank << "] " << line << "\n";
-  }
-  if (!follow || is_final(record.state)) return 0;
   Run driver(record, out);
+  LogSink sink(record.logs_dir(), &out, driver.slots());
+  sink.echo_held();  // what is already here, with the same prefixes as live lines
+  if (!follow || is_final(record.state)) {
+    sink.flush_partial_lines();
+    return 0;
+  }
   if (auto ok = driver.open_provider(); !ok) return ok.error();
   if (auto ok = driver.open_sessions(); !ok) return ok.error();
   std::vector<json> states;
-  LogSink sink(record.logs_dir(), &out, slots);
-  for (auto& session : driver.sessions()) {
-    auto state = session->follow_logs(sink, true, [] { return util::interrupt_requested(); });
-    if (!state) return state.error().kind == ErrorKind::interrupted ? Result<int>(130) : Result<int>(state.error());
-    states.push_back(*state);
-  }
-  sink.flush_partial_lines();
+  auto watched = driver.watch(sink, states, /*may_stop=*/false);
+  if (!watched) return watched.error();
+  if (*watched != Run::Watch::ended) return 130;
   // Nobody else is watching this run: record how it ended and give the hosts back. A failure
   // is not retried here; choline resume does that.
   const AttemptOutcome outcome = driver.record_attempt_end(states);

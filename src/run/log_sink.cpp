@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 
 namespace choline::run {
 
@@ -40,6 +41,16 @@ void LogSink::echo_lines(int rank, std::string_view data) {
   }
   partial.erase(0, start);
   m_echo->flush();
+}
+
+void LogSink::echo_held() {
+  const auto held = offsets();
+  std::lock_guard lock(m_mutex);
+  for (const auto& [rank, size] : held) {
+    std::ifstream in(file_for(rank), std::ios::binary);
+    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    echo_lines(rank, content);
+  }
 }
 
 void LogSink::flush_partial_lines() {

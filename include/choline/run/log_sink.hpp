@@ -28,6 +28,10 @@ class LogSink {
   // What is held for every rank found on disk: the offsets for the next stream.
   std::map<int, std::uint64_t> offsets() const;
 
+  // Echoes what is already held, rank by rank; a last line without its newline stays pending,
+  // so bytes streamed later complete it instead of starting a new line.
+  void echo_held();
+
   // Prints partial last lines, e.g. when the job ended without a newline.
   void flush_partial_lines();
 
