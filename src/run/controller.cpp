@@ -391,7 +391,8 @@ Result<int> train(const TrainRequest& request, std::ostream& out) {
   Run driver(run, out);
   auto fail = [&](const Error& error) -> Result<int> {
     (void)run.journal("failed_to_start", {{"error", error.message}});
-    driver.finish(RunState::failed, error.message);
+    // Ctrl-C while renting or preparing: the hosts go back and the run reads stopped.
+    driver.finish(error.kind == ErrorKind::interrupted ? RunState::stopped : RunState::failed, error.message);
     return error;
   };
   if (auto ok = driver.open_provider(); !ok) return fail(ok.error());

@@ -232,7 +232,9 @@ Result<SyncStats> run_sender(const std::filesystem::path& root, transport::Strea
     stream.close_write();
   }
   reader_thread.join();
-  // The receiver's own account of a failure beats ours (ours is often just "connection closed").
+  // The receiver's own account of a failure beats ours (ours is often just "connection
+  // closed"), except for an interruption: that cause is ours.
+  if (!status && status.error().kind == ErrorKind::interrupted) return status.error();
   if (reply.fatal) return *reply.fatal;
   if (!status) return status.error();
   if (!reply.reported) return make_error(ErrorKind::protocol, "the receiver ended without a report");

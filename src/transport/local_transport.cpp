@@ -1,5 +1,7 @@
 #include <choline/transport/local_transport.hpp>
 
+#include <choline/util/interrupt.hpp>
+
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
@@ -50,6 +52,7 @@ class LocalStream final : public Stream {
       const ssize_t n = ::read(m_out, buffer, size);
       if (n >= 0) return static_cast<std::size_t>(n);
       if (errno != EINTR) return sys_error("reading from local command");
+      if (util::interrupt_requested()) return make_error(ErrorKind::interrupted, "interrupted");
     }
   }
 
@@ -57,6 +60,9 @@ class LocalStream final : public Stream {
     if (m_in < 0) return make_error(ErrorKind::io, "write after close_write");
     const char* p = static_cast<const char*>(data);
     while (size > 0) {
+      // A signal during a blocking pipe write usually ends it early with a partial count, not
+      // EINTR: check the flag on every round.
+      if (util::interrupt_requested()) return make_error(ErrorKind::interrupted, "interrupted");
       const ssize_t n = ::write(m_in, p, size);
       if (n < 0) {
         if (errno == EINTR) continue;

@@ -1,5 +1,7 @@
 #include <choline/transport/ssh_transport.hpp>
 
+#include <choline/util/interrupt.hpp>
+
 #include <libssh/libssh.h>
 #include <libssh/server.h>  // ssh_send_keepalive is declared here
 #include <spdlog/spdlog.h>
@@ -72,6 +74,7 @@ class SshStream final : public Stream {
   Result<std::size_t> read_some(void* buffer, std::size_t size) override {
     const auto capped = static_cast<std::uint32_t>(std::min<std::size_t>(size, 1 << 20));
     for (;;) {
+      if (util::interrupt_requested()) return make_error(ErrorKind::interrupted, "interrupted");
       {
         std::lock_guard lock(m_session->mutex);
         const int n = ssh_channel_read_nonblocking(m_channel, buffer, capped, 0);
@@ -88,6 +91,7 @@ class SshStream final : public Stream {
   Status write_all(const void* data, std::size_t size) override {
     const char* p = static_cast<const char*>(data);
     while (size > 0) {
+      if (util::interrupt_requested()) return make_error(ErrorKind::interrupted, "interrupted");
       {
         std::lock_guard lock(m_session->mutex);
         if (!ssh_channel_is_open(m_channel)) return make_error(ErrorKind::remote, "the remote command closed its input");

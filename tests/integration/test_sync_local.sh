@@ -11,4 +11,17 @@ expect_exit 2 "$CHOLINE" sync "h1:/x" "h2:/y"
 contains "$ERR" "both SRC and DEST are remote"
 expect_exit 1 "$CHOLINE" sync "$SCRATCH/missing" "$SCRATCH/c"
 contains "$ERR" "missing"
+
+# Ctrl-C in the middle of a transfer: exit 130, no partial file in place, no temp file left.
+mkdir -p "$SCRATCH/big"
+head -c 1500M /dev/zero >"$SCRATCH/big/zeros.bin"
+"$CHOLINE" sync "$SCRATCH/big" "$SCRATCH/big-dst" >"$SCRATCH/int.out" 2>&1 &
+sync_pid=$!
+for _ in $(seq 1 200); do ls "$SCRATCH/big-dst"/.choline-tmp-* >/dev/null 2>&1 && break; sleep 0.02; done
+kill -INT "$sync_pid"
+set +e; wait "$sync_pid"; code=$?; set -e
+[ "$code" = 130 ] || fail "interrupted sync exited $code, expected 130: $(cat "$SCRATCH/int.out")"
+[ ! -e "$SCRATCH/big-dst/zeros.bin" ] || fail "a partial file was left in place"
+! ls "$SCRATCH/big-dst"/.choline-tmp-* >/dev/null 2>&1 || fail "a temp file was left behind"
+rm -rf "$SCRATCH/big" "$SCRATCH/big-dst"
 echo "local sync: ok"
