@@ -18,7 +18,10 @@ namespace choline::sync {
 
 namespace {
 
+// A file-list frame closes at whichever comes first; paths can be up to 4 KiB long, so the
+// count alone could overflow the frame limit.
 constexpr std::size_t k_entries_per_frame = 2000;
+constexpr std::size_t k_entry_bytes_per_frame = 512 * 1024;
 
 struct Request {
   std::uint64_t index = 0;
@@ -118,13 +121,23 @@ class Sender {
 
   Status send_entries(const SyncOptions& options) {
     if (auto ok = m_writer.write(static_cast<std::uint8_t>(Msg::hello), encode_hello(options)); !ok) return ok;
-    for (std::size_t start = 0; start < m_entries.size(); start += k_entries_per_frame) {
-      Encoder batch;
-      const std::size_t end = std::min(m_entries.size(), start + k_entries_per_frame);
-      batch.u32(static_cast<std::uint32_t>(end - start));
-      for (std::size_t i = start; i < end; ++i) encode_entry(batch, m_entries[i]);
-      if (auto ok = m_writer.write(static_cast<std::uint8_t>(Msg::entries), batch.bytes()); !ok) return ok;
+    Encoder batch;
+    std::uint32_t in_batch = 0;
+    const auto send_batch = [&]() -> Status {
+      if (in_batch == 0) return {};
+      Encoder frame;
+      frame.u32(in_batch).raw(batch.bytes());
+      batch = Encoder();
+      in_batch = 0;
+      return m_writer.write(static_cast<std::uint8_t>(Msg::entries), frame.bytes());
+    };
+    for (const auto& entry : m_entries) {
+      encode_entry(batch, entry);
+      if (++in_batch == k_entries_per_frame || batch.bytes().size() >= k_entry_bytes_per_frame) {
+        if (auto ok = send_batch(); !ok) return ok;
+      }
     }
+    if (auto ok = send_batch(); !ok) return ok;
     if (auto ok = m_writer.write(static_cast<std::uint8_t>(Msg::entries_end), {}); !ok) return ok;
     return m_writer.flush();
   }

@@ -155,3 +155,15 @@ TEST_CASE("A missing source is an error before anything is sent", "[sync]") {
   REQUIRE_FALSE(outcome.sent.ok());
   CHECK(outcome.sent.error().kind == ErrorKind::not_found);
 }
+
+TEST_CASE("A tree of long paths travels in several file-list frames", "[sync]") {
+  TempDir src, dst;
+  // 3,000 entries with ~700-byte paths: far beyond one 1 MiB frame.
+  const std::string deep = std::string(200, 'a') + "/" + std::string(200, 'b') + "/" + std::string(200, 'c');
+  for (int i = 0; i < 3000; ++i) write_file(src.path / deep / ("file-" + std::to_string(i) + std::string(80, 'x')), "x");
+  age_tree(src.path);
+  auto outcome = run_sync(src.path, dst.path);
+  REQUIRE(outcome.sent.ok());
+  CHECK(outcome.sent->files_transferred == 3000);
+  CHECK(fs::exists(dst.path / deep / ("file-2999" + std::string(80, 'x'))));
+}
