@@ -346,7 +346,8 @@ class Run {
     if (outcome == AttemptOutcome::succeeded) return "succeeded";
     if (outcome == AttemptOutcome::stopped) return "stopped";
     for (const auto& state : states) {
-      if (state.value("status", "") == "failed" && state["failed_rank"].is_number()) {
+      // The state comes from the host: never index a key it may not have sent.
+      if (state.value("status", "") == "failed" && state.contains("failed_rank") && state["failed_rank"].is_number()) {
         const auto rank = state["failed_rank"].get<std::size_t>();
         const auto& codes = state.value("exit_codes", json::array());
         return "failed: rank " + std::to_string(rank) + " exited " +

@@ -249,6 +249,7 @@ Result<nlohmann::json> HostSession::state() {
   if (!output) return output.error();
   auto state = nlohmann::json::parse(*output, nullptr, false);
   if (state.is_discarded()) return make_error(ErrorKind::protocol, "bad state from agent");
+  if (auto ok = agent::validate_agent_state(state); !ok) return ok.error();
   return state;
 }
 

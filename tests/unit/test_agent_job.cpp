@@ -65,3 +65,17 @@ TEST_CASE("Job specs round-trip through JSON and bad ones are refused", "[agent]
   CHECK_FALSE(job_from_json(bad).ok());
   CHECK_FALSE(job_from_json(nlohmann::json::object()).ok());
 }
+
+#include <choline/agent/log_stream.hpp>
+
+TEST_CASE("Job states from a host are checked for shape", "[agent]") {
+  using nlohmann::json;
+  CHECK(validate_agent_state(json{{"status", "failed"}, {"exit_codes", {0, 3, nullptr}}, {"failed_rank", 1}, {"pid", 9}}).ok());
+  CHECK(validate_agent_state(json{{"status", "unknown"}}).ok());
+  CHECK_FALSE(validate_agent_state(json::array()).ok());
+  CHECK_FALSE(validate_agent_state(json{{"status", 5}}).ok());
+  CHECK_FALSE(validate_agent_state(json{{"exit_codes", "0"}}).ok());
+  CHECK_FALSE(validate_agent_state(json{{"exit_codes", {"x"}}}).ok());
+  CHECK_FALSE(validate_agent_state(json{{"failed_rank", -1}}).ok());
+  CHECK_FALSE(validate_agent_state(json{{"pid", "12"}}).ok());
+}

@@ -34,6 +34,11 @@ struct LogHandlers {
   std::function<Status(const nlohmann::json& state)> on_state;
 };
 
+// A state object from a host has the shape the supervisor writes: status a string, exit_codes an
+// array of integers or nulls, failed_rank an integer or null, attempt and pid integers. Anything
+// else is a protocol error, so code reading a state never meets a type it does not expect.
+Status validate_agent_state(const nlohmann::json& state);
+
 // Laptop side: reads frames until the agent's end frame. Returns the last state seen.
 Result<nlohmann::json> receive_logs(sync::FrameReader& reader, const LogHandlers& handlers);
 
