@@ -73,4 +73,30 @@ contains "$OUT" "restarting all workers from checkpoints/epoch-0000.pt"
 contains "$OUT" "resumed from"
 run=$(latest_run)
 [ "$(run_field "$run" 'len(r["attempts"])')" = 2 ] || fail "expected two attempts"
+
+# resume re-attaches to a detached run that is still training...
+"$CHOLINE" -C "$PROJECT" train lines.py --2xcpu -- 30 >"$SCRATCH/resume.out" 2>&1 </dev/null &
+train_pid=$!
+for _ in $(seq 1 100); do grep -q "line 2" "$SCRATCH/resume.out" 2>/dev/null && break; sleep 0.1; done
+kill -INT "$train_pid"
+set +e; wait "$train_pid"; set -e
+run=$(latest_run)
+expect_exit 0 "$CHOLINE" -C "$PROJECT" resume "$run"
+contains "$OUT" "re-attached"
+[ "$(run_field "$run" 'r["state"]')" = succeeded ] || fail "resumed run did not finish"
+[ "$(run_field "$run" 'len(r["attempts"])')" = 1 ] || fail "re-attaching must not start a new attempt"
+
+# ...and restarts a failed run, whose hosts were released, as a new attempt.
+cat >"$PROJECT/flaky.py" <<'PY'
+import os, sys
+print("attempt", os.environ["CHOLINE_ATTEMPT"], "rank", os.environ["RANK"], flush=True)
+sys.exit(3 if os.environ["CHOLINE_ATTEMPT"] == "1" else 0)
+PY
+expect_exit 3 "$CHOLINE" -C "$PROJECT" train flaky.py --2xcpu --max-restarts 0
+run=$(latest_run)
+[ "$(run_field "$run" 'r["state"]')" = failed ] || fail "flaky run should have failed"
+expect_exit 0 "$CHOLINE" -C "$PROJECT" resume "$run"
+contains "$OUT" "as attempt 2"
+contains "$OUT" "attempt 2 rank 1"
+[ "$(run_field "$run" 'r["state"]')" = succeeded ] || fail "resumed run did not succeed"
 echo "train on local: ok"
