@@ -68,6 +68,12 @@ class Run {
       record.access = host->access;
       m_record.hosts.push_back(record);
       if (auto ok = m_record.journal("host_created", {{"node", node}, {"id", host->id}, {"address", host->address}}); !ok) {
+        // A paid machine the record cannot mention must not outlive this moment.
+        m_record.hosts.pop_back();
+        if (auto released = m_provider->release(*host); !released) {
+          spdlog::error("could not record or release {} ({}); release it in the provider's console", host->id,
+                        released.error().message);
+        }
         return ok;
       }
     }
