@@ -47,7 +47,7 @@ struct Host {
   std::string gpu;
   int slots = 1;
   double price_per_hour = 0;
-  nlohmann::json access;  // what connect() needs to reach the host again later (no secrets)
+  nlohmann::json access = nlohmann::json::object();  // what connect() needs later (no secrets)
 };
 
 class Provider {

@@ -37,8 +37,10 @@ Status extract_agent(const std::filesystem::path& path) {
   return {};
 }
 
+std::string agent_file_name() { return "choline-agent-" + embedded_agent_hash(); }
+
 Result<std::filesystem::path> cached_agent(const std::filesystem::path& dir) {
-  const auto path = dir / ("choline-agent-" + embedded_agent_hash());
+  const auto path = dir / agent_file_name();
   std::error_code ec;
   if (std::filesystem::exists(path, ec)) return path;
   std::filesystem::create_directories(dir, ec);

@@ -6,7 +6,6 @@
 #include <choline/sync/sync.hpp>
 #include <choline/util/files.hpp>
 #include <choline/util/hash.hpp>
-#include <choline/util/process.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -65,8 +64,13 @@ Status HostSession::connect() {
   return {};
 }
 
+std::string HostSession::agent_path() const {
+  if (m_provider.shares_this_machine()) return (choline_home() / "agent" / agent::agent_file_name()).string();
+  return m_host.access.value("workdir", ".choline") + "/agent/" + agent::agent_file_name();
+}
+
 std::vector<std::string> HostSession::agent_command(std::vector<std::string> args) const {
-  std::vector<std::string> argv = {m_agent_path.empty() ? util::self_exe_path() : m_agent_path, "agent"};
+  std::vector<std::string> argv = {agent_path(), "agent"};
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
 }
@@ -81,15 +85,11 @@ Status HostSession::install_agent() {
   if (m_provider.shares_this_machine()) {
     auto path = agent::cached_agent(choline_home() / "agent");
     if (!path) return path.error();
-    m_agent_path = path->string();
     return {};
   }
-  const std::string dir = m_host.access.value("workdir", ".choline") + "/agent";
-  const std::string path = dir + "/choline-agent-" + agent::embedded_agent_hash();
-  if (run_command(*m_transport, {"test", "-x", path})) {
-    m_agent_path = path;
-    return {};
-  }
+  const std::string path = agent_path();
+  if (run_command(*m_transport, {"test", "-x", path})) return {};
+  const std::string dir = path.substr(0, path.rfind('/'));
   const std::string_view binary = agent::embedded_agent();
   spdlog::info("{}: installing the agent ({:.1f} MB)", m_host.id, binary.size() / 1e6);
   const std::string temp = path + ".upload";
@@ -97,7 +97,6 @@ Status HostSession::install_agent() {
                              " && chmod 755 " + transport::shell_quote(temp) + " && mv -f " + transport::shell_quote(temp) +
                              " " + transport::shell_quote(path);
   if (auto ok = run_command(*m_transport, {"sh", "-c", script}, std::string(binary)); !ok) return ok.error();
-  m_agent_path = path;
   return {};
 }
 

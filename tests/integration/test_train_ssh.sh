@@ -25,4 +25,16 @@ ls "$SCRATCH"/remote0/agent/choline-* >/dev/null || fail "agent not installed on
 [ -f "$SCRATCH/remote1/runs/$run/node1/project/tr.py" ] || fail "project not pushed to node1"
 # Host keys were pinned in choline's own known_hosts.
 grep -q "$port0" "$CHOLINE_HOME/known_hosts" || fail "host key of node0 not pinned"
+
+# From another terminal: detach from a run on the ssh hosts, then follow it to its end.
+"$CHOLINE" -C "$PROJECT" train lines.py --nodes 2 --1xcpu -- 30 >"$SCRATCH/detach.out" 2>&1 </dev/null &
+train_pid=$!
+for _ in $(seq 1 200); do grep -q "line 2" "$SCRATCH/detach.out" 2>/dev/null && break; sleep 0.1; done
+kill -INT "$train_pid"
+set +e; wait "$train_pid"; code=$?; set -e
+[ "$code" = 130 ] || fail "interrupted train exited $code: $(cat "$SCRATCH/detach.out")"
+run=$(latest_run)
+expect_exit 0 "$CHOLINE" -C "$PROJECT" logs -f "$run"
+contains "$OUT" "[1/1] rank 1 line 29"
+[ "$(run_field "$run" 'r["state"]')" = succeeded ] || fail "logs -f did not record the finished ssh run"
 echo "train over ssh: ok"

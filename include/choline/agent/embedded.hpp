@@ -21,7 +21,10 @@ std::string embedded_agent_hash();
 // Writes the embedded agent to `path` (mode 0755, atomically).
 Status extract_agent(const std::filesystem::path& path);
 
-// The embedded agent extracted once under `dir` as choline-agent-<hash>; returns its path.
+// The file name of the embedded agent on any host: choline-agent-<hash>.
+std::string agent_file_name();
+
+// The embedded agent extracted once under `dir` as agent_file_name(); returns its path.
 Result<std::filesystem::path> cached_agent(const std::filesystem::path& dir);
 
 }  // namespace choline::agent

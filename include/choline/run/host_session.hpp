@@ -65,15 +65,16 @@ class HostSession {
   Result<nlohmann::json> state();
 
  private:
+  // Where the agent lives for this host. Derived, not remembered: a session opened later (logs
+  // -f, stop, resume from another terminal) must reach the same agent without installing it.
+  std::string agent_path() const;
   std::vector<std::string> agent_command(std::vector<std::string> args) const;
   Result<sync::SyncStats> send_tree(const std::filesystem::path& local_dir, const std::string& remote_path,
                                     const sync::SyncOptions& options);
-  std::string layout_root() const { return m_host.root; }
 
   providers::Provider& m_provider;
   providers::Host m_host;
   std::unique_ptr<transport::Transport> m_transport;
-  std::string m_agent_path;
 };
 
 }  // namespace choline::run

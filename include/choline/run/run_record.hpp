@@ -36,7 +36,7 @@ struct HostRecord {
   double price_per_hour = 0;
   HostState state = HostState::created;
   std::int64_t agent_pid = 0;  // the supervisor's pid on the host (local provider: a "host" to kill)
-  nlohmann::json access;       // provider-specific connection details (never secrets)
+  nlohmann::json access = nlohmann::json::object();  // provider-specific connection details (no secrets)
 };
 
 struct AttemptRecord {
