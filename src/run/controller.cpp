@@ -7,6 +7,7 @@
 #include <choline/util/clock.hpp>
 #include <choline/util/interrupt.hpp>
 #include <choline/util/log.hpp>
+#include <choline/util/strings.hpp>
 
 #include "providers/provider.hpp"
 
@@ -56,17 +57,7 @@ class Run {
                                      m_record.options.max_price};
       auto host = m_provider->create(request);
       if (!host) return host.error().with_context("renting node " + std::to_string(node));
-      HostRecord record;
-      record.node = node;
-      record.provider = host->provider;
-      record.id = host->id;
-      record.address = host->address;
-      record.root = host->root;
-      record.gpu = host->gpu;
-      record.slots = host->slots;
-      record.price_per_hour = host->price_per_hour;
-      record.access = host->access;
-      m_record.hosts.push_back(record);
+      m_record.hosts.push_back(to_record(*host, node));
       if (auto ok = m_record.journal("host_created", {{"node", node}, {"id", host->id}, {"address", host->address}}); !ok) {
         // A paid machine the record cannot mention must not outlive this moment.
         m_record.hosts.pop_back();
@@ -101,7 +92,7 @@ class Run {
       for (const auto& error : pushed->errors) spdlog::warn("{}: {}", session.host().id, error);
       if (auto ok = session.run_setup(m_record.options.setup, m_record.options.python, m_out); !ok) return ok;
       // After setup, which may be what installs torch.
-      if (m_record.entry.size() > 3 && m_record.entry.substr(m_record.entry.size() - 3) == ".py") {
+      if (util::ends_with(m_record.entry, ".py")) {
         if (auto ok = session.check_python(m_record.options.python); !ok) return ok;
       }
       m_record.hosts[i].state = HostState::ready;
@@ -224,10 +215,12 @@ class Run {
     return newest ? m_record.options.checkpoint_dir + "/" + *newest : std::string();
   }
 
-  // Every node needs the checkpoint it resumes from; node 0 wrote it, the others get a copy.
-  Status spread_checkpoints() {
-    for (std::size_t i = 1; i < m_sessions.size(); ++i) {
-      if (auto ok = push_checkpoints_to(i); !ok) return ok;
+  // Every node needs the checkpoint it resumes from: pushes the pulled checkpoints to nodes
+  // from `first_node` on (1 after a restart: node 0 wrote them; 0 for hosts rented anew).
+  Status spread_checkpoints(std::size_t first_node) {
+    for (std::size_t i = first_node; i < m_sessions.size(); ++i) {
+      auto pushed = m_sessions[i]->push_directory(m_record.checkpoints_dir(), m_record.options.checkpoint_dir);
+      if (!pushed) return pushed.error();
     }
     return {};
   }
@@ -266,7 +259,7 @@ class Run {
             << (resume_from.empty() ? "" : " from " + resume_from) << " (restart " << attempt.number << " of "
             << m_record.options.max_restarts << ")\n";
       if (!resume_from.empty()) {
-        if (auto ok = spread_checkpoints(); !ok) return ok.error();
+        if (auto ok = spread_checkpoints(1); !ok) return ok.error();
       }
       if (auto ok = launch_attempt(attempt.number + 1, resume_from, env); !ok) return ok.error();
     }
@@ -320,12 +313,6 @@ class Run {
   int slots() const { return m_record.hosts.empty() ? 1 : m_record.hosts[0].slots; }
 
  private:
-  Status push_checkpoints_to(std::size_t node) {
-    auto pushed = m_sessions[node]->push_directory(m_record.checkpoints_dir(), m_record.options.checkpoint_dir);
-    if (!pushed) return pushed.error();
-    return {};
-  }
-
   Watch ask_detach_or_stop() {
     if (!::isatty(STDIN_FILENO)) return Watch::detach;
     std::cerr << "\ncholine: detach (training goes on) or stop (stop workers, release hosts)? [d/s] " << std::flush;
@@ -334,16 +321,22 @@ class Run {
     return !answer.empty() && (answer[0] == 's' || answer[0] == 'S') ? Watch::stop : Watch::detach;
   }
 
+  // The failed rank a host reports and its exit code, if it reports one (a state is already
+  // validated when it arrives, but a rank may still be out of range of its exit codes).
+  static std::optional<std::pair<std::size_t, std::optional<int>>> failed_rank(const json& state) {
+    if (!state.contains("failed_rank") || !state["failed_rank"].is_number()) return std::nullopt;
+    const auto rank = state["failed_rank"].get<std::size_t>();
+    const auto codes = state.value("exit_codes", json::array());
+    if (rank < codes.size() && codes[rank].is_number()) return std::make_pair(rank, std::optional<int>(codes[rank].get<int>()));
+    return std::make_pair(rank, std::optional<int>());
+  }
+
   static std::pair<AttemptOutcome, std::vector<int>> outcome_of(const std::vector<json>& states) {
     std::vector<std::string> statuses;
     std::vector<int> codes;
     for (const auto& state : states) {
       statuses.push_back(state.value("status", "unknown"));
-      if (state.contains("failed_rank") && state["failed_rank"].is_number()) {
-        const auto rank = state["failed_rank"].get<std::size_t>();
-        const auto& all = state.value("exit_codes", json::array());
-        if (rank < all.size() && all[rank].is_number()) codes.push_back(all[rank].get<int>());
-      }
+      if (auto failed = failed_rank(state); failed && failed->second) codes.push_back(*failed->second);
     }
     return {combine_outcomes(statuses), codes};
   }
@@ -352,12 +345,10 @@ class Run {
     if (outcome == AttemptOutcome::succeeded) return "succeeded";
     if (outcome == AttemptOutcome::stopped) return "stopped";
     for (const auto& state : states) {
-      // The state comes from the host: never index a key it may not have sent.
-      if (state.value("status", "") == "failed" && state.contains("failed_rank") && state["failed_rank"].is_number()) {
-        const auto rank = state["failed_rank"].get<std::size_t>();
-        const auto& codes = state.value("exit_codes", json::array());
-        return "failed: rank " + std::to_string(rank) + " exited " +
-               (rank < codes.size() && !codes[rank].is_null() ? codes[rank].dump() : std::string("?"));
+      if (state.value("status", "") != "failed") continue;
+      if (auto failed = failed_rank(state)) {
+        return "failed: rank " + std::to_string(failed->first) + " exited " +
+               (failed->second ? std::to_string(*failed->second) : std::string("?"));
       }
     }
     return "failed";
@@ -440,10 +431,7 @@ Result<int> resume(RunRecord& record, const std::map<std::string, std::string>& 
   if (auto ok = driver.prepare_hosts(); !ok) return ok.error();
   const std::string resume_from = driver.latest_checkpoint();
   if (!resume_from.empty()) {
-    for (std::size_t i = 0; i < driver.sessions().size(); ++i) {
-      auto pushed = driver.sessions()[i]->push_directory(record.checkpoints_dir(), record.options.checkpoint_dir);
-      if (!pushed) return pushed.error();
-    }
+    if (auto ok = driver.spread_checkpoints(0); !ok) return ok.error();
   }
   const int next = record.attempts.empty() ? 1 : record.attempts.back().number + 1;
   out << "choline: resuming run " << record.id << " as attempt " << next
@@ -470,10 +458,7 @@ Result<int> show_logs(RunRecord& record, bool follow, std::ostream& out) {
   // is not retried here; choline resume does that.
   const AttemptOutcome outcome = driver.record_attempt_end(states);
   const AttemptRecord& attempt = record.attempts.back();
-  driver.finish(outcome == AttemptOutcome::succeeded ? RunState::succeeded
-                : outcome == AttemptOutcome::stopped ? RunState::stopped
-                                                     : RunState::failed,
-                attempt.outcome);
+  driver.finish(final_state_of(outcome), attempt.outcome);
   return attempt.exit_code.value_or(1);
 }
 

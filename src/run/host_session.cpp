@@ -56,6 +56,20 @@ providers::Host to_host(const HostRecord& record) {
   return host;
 }
 
+HostRecord to_record(const providers::Host& host, int node) {
+  HostRecord record;
+  record.node = node;
+  record.provider = host.provider;
+  record.id = host.id;
+  record.address = host.address;
+  record.root = host.root;
+  record.gpu = host.gpu;
+  record.slots = host.slots;
+  record.price_per_hour = host.price_per_hour;
+  record.access = host.access;
+  return record;
+}
+
 Status HostSession::connect() {
   if (m_transport) return {};
   auto transport = m_provider.connect(m_host);

@@ -15,15 +15,18 @@ AttemptOutcome combine_outcomes(const std::vector<std::string>& host_statuses) {
   return stopped ? AttemptOutcome::stopped : AttemptOutcome::succeeded;
 }
 
-Decision decide_after_attempt(AttemptOutcome outcome, int attempts_done, int max_restarts) {
+RunState final_state_of(AttemptOutcome outcome) {
   switch (outcome) {
-    case AttemptOutcome::succeeded: return {false, RunState::succeeded};
-    case AttemptOutcome::stopped: return {false, RunState::stopped};
-    case AttemptOutcome::failed:
-      if (attempts_done <= max_restarts) return {true, RunState::running};
-      return {false, RunState::failed};
+    case AttemptOutcome::succeeded: return RunState::succeeded;
+    case AttemptOutcome::stopped: return RunState::stopped;
+    case AttemptOutcome::failed: return RunState::failed;
   }
-  return {false, RunState::failed};
+  return RunState::failed;
+}
+
+Decision decide_after_attempt(AttemptOutcome outcome, int attempts_done, int max_restarts) {
+  if (outcome == AttemptOutcome::failed && attempts_done <= max_restarts) return {true, RunState::running};
+  return {false, final_state_of(outcome)};
 }
 
 std::optional<std::string> newest_checkpoint(const std::vector<CheckpointFile>& files) {

@@ -38,3 +38,9 @@ TEST_CASE("The job's exit code is the failed rank's", "[run]") {
   CHECK(job_exit_code(AttemptOutcome::failed, {}) == 1);
   CHECK(job_exit_code(AttemptOutcome::stopped, {}) == 1);
 }
+
+TEST_CASE("An outcome that is not retried ends the run in its own state", "[run]") {
+  CHECK(final_state_of(AttemptOutcome::succeeded) == RunState::succeeded);
+  CHECK(final_state_of(AttemptOutcome::failed) == RunState::failed);
+  CHECK(final_state_of(AttemptOutcome::stopped) == RunState::stopped);
+}

@@ -16,7 +16,10 @@
 
 namespace choline::run {
 
+// A host as the provider describes it and as run.json records it (the record adds the node,
+// its state and the agent's pid).
 providers::Host to_host(const HostRecord& record);
+HostRecord to_record(const providers::Host& host, int node);
 
 class HostSession {
  public:

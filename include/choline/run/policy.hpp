@@ -17,6 +17,9 @@ enum class AttemptOutcome { succeeded, failed, stopped };
 // failure fails the attempt (gang semantics); a stop anywhere stops it.
 AttemptOutcome combine_outcomes(const std::vector<std::string>& host_statuses);
 
+// The run state an attempt's outcome ends the run in, when it is not retried.
+RunState final_state_of(AttemptOutcome outcome);
+
 struct Decision {
   bool restart = false;
   RunState final_state = RunState::succeeded;  // when not restarting
