@@ -85,16 +85,12 @@ class SyncCommand final : public Command {
     return m_remote_choline;
   }
 
-  // Waits for the agent; its exit status and stderr explain a failure the stream alone cannot.
+  // Waits for the agent; when the sync itself went well, a failing agent still fails the
+  // command (its status and stderr say why). When both failed, the sync's error says more.
   static Status finish(transport::Stream& stream, const Result<sync::SyncStats>& stats) {
-    stream.close_write();
-    auto code = stream.wait();
-    if (!stats && code && *code != 0) {
-      spdlog::debug("sync: agent exited {}: {}", *code, stream.stderr_tail());
-    }
-    if (stats && code && *code != 0) {
-      return make_error(ErrorKind::remote, "the agent exited with status " + std::to_string(*code) + ": " + stream.stderr_tail());
-    }
+    auto ok = transport::wait_for_success(stream, "the agent");
+    if (!ok && stats) return ok;
+    if (!ok) spdlog::debug("sync: {}", ok.error().message);
     return {};
   }
 

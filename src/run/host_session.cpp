@@ -32,11 +32,9 @@ Result<std::string> run_command(transport::Transport& transport, const std::vect
       !ok) {
     return ok.error();
   }
-  auto code = (*stream)->wait();
-  if (!code) return code.error();
-  if (*code != 0) {
-    return make_error(ErrorKind::remote, "'" + transport::shell_join(argv) + "' on " + transport.describe() +
-                                             " exited " + std::to_string(*code) + ": " + (*stream)->stderr_tail());
+  if (auto ok = transport::wait_for_success(**stream, "'" + transport::shell_join(argv) + "' on " + transport.describe());
+      !ok) {
+    return ok.error();
   }
   return output;
 }
@@ -119,10 +117,9 @@ Result<sync::SyncStats> HostSession::send_tree(const std::filesystem::path& loca
   auto stream = m_transport->exec(agent_command({"sync-recv", remote_path}));
   if (!stream) return stream.error();
   auto stats = sync::run_sender(local_dir, **stream, options);
-  (*stream)->close_write();
-  auto code = (*stream)->wait();
-  if (stats && code && *code != 0) {
-    return make_error(ErrorKind::remote, "the agent's sync receiver failed: " + (*stream)->stderr_tail());
+  // The sender's own error says more than the agent's exit status when both failed.
+  if (auto ok = transport::wait_for_success(**stream, "the agent's sync receiver on " + m_host.id); !ok && stats) {
+    return ok.error();
   }
   return stats;
 }

@@ -33,6 +33,15 @@ Status read_to_end(Stream& stream, const std::function<Status(std::string_view)>
   }
 }
 
+Status wait_for_success(Stream& stream, const std::string& what) {
+  stream.close_write();
+  auto code = stream.wait();
+  if (!code) return code.error();
+  if (*code == 0) return {};
+  const std::string tail = stream.stderr_tail();
+  return make_error(ErrorKind::remote, what + " exited " + std::to_string(*code) + (tail.empty() ? "" : ": " + tail));
+}
+
 void StderrTail::append(const char* data, std::size_t size) {
   m_text.append(data, size);
   if (m_text.size() > k_keep) m_text.erase(0, m_text.size() - k_keep);

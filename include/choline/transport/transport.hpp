@@ -50,6 +50,10 @@ class Transport {
 // Reads `stream` to its end, handing each chunk to `on_chunk` (whose error stops the reading).
 Status read_to_end(Stream& stream, const std::function<Status(std::string_view)>& on_chunk);
 
+// Closes the command's input and waits for it; a non-zero exit becomes a remote error that says
+// what ran (`what`), its status and the end of its stderr.
+Status wait_for_success(Stream& stream, const std::string& what);
+
 // Quotes one word for a POSIX shell (single quotes), as SSH runs commands through the remote
 // user's shell.
 std::string shell_quote(const std::string& word);
