@@ -1,11 +1,12 @@
 // The local provider: each "host" is a directory under $CHOLINE_HOME/hosts on this machine,
 // its agent runs as local processes, and its "GPUs" are CPU worker slots. It needs no account,
 // which makes it the default and what the tests and the README's main job use.
-#include "providers/local_provider.hpp"
+#include <choline/providers/registry.hpp>
 
 #include <choline/run/paths.hpp>
 #include <choline/transport/local_transport.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <thread>
 
@@ -27,9 +28,15 @@ class LocalProvider final : public Provider {
     if (!request.shape.is_cpu()) return no_gpus(request.shape);
     Host host;
     host.provider = "local";
-    host.id = request.run_id + "-node" + std::to_string(request.node);
+    // A replacement for a lost node is a new "machine": a new directory next to the old one.
+    const std::string base = request.run_id + "-node" + std::to_string(request.node);
+    host.id = base;
+    for (int n = 2; std::find(request.exclude.begin(), request.exclude.end(), host.id) != request.exclude.end(); ++n) {
+      host.id = base + "-" + std::to_string(n);
+    }
     host.address = "127.0.0.1";
     host.root = (run::choline_home() / "hosts" / host.id).string();
+    host.agent_dir = (run::choline_home() / "agent").string();
     host.gpu = "cpu";
     host.slots = request.shape.count;
     std::error_code ec;

@@ -1,10 +1,11 @@
 // The ssh provider: machines the user already has, listed in choline.json. Nothing is rented,
 // so release() only means "choline is done with it" (the agent is stopped by the controller).
-#include "providers/ssh_provider.hpp"
+#include <choline/providers/registry.hpp>
 
 #include <choline/run/paths.hpp>
-#include <choline/transport/ssh_transport.hpp>
+#include <choline/ssh/ssh_transport.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <set>
 
@@ -43,15 +44,19 @@ class SshProvider final : public Provider {
     for (std::size_t i = 0; i < m_hosts.size(); ++i) {
       if (m_taken.count(i)) continue;
       const auto& entry = m_hosts[i];
+      const std::string id = entry.user + "@" + entry.host + ":" + std::to_string(entry.port);
+      // Excluded: machines this run lost, and those serving its other nodes.
+      if (std::find(request.exclude.begin(), request.exclude.end(), id) != request.exclude.end()) continue;
       auto offered = spec::parse_spec(entry.gpus);
       if (!offered || !fits(*offered, request.shape)) continue;
       m_taken.insert(i);
       Host host;
       host.provider = "ssh";
-      host.id = entry.user + "@" + entry.host + ":" + std::to_string(entry.port);
+      host.id = id;
       host.address = entry.host;
       // Relative to the login directory: the agent runs there.
       host.root = entry.workdir + "/runs/" + request.run_id + "/node" + std::to_string(request.node);
+      host.agent_dir = entry.workdir + "/agent";
       host.gpu = request.shape.gpu;
       host.slots = request.shape.count;
       host.access = {{"host", entry.host}, {"port", entry.port}, {"user", entry.user}, {"identity", entry.identity},
@@ -65,11 +70,11 @@ class SshProvider final : public Provider {
   Result<HostStatus> status(const Host&) override { return HostStatus::ready; }
 
   Result<std::unique_ptr<transport::Transport>> connect(const Host& host) override {
-    transport::SshAddress address{host.access.value("user", ""), host.access.value("host", ""), host.access.value("port", 22)};
-    transport::SshOptions options;
+    ssh::SshAddress address{host.access.value("user", ""), host.access.value("host", ""), host.access.value("port", 22)};
+    ssh::Options options;
     options.identity = expand_home(host.access.value("identity", ""));
     options.known_hosts = run::known_hosts_file().string();
-    return transport::connect_ssh(address, options);
+    return ssh::connect(address, options);
   }
 
   Status release(const Host&) override { return {}; }

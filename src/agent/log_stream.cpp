@@ -71,28 +71,8 @@ Status serve_logs(const AgentLayout& layout, std::map<int, std::uint64_t> offset
   }
 }
 
-Status validate_agent_state(const json& state) {
-  const auto bad = [](const std::string& why) { return make_error(ErrorKind::protocol, "bad job state from host: " + why); };
-  if (!state.is_object()) return bad("not an object");
-  if (state.contains("status") && !state["status"].is_string()) return bad("status is not a string");
-  for (const char* key : {"attempt", "pid", "node_rank"}) {
-    if (state.contains(key) && !state[key].is_number_integer()) return bad(std::string(key) + " is not an integer");
-  }
-  if (state.contains("failed_rank") && !state["failed_rank"].is_null() &&
-      !(state["failed_rank"].is_number_integer() && state["failed_rank"].get<std::int64_t>() >= 0)) {
-    return bad("failed_rank is not a rank");
-  }
-  if (state.contains("exit_codes")) {
-    if (!state["exit_codes"].is_array()) return bad("exit_codes is not an array");
-    for (const auto& code : state["exit_codes"]) {
-      if (!code.is_null() && !code.is_number_integer()) return bad("an exit code is not an integer");
-    }
-  }
-  return {};
-}
-
-Result<json> receive_logs(sync::FrameReader& reader, const LogHandlers& handlers) {
-  json last_state = {{"status", "unknown"}};
+Result<JobState> receive_logs(sync::FrameReader& reader, const LogHandlers& handlers) {
+  JobState last_state;
   for (;;) {
     auto frame = reader.read();
     if (!frame) return frame.error();
@@ -107,12 +87,13 @@ Result<json> receive_logs(sync::FrameReader& reader, const LogHandlers& handlers
         break;
       }
       case LogMsg::state: {
-        json state = json::parse(frame->payload, nullptr, false);
-        if (state.is_discarded()) return make_error(ErrorKind::protocol, "bad state frame from host");
-        if (auto ok = validate_agent_state(state); !ok) return ok.error();
-        last_state = state;
+        json parsed = json::parse(frame->payload, nullptr, false);
+        if (parsed.is_discarded()) return make_error(ErrorKind::protocol, "bad state frame from host");
+        auto state = parse_job_state(parsed);
+        if (!state) return state.error();
+        last_state = *state;
         if (handlers.on_state) {
-          if (auto ok = handlers.on_state(state); !ok) return ok.error();
+          if (auto ok = handlers.on_state(*state); !ok) return ok.error();
         }
         break;
       }

@@ -112,8 +112,10 @@ Result<json> read_state(const AgentLayout& layout) {
 }
 
 bool state_is_final(const json& state) {
-  const std::string status = state.value("status", "");
-  return status == "succeeded" || status == "failed" || status == "stopped";
+  const auto status = state.is_object() && state.contains("status") && state["status"].is_string()
+                          ? job_status_from(state["status"].get_ref<const std::string&>())
+                          : std::nullopt;
+  return status && is_final(*status);
 }
 
 Result<pid_t> launch_supervisor(const AgentLayout& layout, const JobSpec& job, const std::string& self_exe) {
@@ -128,7 +130,7 @@ Result<pid_t> launch_supervisor(const AgentLayout& layout, const JobSpec& job, c
   // job.json may hold forwarded secrets: only the owner may read it.
   if (auto ok = util::write_file_atomic(layout.job_file(), job.to_json().dump()); !ok) return ok.error();
   ::chmod(layout.job_file().c_str(), 0600);
-  if (auto ok = write_state(layout, {{"attempt", job.attempt}, {"status", "starting"}, {"pid", 0}}); !ok) return ok.error();
+  if (auto ok = write_state(layout, {{"attempt", job.attempt}, {"status", to_string(JobStatus::starting)}, {"pid", 0}}); !ok) return ok.error();
 
   const pid_t pid = ::fork();
   if (pid < 0) return make_error(ErrorKind::io, std::string("fork: ") + std::strerror(errno));
@@ -164,7 +166,7 @@ int supervise(const AgentLayout& layout) {
   ::sigaction(SIGINT, &action, nullptr);
   ::signal(SIGHUP, SIG_IGN);
 
-  json state = {{"attempt", job->attempt}, {"status", "running"}, {"pid", ::getpid()},
+  json state = {{"attempt", job->attempt}, {"status", to_string(JobStatus::running)}, {"pid", ::getpid()},
                 {"started_at", util::now_iso8601()}, {"node_rank", job->node_rank}};
   std::vector<json> codes(static_cast<std::size_t>(job->world_size()), nullptr);
   std::map<pid_t, int> running;  // pid -> global rank
@@ -177,11 +179,11 @@ int supervise(const AgentLayout& layout) {
   state["workers"] = ranks;
   (void)write_state(layout, state);
 
-  std::string status = "succeeded";
+  JobStatus status = JobStatus::succeeded;
   json failed_rank = nullptr;
   while (!running.empty()) {
     if (g_stop_requested.load()) {
-      status = "stopped";
+      status = JobStatus::stopped;
       stop_workers(running, codes);
       break;
     }
@@ -197,14 +199,14 @@ int supervise(const AgentLayout& layout) {
     const int code = exit_code_of(wait_status);
     codes[static_cast<std::size_t>(rank)] = code;
     running.erase(it);
-    if (code != 0 && status == "succeeded") {
+    if (code != 0 && status == JobStatus::succeeded) {
       // Gang semantics: one failed worker ends the attempt for all.
-      status = "failed";
+      status = JobStatus::failed;
       failed_rank = rank;
       stop_workers(running, codes);
     }
   }
-  state["status"] = status;
+  state["status"] = to_string(status);
   state["exit_codes"] = codes;
   state["failed_rank"] = failed_rank;
   state["ended_at"] = util::now_iso8601();

@@ -1,7 +1,7 @@
 #include <choline/cli/command.hpp>
 #include <choline/cli/run_flags.hpp>
 
-#include "providers/provider.hpp"
+#include <choline/providers/registry.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

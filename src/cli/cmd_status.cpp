@@ -56,9 +56,13 @@ class StatusCommand final : public Command {
         << "gpus      " << record.options.spec.describe() << " on " << record.options.provider << "\n"
         << "created   " << record.created_at << "\n";
     for (const auto& host : record.hosts) {
-      out << "host " << host.node << "    " << host.id << " (" << host.address << ") "
+      out << "host " << host.node << "    " << host.host.id << " (" << host.host.address << ") "
           << (host.state == run::HostState::released ? "released" : host.state == run::HostState::ready ? "ready" : "created")
-          << "\n";
+          << (host.released_because.empty() ? "" : " (" + host.released_because + ")") << "\n";
+    }
+    if (record.restarts > 0) out << "restarts  " << record.restarts << "\n";
+    for (const auto& loss : record.host_losses) {
+      out << "lost      node " << loss.node << " " << loss.host_id << " at " << loss.at << ": " << loss.reason << "\n";
     }
     for (const auto& attempt : record.attempts) {
       out << "attempt " << attempt.number << " " << attempt.started_at << " " << (attempt.outcome.empty() ? "running" : attempt.outcome)

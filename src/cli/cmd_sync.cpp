@@ -1,8 +1,9 @@
 #include <choline/cli/command.hpp>
+#include <choline/run/remote_agent.hpp>
 #include <choline/sync/sync.hpp>
 #include <choline/transport/endpoint.hpp>
 #include <choline/transport/local_transport.hpp>
-#include <choline/transport/ssh_transport.hpp>
+#include <choline/ssh/ssh_transport.hpp>
 #include <choline/util/process.hpp>
 #include <choline/util/strings.hpp>
 
@@ -26,7 +27,7 @@ class SyncCommand final : public Command {
     app.add_option("-i,--identity", m_ssh.identity, "Private key for SSH (default: ssh-agent, then ~/.ssh/id_*)");
     app.add_option("--known-hosts", m_ssh.known_hosts,
                    "known_hosts file to check and record host keys in (default ~/.ssh/known_hosts)");
-    app.add_option("--remote-choline", m_remote_choline, "choline binary on the remote host (default: choline on its PATH)");
+    app.add_option("--remote-choline", m_remote_choline, "choline binary on the remote host (default: the embedded agent, installed under ~/.choline/agent)");
     // Testing aid: run the local agent through a prefix, e.g. --wrap "chroot /srv/bullseye" with
     // --agent /usr/local/bin/choline-agent, to prove the agent works in another distribution.
     app.add_option("--wrap", m_wrap, "Prefix for the local agent command (words split on spaces)")->group("");
@@ -42,30 +43,15 @@ class SyncCommand final : public Command {
       return make_error(ErrorKind::usage, "both SRC and DEST are remote; one side must be a local directory");
     }
 
-    Result<sync::SyncStats> stats = make_error(ErrorKind::internal, "no sync ran");
-    if (!source->remote) {
-      // Push: scan here, receive there.
-      auto transport = transport_for(destination->remote);
-      if (!transport) return std::move(transport).error();
-      auto stream = (*transport)->exec({agent_binary(destination->remote), "agent", "sync-recv", destination->path});
-      if (!stream) return std::move(stream).error();
-      stats = sync::run_sender(source->path, **stream, m_options);
-      if (auto status = finish(**stream, stats); !status) return status.error();
-    } else {
-      // Pull: scan there, receive here.
-      auto transport = transport_for(source->remote);
-      if (!transport) return std::move(transport).error();
-      std::vector<std::string> command = {agent_binary(source->remote), "agent", "sync-send", source->path};
-      if (m_options.delete_extraneous) command.push_back("--delete");
-      for (const auto& pattern : m_options.extra_ignore) {
-        command.push_back("--ignore");
-        command.push_back(pattern);
-      }
-      auto stream = (*transport)->exec(command);
-      if (!stream) return std::move(stream).error();
-      stats = sync::run_receiver(destination->path, **stream);
-      if (auto status = finish(**stream, stats); !status) return status.error();
-    }
+    const auto& remote = source->remote ? source->remote : destination->remote;
+    auto transport = transport_for(remote);
+    if (!transport) return std::move(transport).error();
+    auto agent = agent_command(**transport, remote);
+    if (!agent) return std::move(agent).error();
+    const std::string label = remote ? remote->describe() : "the local agent";
+    // Push: scan here, receive there. Pull: scan there, receive here.
+    auto stats = !source->remote ? run::push_through_agent(**transport, *agent, source->path, destination->path, m_options, label)
+                                 : run::pull_through_agent(**transport, *agent, source->path, destination->path, m_options, label);
     if (!stats) return std::move(stats).error();
     if (m_stats) context.out << sync::stats_to_json(*stats) << "\n";
     for (const auto& error : stats->errors) spdlog::error("sync: {}", error);
@@ -77,29 +63,28 @@ class SyncCommand final : public Command {
  private:
   Result<std::unique_ptr<transport::Transport>> transport_for(const std::optional<transport::SshAddress>& remote) {
     if (!remote) return transport::make_local_transport(m_wrap.empty() ? std::vector<std::string>{} : util::split(m_wrap, ' '));
-    return transport::connect_ssh(*remote, m_ssh);
+    return ssh::connect(*remote, m_ssh);
   }
 
-  std::string agent_binary(const std::optional<transport::SshAddress>& remote) const {
-    if (!remote) return m_local_agent.empty() ? util::self_exe_path() : m_local_agent;
-    return m_remote_choline;
+  // The agent's command on the other side. A remote host gets the embedded static agent,
+  // installed once by content hash like `choline train` does, unless --remote-choline names one.
+  Result<std::vector<std::string>> agent_command(transport::Transport& transport,
+                                                 const std::optional<transport::SshAddress>& remote) const {
+    if (!remote) return std::vector<std::string>{m_local_agent.empty() ? util::self_exe_path() : m_local_agent, "agent"};
+    if (!m_remote_choline.empty()) return std::vector<std::string>{m_remote_choline, "agent"};
+    if (auto ok = run::install_remote_agent(transport, k_remote_agent_dir, remote->describe()); !ok) return ok.error();
+    return std::vector<std::string>{run::remote_agent_path(k_remote_agent_dir), "agent"};
   }
 
-  // Waits for the agent; when the sync itself went well, a failing agent still fails the
-  // command (its status and stderr say why). When both failed, the sync's error says more.
-  static Status finish(transport::Stream& stream, const Result<sync::SyncStats>& stats) {
-    auto ok = transport::wait_for_success(stream, "the agent");
-    if (!ok && stats) return ok;
-    if (!ok) spdlog::debug("sync: {}", ok.error().message);
-    return {};
-  }
+  // Relative to the login directory, as the ssh provider's default workdir.
+  static constexpr const char* k_remote_agent_dir = ".choline/agent";
 
   std::string m_source, m_destination;
-  std::string m_remote_choline = "choline";
+  std::string m_remote_choline;
   std::string m_wrap;
   std::string m_local_agent;
   sync::SyncOptions m_options;
-  transport::SshOptions m_ssh;
+  ssh::Options m_ssh;
   bool m_stats = false;
 };
 

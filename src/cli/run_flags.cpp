@@ -1,5 +1,6 @@
 #include <choline/cli/run_flags.hpp>
 
+#include <choline/providers/registry.hpp>
 #include <choline/spec/config.hpp>
 
 #include <CLI/CLI.hpp>
@@ -15,7 +16,8 @@ void define_run_flags(CLI::App& app, spec::RunFlags& flags) {
       ->group("Hardware");
   app.add_option("--nodes", flags.nodes, "Number of hosts, each with the GPUs of the spec (default 1)")
       ->group("Hardware");
-  app.add_option("--provider", flags.provider, "Where hosts come from: local, ssh, vast, runpod, lambda (default local)")
+  app.add_option("--provider", flags.provider,
+                 "Where hosts come from: " + providers::provider_names() + " (default " + std::string(spec::k_default_provider) + ")")
       ->group("Hardware");
   app.add_option("--max-price", flags.max_price, "Highest price to pay, in USD per GPU-hour")->group("Hardware");
   app.add_option("--image", flags.image, "Container image for rented hosts (default: the provider's PyTorch image)")
@@ -25,7 +27,7 @@ void define_run_flags(CLI::App& app, spec::RunFlags& flags) {
   app.add_option("--checkpoint-dir", flags.checkpoint_dir,
                  "Where workers write checkpoints, relative to the project (default checkpoints)")
       ->group("Environment");
-  app.add_option("--max-restarts", flags.max_restarts, "Gang restarts allowed after worker or host failures (default 3)")
+  app.add_option("--max-restarts", flags.max_restarts, "Gang restarts allowed after worker failures (default " + std::to_string(spec::k_default_max_restarts) + ")")
       ->group("Recovery");
 }
 
@@ -52,7 +54,7 @@ Result<spec::RunOptions> resolve_for_project(const GlobalOptions& global, const 
   if (!config) return std::move(config).error();
   std::optional<std::string> python_env;
   if (const char* value = std::getenv("CHOLINE_PYTHON"); value && *value) python_env = value;
-  return spec::resolve_run_options(*config, flags, python_env);
+  return spec::resolve_run_options(*config, flags, python_env, providers::provider_traits());
 }
 
 }  // namespace choline::cli

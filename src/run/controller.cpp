@@ -1,25 +1,15 @@
 #include <choline/run/controller.hpp>
 
-#include <choline/agent/supervisor.hpp>
-#include <choline/run/host_session.hpp>
-#include <choline/run/log_sink.hpp>
-#include <choline/run/policy.hpp>
-#include <choline/util/clock.hpp>
+#include <choline/run/watch.hpp>
 #include <choline/util/interrupt.hpp>
-#include <choline/util/log.hpp>
 #include <choline/util/strings.hpp>
-
-#include "providers/provider.hpp"
 
 #include <spdlog/spdlog.h>
 
-#include <atomic>
-#include <chrono>
-#include <fstream>
+#include <deque>
 #include <iostream>
 #include <random>
 #include <sys/stat.h>
-#include <thread>
 #include <unistd.h>
 
 namespace choline::run {
@@ -27,7 +17,6 @@ namespace choline::run {
 namespace {
 
 using nlohmann::json;
-using Clock = std::chrono::steady_clock;
 
 // Patterns that keep half-written checkpoints out of a pull: workers write a temp name and
 // rename it (tr.py writes "<name>.tmp").
@@ -38,176 +27,264 @@ int pick_master_port() {
   return 20000 + static_cast<int>(random() % 30000);
 }
 
-// Everything the controller holds for one run while it drives it.
-class Run {
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+class Executor {
  public:
-  Run(RunRecord& record, std::ostream& out) : m_record(record), m_out(out) {}
+  Executor(RunRecord& record, Seams& seams, const std::map<std::string, std::string>& job_env, std::ostream& out,
+           bool observer)
+      : m_record(record), m_seams(seams), m_job_env(job_env), m_out(out), m_observer(observer),
+        m_started(seams.clock->now()) {}
 
-  Status open_provider() {
-    auto provider = providers::make_provider(m_record.options);
-    if (!provider) return provider.error();
-    m_provider = std::move(*provider);
-    return {};
-  }
-
-  // Rents every host the spec asks for; each is journaled the moment it exists.
-  Status create_hosts() {
-    for (int node = static_cast<int>(m_record.hosts.size()); node < m_record.options.spec.nodes; ++node) {
-      providers::HostRequest request{m_record.id, node, m_record.options.spec, m_record.options.image,
-                                     m_record.options.max_price};
-      auto host = m_provider->create(request);
-      if (!host) return host.error().with_context("renting node " + std::to_string(node));
-      m_record.hosts.push_back(to_record(*host, node));
-      if (auto ok = m_record.journal("host_created", {{"node", node}, {"id", host->id}, {"address", host->address}}); !ok) {
-        // A paid machine the record cannot mention must not outlive this moment.
-        m_record.hosts.pop_back();
-        if (auto released = m_provider->release(*host); !released) {
-          spdlog::error("could not record or release {} ({}); release it in the provider's console", host->id,
-                        released.error().message);
+  Result<int> run(const Event& first) {
+    m_events.push_back(first);
+    while (!m_result) {
+      if (m_events.empty()) {
+        if (!m_follow_pending) {
+          spdlog::error("run {}: the lifecycle has nothing left to do", m_record.id);
+          finish({RunState::failed, "internal error: the run stalled", 1, make_error(ErrorKind::internal, "the run stalled")});
+          break;
         }
-        return ok;
+        // Following blocks until something happens, so it waits for every queued event first.
+        m_follow_pending = false;
+        m_events.push_back(follow());
+      }
+      const Event event = m_events.front();
+      m_events.pop_front();
+      observe(event);
+      for (const Action& action : decide(snapshot_of(m_record, m_observer), event)) {
+        if (m_result) break;
+        spdlog::debug("run {}: {}", m_record.id, describe(action));
+        std::visit([this](const auto& a) { carry_out(a); }, action);
       }
     }
-    return {};
+    return *m_result;
   }
 
-  Status open_sessions() {
-    m_sessions.clear();
-    for (const auto& host : m_record.hosts) {
-      m_sessions.push_back(std::make_unique<HostSession>(*m_provider, to_host(host)));
-      if (auto ok = m_sessions.back()->connect(); !ok) return ok.error().with_context("connecting to " + host.id);
+ private:
+  // ---- Observations worth recording before deciding ----
+
+  void observe(const Event& event) {
+    if (const auto* ended = std::get_if<event::AttemptEnded>(&event)) {
+      end_attempt(ended->result.description, ended->result.exit_code);
+    } else if (const auto* lost = std::get_if<event::HostLost>(&event)) {
+      spdlog::warn("node {} lost: {}", lost->node, lost->reason);
     }
-    return {};
   }
 
-  // Agent, code and setup on every host.
-  Status prepare_hosts() {
-    for (std::size_t i = 0; i < m_sessions.size(); ++i) {
-      auto& session = *m_sessions[i];
-      if (auto ok = session.install_agent(); !ok) return ok.error().with_context("installing the agent on " + session.host().id);
-      auto pushed = session.push(m_record.project_dir, m_record.options.ignore);
-      if (!pushed) return pushed.error().with_context("pushing the project to " + session.host().id);
-      spdlog::debug("{}: pushed {} of {} files in {:.2f}s", session.host().id, pushed->files_transferred,
-                    pushed->files_total, pushed->seconds);
-      for (const auto& error : pushed->errors) spdlog::warn("{}: {}", session.host().id, error);
-      if (auto ok = session.run_setup(m_record.options.setup, m_record.options.python, m_out); !ok) return ok;
-      // After setup, which may be what installs torch.
-      if (util::ends_with(m_record.entry, ".py")) {
-        if (auto ok = session.check_python(m_record.options.python); !ok) return ok;
+  void end_attempt(const std::string& outcome, std::optional<int> exit_code) {
+    if (m_record.attempts.empty() || !m_record.attempts.back().ended_at.empty()) return;
+    AttemptRecord& attempt = m_record.attempts.back();
+    attempt.ended_at = util::now_iso8601();
+    attempt.exit_code = exit_code;
+    attempt.outcome = outcome;
+    checked(m_record.journal("attempt_ended", {{"attempt", attempt.number}, {"outcome", outcome}}));
+  }
+
+  // A journal write that failed: the run goes on only as far as releasing what it holds.
+  void checked(const Status& status) {
+    if (status) return;
+    spdlog::error("cannot write {}: {}", m_record.file().string(), status.error().message);
+    if (!m_journal_error) m_journal_error = status.error();
+  }
+
+  // ---- Actions ----
+
+  void carry_out(const action::Create& a) {
+    providers::HostRequest request{m_record.id, a.node, m_record.options.spec, m_record.options.image,
+                                   m_record.options.max_price, excluded_machines(a.node)};
+    auto host = m_seams.provider->create(request);
+    if (!host) return post(event::ProvisionFailed{a.node, host.error()});
+    HostRecord record;
+    record.node = a.node;
+    record.host = *host;
+    m_record.hosts.push_back(record);
+    if (auto ok = m_record.journal("host_created", {{"node", a.node}, {"id", host->id}, {"address", host->address}}); !ok) {
+      // A paid machine the record cannot mention must not outlive this moment.
+      m_record.hosts.pop_back();
+      if (auto released = m_seams.provider->release(*host); !released) {
+        spdlog::error("could not record or release {} ({}); release it in the provider's console", host->id,
+                      released.error().message);
       }
-      m_record.hosts[i].state = HostState::ready;
-      if (auto ok = m_record.journal("host_ready", {{"node", m_record.hosts[i].node}}); !ok) return ok;
+      return post(event::ProvisionFailed{a.node, ok.error()});
     }
-    return {};
+    const auto deadline = m_seams.clock->now() + k_provision_timeout;
+    for (;;) {
+      auto status = m_seams.provider->status(*host);
+      if (status && *status == providers::HostStatus::ready) break;
+      if (status && *status == providers::HostStatus::gone) return post(event::HostLost{a.node, "the provider reports it gone"});
+      if (m_seams.clock->now() >= deadline) return post(event::HostLost{a.node, "it did not come up in time"});
+      if (!status) spdlog::debug("{}: status: {}", host->id, status.error().message);
+      m_seams.clock->sleep_for(std::chrono::seconds(2));
+    }
+    post(event::Provisioned{a.node});
   }
 
-  // Starts attempt `number` on every host, resuming from `resume_from` (project-relative).
-  Status launch_attempt(int number, const std::string& resume_from, const std::map<std::string, std::string>& env) {
+  void carry_out(const action::Prepare& a) {
+    HostControl& host = control(a.node);
+    const auto fail = [&](const Error& error) { post(event::PrepareFailed{a.node, error.with_context(host.host().id)}); };
+    if (auto ok = host.install_agent(); !ok) return fail(ok.error().with_context("installing the agent"));
+    auto pushed = host.push(m_record.project_dir, m_record.options.ignore);
+    if (!pushed) return fail(pushed.error().with_context("pushing the project"));
+    spdlog::debug("{}: pushed {} of {} files in {:.2f}s", host.host().id, pushed->files_transferred, pushed->files_total,
+                  pushed->seconds);
+    for (const auto& error : pushed->errors) spdlog::warn("{}: {}", host.host().id, error);
+    if (auto ok = host.run_setup(m_record.options.setup, m_record.options.python, m_out); !ok) {
+      return post(event::PrepareFailed{a.node, ok.error()});
+    }
+    // After setup, which may be what installs torch.
+    if (util::ends_with(m_record.entry, ".py")) {
+      if (auto ok = host.check_python(m_record.options.python); !ok) return post(event::PrepareFailed{a.node, ok.error()});
+    }
+    HostRecord* record = m_record.current_host(a.node);
+    record->state = HostState::ready;
+    if (auto ok = m_record.journal("host_ready", {{"node", a.node}}); !ok) return fail(ok.error());
+    post(event::Prepared{a.node});
+  }
+
+  void carry_out(const action::StopWorkers& a) {
+    for (int node = 0; node < nodes(); ++node) {
+      if (node == a.except_node || !m_record.current_host(node)) continue;
+      if (auto ok = control(node).stop(); !ok) spdlog::warn("stopping node {}: {}", node, ok.error().message);
+    }
+    end_attempt(a.why, std::nullopt);
+  }
+
+  void carry_out(const action::PullCheckpoints&) { pull_checkpoints(); }
+
+  void carry_out(const action::Release& a) {
+    HostRecord* record = m_record.current_host(a.node);
+    if (!record) return;
+    if (a.lost) {
+      m_record.host_losses.push_back({a.node, record->host.id, a.why, util::now_iso8601()});
+      checked(m_record.journal("host_lost", {{"node", a.node}, {"id", record->host.id}, {"reason", a.why}}));
+    }
+    m_hosts.erase(a.node);
+    release(*record, a.why);
+  }
+
+  void carry_out(const action::Launch& a) {
+    const std::string resume_from = latest_checkpoint();
+    if (a.restart) {
+      ++m_record.restarts;
+      m_out << "choline: restarting all workers" << (resume_from.empty() ? "" : " from " + resume_from) << " (restart "
+            << m_record.restarts << " of " << m_record.options.max_restarts << ")\n";
+    }
+    if (!resume_from.empty()) {
+      for (int node : a.spread_to) {
+        auto pushed = control(node).push_directory(m_record.checkpoints_dir(), m_record.options.checkpoint_dir);
+        if (!pushed) return post(event::LaunchFailed{node, pushed.error().with_context("pushing checkpoints")});
+      }
+    }
     m_record.master_port = pick_master_port();
     AttemptRecord attempt;
-    attempt.number = number;
+    attempt.number = a.attempt;
     attempt.started_at = util::now_iso8601();
     attempt.resume_from = resume_from;
     m_record.attempts.push_back(attempt);
     m_record.state = RunState::running;
-    if (auto ok = m_record.journal("attempt_started", {{"attempt", number}, {"resume_from", resume_from}}); !ok) return ok;
-    for (std::size_t i = 0; i < m_sessions.size(); ++i) {
+    if (auto ok = m_record.journal("attempt_started", {{"attempt", a.attempt}, {"resume_from", resume_from}}); !ok) {
+      return post(event::LaunchFailed{0, ok.error()});
+    }
+    for (int node = 0; node < nodes(); ++node) {
+      HostRecord& record = *m_record.current_host(node);
       agent::JobSpec job;
       job.run_id = m_record.id;
-      job.attempt = number;
+      job.attempt = a.attempt;
       job.max_restarts = m_record.options.max_restarts;
-      job.node_rank = static_cast<int>(i);
-      job.nodes = static_cast<int>(m_sessions.size());
-      job.slots = m_record.hosts[i].slots;
-      job.master_addr = m_record.hosts[0].address;
+      job.node_rank = node;
+      job.nodes = nodes();
+      job.slots = record.host.slots;
+      job.master_addr = m_record.current_host(0)->host.address;
       job.master_port = m_record.master_port;
       job.command = m_record.command;
       job.checkpoint_dir = m_record.options.checkpoint_dir;
       job.resume_from = resume_from;
-      job.env = env;
-      auto pid = m_sessions[i]->launch(job);
-      if (!pid) return pid.error().with_context("launching on " + m_record.hosts[i].id);
-      m_record.hosts[i].agent_pid = *pid;
-      if (auto ok = m_record.journal("launched", {{"node", i}, {"agent_pid", *pid}}); !ok) return ok;
-    }
-    return {};
-  }
-
-  enum class Watch { ended, detach, stop };
-
-  // Follows every host's logs until the attempt ends everywhere, pulling checkpoints as it
-  // goes. On Ctrl-C asks whether to detach or stop (detaches without a terminal, or when
-  // `may_stop` is false: `logs -f` only ever stops watching).
-  Result<Watch> watch(std::vector<json>& final_states, bool may_stop = true) {
-    LogSink sink(m_record.logs_dir(), &m_out, slots());
-    return watch(sink, final_states, may_stop);
-  }
-
-  Result<Watch> watch(LogSink& sink, std::vector<json>& final_states, bool may_stop) {
-    std::atomic<bool> stop_following{false};
-    final_states.assign(m_sessions.size(), json{{"status", "unknown"}});
-    std::vector<std::optional<Error>> errors(m_sessions.size());
-    std::vector<std::thread> followers;
-    std::atomic<int> running{static_cast<int>(m_sessions.size())};
-    for (std::size_t i = 0; i < m_sessions.size(); ++i) {
-      followers.emplace_back([&, i] {
-        for (int tries = 0; tries < k_log_reconnect_attempts && !stop_following; ++tries) {
-          auto state = m_sessions[i]->follow_logs(sink, true, [&] { return stop_following.load(); });
-          if (state) {
-            final_states[i] = *state;
-            errors[i].reset();
-            break;
-          }
-          errors[i] = state.error();
-          if (state.error().kind == ErrorKind::interrupted) break;
-          spdlog::warn("{}: log stream lost ({}); reconnecting", m_record.hosts[i].id, state.error().message);
-          std::this_thread::sleep_for(std::chrono::seconds(1 << std::min(tries, 3)));
-        }
-        --running;
-      });
-    }
-    Watch result = Watch::ended;
-    auto next_pull = Clock::now() + std::chrono::seconds(k_checkpoint_pull_seconds);
-    while (running > 0) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      if (util::interrupt_requested()) {
-        util::clear_interrupt();
-        result = may_stop ? ask_detach_or_stop() : Watch::detach;
-        stop_following = true;
-        break;
-      }
-      if (Clock::now() >= next_pull) {
-        pull_checkpoints();
-        next_pull = Clock::now() + std::chrono::seconds(k_checkpoint_pull_seconds);
+      job.env = m_job_env;
+      auto pid = control(node).launch(job);
+      if (!pid) return post(event::LaunchFailed{node, pid.error().with_context("launching on " + record.host.id)});
+      record.agent_pid = *pid;
+      if (auto ok = m_record.journal("launched", {{"node", node}, {"agent_pid", *pid}}); !ok) {
+        return post(event::LaunchFailed{node, ok.error()});
       }
     }
-    for (auto& thread : followers) thread.join();
-    sink.flush_partial_lines();
-    if (result != Watch::ended) return result;
-    for (std::size_t i = 0; i < errors.size(); ++i) {
-      if (errors[i]) return errors[i]->with_context("following " + m_record.hosts[i].id);
+  }
+
+  void carry_out(const action::Follow&) { m_follow_pending = true; }
+
+  void carry_out(const action::Detach&) {
+    m_record.state = RunState::detached;
+    checked(m_record.journal("detached"));
+    m_out << "choline: detached from run " << m_record.id << "; training goes on.\n"
+          << "  choline logs -f " << m_record.id << "   follow it\n"
+          << "  choline stop " << m_record.id << "      stop it and release its hosts\n";
+    m_result = 130;
+  }
+
+  void carry_out(const action::Finish& a) { finish(a); }
+
+  // ---- Helpers ----
+
+  void post(Event event) { m_events.push_back(std::move(event)); }
+
+  int nodes() const { return std::max(1, m_record.options.spec.nodes); }
+
+  // Machines a new host for `node` must not be: those this run lost, and those serving its
+  // other nodes.
+  std::vector<std::string> excluded_machines(int node) const {
+    std::vector<std::string> ids;
+    for (const auto& loss : m_record.host_losses) ids.push_back(loss.host_id);
+    for (int other = 0; other < nodes(); ++other) {
+      if (const HostRecord* host = m_record.current_host(other); host && other != node) ids.push_back(host->host.id);
     }
-    return result;
+    return ids;
+  }
+
+  HostControl& control(int node) {
+    auto& slot = m_hosts[node];
+    if (!slot) slot = m_seams.open_host(m_record.current_host(node)->host);
+    return *slot;
+  }
+
+  Event follow() {
+    std::vector<WatchedHost> hosts;
+    for (int node = 0; node < nodes(); ++node) {
+      if (m_record.current_host(node)) hosts.push_back({node, &control(node)});
+    }
+    WatchSettings settings;
+    settings.clock = m_seams.clock;
+    settings.poll_every = m_seams.poll_every;
+    settings.pull_every = m_seams.checkpoint_pull_every;
+    settings.reconnect_attempts = k_log_reconnect_attempts;
+    settings.host_timeout_s = m_record.options.host_timeout_s;
+    settings.poll_interrupt = m_seams.poll_interrupt;
+    settings.pull_checkpoints = [this] { pull_checkpoints(); };
+    return watch_hosts(hosts, sink(), settings);
   }
 
   void pull_checkpoints() {
-    if (m_sessions.empty()) return;
-    auto pulled = m_sessions[0]->pull(m_record.options.checkpoint_dir, m_record.checkpoints_dir(), k_checkpoint_ignore);
+    if (!m_record.current_host(0)) return;
+    auto pulled = control(0).pull(m_record.options.checkpoint_dir, m_record.checkpoints_dir(), k_checkpoint_ignore);
     if (pulled && pulled->files_transferred > 0) {
       spdlog::info("pulled {} checkpoint file(s) into {}", pulled->files_transferred, m_record.checkpoints_dir().string());
-    } else if (!pulled && pulled.error().kind != ErrorKind::not_found) {
+    } else if (!pulled) {
       spdlog::debug("checkpoint pull: {}", pulled.error().message);
     }
   }
 
-  // The newest pulled checkpoint, as a path relative to the project.
+  // The newest complete checkpoint at home, as a path relative to the project ("" if none).
   std::string latest_checkpoint() const {
     std::vector<CheckpointFile> files;
     std::error_code ec;
     for (const auto& item : std::filesystem::recursive_directory_iterator(m_record.checkpoints_dir(), ec)) {
       if (!item.is_regular_file()) continue;
       struct stat st {};
-      ::stat(item.path().c_str(), &st);
+      if (::stat(item.path().c_str(), &st) != 0) continue;
       files.push_back({item.path().lexically_relative(m_record.checkpoints_dir()).string(),
                        static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec});
     }
@@ -215,267 +292,87 @@ class Run {
     return newest ? m_record.options.checkpoint_dir + "/" + *newest : std::string();
   }
 
-  // Every node needs the checkpoint it resumes from: pushes the pulled checkpoints to nodes
-  // from `first_node` on (1 after a restart: node 0 wrote them; 0 for hosts rented anew).
-  Status spread_checkpoints(std::size_t first_node) {
-    for (std::size_t i = first_node; i < m_sessions.size(); ++i) {
-      auto pushed = m_sessions[i]->push_directory(m_record.checkpoints_dir(), m_record.options.checkpoint_dir);
-      if (!pushed) return pushed.error();
+  void release(HostRecord& host, const std::string& why) {
+    if (auto ok = m_seams.provider->release(host.host); !ok) {
+      spdlog::error("could not release {}: {} (it may still be running: check the provider, or run choline stop {})",
+                    host.host.id, ok.error().message, m_record.id);
+      checked(m_record.journal("release_failed", {{"node", host.node}, {"id", host.host.id}, {"error", ok.error().message}}));
+      return;
     }
-    return {};
+    host.state = HostState::released;
+    host.released_because = why;
+    checked(m_record.journal("host_released", {{"node", host.node}, {"id", host.host.id}}));
   }
 
-  // Drives attempts until the job succeeds, fails for good, or the user detaches or stops.
-  Result<int> drive(const std::map<std::string, std::string>& env) {
-    for (;;) {
-      std::vector<json> states;
-      auto watched = watch(states);
-      if (!watched) {
-        (void)m_record.journal("follow_failed", {{"error", watched.error().message}});
-        return watched.error();
-      }
-      if (*watched == Watch::detach) {
-        m_record.state = RunState::detached;
-        (void)m_record.journal("detached");
-        m_out << "choline: detached from run " << m_record.id << "; training goes on.\n"
-              << "  choline logs -f " << m_record.id << "   follow it\n"
-              << "  choline stop " << m_record.id << "      stop it and release its hosts\n";
-        return 130;
-      }
-      if (*watched == Watch::stop) {
-        (void)stop_everywhere();
-        finish(RunState::stopped, "stopped by the user");
-        return 130;
-      }
-      const AttemptOutcome outcome = record_attempt_end(states);
-      AttemptRecord& attempt = m_record.attempts.back();
-      const Decision decision = decide_after_attempt(outcome, attempt.number, m_record.options.max_restarts);
-      if (!decision.restart) {
-        finish(decision.final_state, attempt.outcome);
-        return *attempt.exit_code;
-      }
-      const std::string resume_from = latest_checkpoint();
-      m_out << "choline: attempt " << attempt.number << " " << attempt.outcome << "; restarting all workers"
-            << (resume_from.empty() ? "" : " from " + resume_from) << " (restart " << attempt.number << " of "
-            << m_record.options.max_restarts << ")\n";
-      if (!resume_from.empty()) {
-        if (auto ok = spread_checkpoints(1); !ok) return ok.error();
-      }
-      if (auto ok = launch_attempt(attempt.number + 1, resume_from, env); !ok) return ok.error();
-    }
-  }
-
-  Status stop_everywhere() {
-    Status status;
-    for (auto& session : m_sessions) {
-      if (auto ok = session->stop(); !ok && status) status = ok;
-    }
-    pull_checkpoints();
-    return status;
-  }
-
-  // Records the end, releases every host, prints the summary.
-  void finish(RunState state, const std::string& outcome) {
+  // Releases every host still held, records the end, reports.
+  void finish(const action::Finish& a) {
     for (auto& host : m_record.hosts) {
-      if (host.state == HostState::released) continue;
-      if (m_provider) {
-        if (auto ok = m_provider->release(to_host(host)); !ok) {
-          spdlog::error("could not release {}: {} (it may still be running: check the provider)", host.id, ok.error().message);
-          (void)m_record.journal("release_failed", {{"node", host.node}, {"error", ok.error().message}});
-          continue;
-        }
-      }
-      host.state = HostState::released;
-      (void)m_record.journal("host_released", {{"node", host.node}, {"id", host.id}});
+      if (host.state != HostState::released) release(host, "run " + std::string(to_string(a.state)));
     }
-    m_record.state = state;
-    (void)m_record.journal("finished", {{"state", to_string(state)}});
-    m_out << "choline: run " << m_record.id << " " << to_string(state) << " (" << outcome << ") after "
-          << m_record.attempts.size() << " attempt" << (m_record.attempts.size() == 1 ? "" : "s") << " in "
-          << seconds_since_start() << "s; checkpoints in " << m_record.checkpoints_dir().string() << "\n";
-  }
-
-  // Pulls the last checkpoints and journals how the current attempt ended.
-  AttemptOutcome record_attempt_end(const std::vector<json>& states) {
-    auto [outcome, codes] = outcome_of(states);
-    pull_checkpoints();
-    if (m_record.attempts.empty()) m_record.attempts.push_back({});
-    AttemptRecord& attempt = m_record.attempts.back();
-    attempt.ended_at = util::now_iso8601();
-    attempt.exit_code = job_exit_code(outcome, codes);
-    attempt.outcome = describe(outcome, states);
-    (void)m_record.journal("attempt_ended", {{"attempt", attempt.number}, {"outcome", attempt.outcome}});
-    return outcome;
-  }
-
-  std::vector<std::unique_ptr<HostSession>>& sessions() { return m_sessions; }
-
-  int slots() const { return m_record.hosts.empty() ? 1 : m_record.hosts[0].slots; }
-
- private:
-  Watch ask_detach_or_stop() {
-    if (!::isatty(STDIN_FILENO)) return Watch::detach;
-    std::cerr << "\ncholine: detach (training goes on) or stop (stop workers, release hosts)? [d/s] " << std::flush;
-    std::string answer;
-    std::getline(std::cin, answer);
-    return !answer.empty() && (answer[0] == 's' || answer[0] == 'S') ? Watch::stop : Watch::detach;
-  }
-
-  // The failed rank a host reports and its exit code, if it reports one (a state is already
-  // validated when it arrives, but a rank may still be out of range of its exit codes).
-  static std::optional<std::pair<std::size_t, std::optional<int>>> failed_rank(const json& state) {
-    if (!state.contains("failed_rank") || !state["failed_rank"].is_number()) return std::nullopt;
-    const auto rank = state["failed_rank"].get<std::size_t>();
-    const auto codes = state.value("exit_codes", json::array());
-    if (rank < codes.size() && codes[rank].is_number()) return std::make_pair(rank, std::optional<int>(codes[rank].get<int>()));
-    return std::make_pair(rank, std::optional<int>());
-  }
-
-  static std::pair<AttemptOutcome, std::vector<int>> outcome_of(const std::vector<json>& states) {
-    std::vector<std::string> statuses;
-    std::vector<int> codes;
-    for (const auto& state : states) {
-      statuses.push_back(state.value("status", "unknown"));
-      if (auto failed = failed_rank(state); failed && failed->second) codes.push_back(*failed->second);
+    m_hosts.clear();
+    m_record.state = a.state;
+    checked(m_record.journal("finished", {{"state", to_string(a.state)}, {"reason", a.reason}}));
+    const std::string state = to_string(a.state);
+    const auto seconds = static_cast<long>(util::seconds_between(m_started, m_seams.clock->now()));
+    const std::size_t attempts = m_record.attempts.size();
+    m_out << "choline: run " << m_record.id << " " << state << (a.reason.empty() || a.reason == state ? "" : ": " + a.reason)
+          << " (" << attempts << " attempt" << (attempts == 1 ? "" : "s") << ", " << seconds << " s)";
+    if (!latest_checkpoint().empty()) m_out << "; checkpoints in " << m_record.checkpoints_dir().string();
+    m_out << "\n";
+    if (a.error) {
+      m_result = *a.error;
+    } else if (m_journal_error) {
+      m_result = *m_journal_error;
+    } else {
+      m_result = a.exit_code;
     }
-    return {combine_outcomes(statuses), codes};
   }
 
-  static std::string describe(AttemptOutcome outcome, const std::vector<json>& states) {
-    if (outcome == AttemptOutcome::succeeded) return "succeeded";
-    if (outcome == AttemptOutcome::stopped) return "stopped";
-    for (const auto& state : states) {
-      if (state.value("status", "") != "failed") continue;
-      if (auto failed = failed_rank(state)) {
-        return "failed: rank " + std::to_string(failed->first) + " exited " +
-               (failed->second ? std::to_string(*failed->second) : std::string("?"));
-      }
+  LogSink& sink() {
+    if (m_seams.sink) return *m_seams.sink;
+    if (!m_sink) {
+      const HostRecord* node0 = m_record.current_host(0);
+      m_sink = std::make_unique<LogSink>(m_record.logs_dir(), &m_out, node0 ? node0->host.slots : 1);
     }
-    return "failed";
-  }
-
-  long seconds_since_start() const {
-    return std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - m_started).count();
+    return *m_sink;
   }
 
   RunRecord& m_record;
+  Seams& m_seams;
+  const std::map<std::string, std::string>& m_job_env;
   std::ostream& m_out;
-  std::unique_ptr<providers::Provider> m_provider;
-  std::vector<std::unique_ptr<HostSession>> m_sessions;
-  Clock::time_point m_started = Clock::now();
+  bool m_observer;
+  util::Clock::TimePoint m_started;
+  std::deque<Event> m_events;
+  bool m_follow_pending = false;
+  std::map<int, std::unique_ptr<HostControl>> m_hosts;
+  std::unique_ptr<LogSink> m_sink;
+  std::optional<Error> m_journal_error;
+  std::optional<Result<int>> m_result;
 };
-
-std::map<std::string, std::string> secrets_registered(const std::map<std::string, std::string>& env) {
-  for (const auto& [key, value] : env) util::register_secret(value);
-  return env;
-}
 
 }  // namespace
 
-Result<int> train(const TrainRequest& request, std::ostream& out) {
-  RunRecord record;
-  record.id = new_run_id(request.job.entry.empty() ? request.job.argv.front() : request.job.entry);
-  record.project_dir = std::filesystem::absolute(request.project_dir).lexically_normal().string();
-  record.created_at = util::now_iso8601();
-  record.command = request.job.argv;
-  record.entry = request.job.entry;
-  record.options = request.options;
-  auto created = create_run(request.project_dir, std::move(record));
-  if (!created) return created.error();
-  RunRecord& run = *created;
-  const auto env = secrets_registered(request.forwarded_env);
-  spdlog::info("run {}: {} on {}", run.id, run.options.spec.describe(), run.options.provider);
-
-  Run driver(run, out);
-  auto fail = [&](const Error& error) -> Result<int> {
-    (void)run.journal("failed_to_start", {{"error", error.message}});
-    // Ctrl-C while renting or preparing: the hosts go back and the run reads stopped.
-    driver.finish(error.kind == ErrorKind::interrupted ? RunState::stopped : RunState::failed, error.message);
-    return error;
+Seams make_seams(providers::Provider& provider, bool may_stop) {
+  Seams seams;
+  seams.provider = &provider;
+  seams.open_host = session_opener(provider);
+  seams.poll_interrupt = [may_stop]() -> std::optional<bool> {
+    if (!util::interrupt_requested()) return std::nullopt;
+    util::clear_interrupt();
+    if (!may_stop || !::isatty(STDIN_FILENO)) return false;
+    std::cerr << "\ncholine: detach (training goes on) or stop (stop workers, release hosts)? [d/s] " << std::flush;
+    std::string answer;
+    std::getline(std::cin, answer);
+    return !answer.empty() && (answer[0] == 's' || answer[0] == 'S');
   };
-  if (auto ok = driver.open_provider(); !ok) return fail(ok.error());
-  if (auto ok = driver.create_hosts(); !ok) return fail(ok.error());
-  if (auto ok = driver.open_sessions(); !ok) return fail(ok.error());
-  if (auto ok = driver.prepare_hosts(); !ok) return fail(ok.error());
-  if (auto ok = driver.launch_attempt(1, "", env); !ok) return fail(ok.error());
-  return driver.drive(env);
+  return seams;
 }
 
-Result<int> resume(RunRecord& record, const std::map<std::string, std::string>& forwarded_env, std::ostream& out) {
-  if (record.state == RunState::succeeded) {
-    out << "choline: run " << record.id << " already succeeded; nothing to resume\n";
-    return 0;
-  }
-  const auto env = secrets_registered(forwarded_env);
-  Run driver(record, out);
-  if (auto ok = driver.open_provider(); !ok) return ok.error();
-  // Released hosts are gone: rent new ones for their nodes.
-  const bool hosts_released = std::any_of(record.hosts.begin(), record.hosts.end(),
-                                          [](const HostRecord& h) { return h.state == HostState::released; });
-  if (hosts_released || record.hosts.empty()) {
-    record.hosts.clear();
-    if (auto ok = driver.create_hosts(); !ok) return ok.error();
-  }
-  if (auto ok = driver.open_sessions(); !ok) return ok.error();
-  bool job_running = false;
-  for (auto& session : driver.sessions()) {
-    auto state = session->state();
-    if (state && !agent::state_is_final(*state)) job_running = true;
-  }
-  if (job_running) {
-    out << "choline: re-attached to run " << record.id << "\n";
-    record.state = RunState::running;
-    (void)record.journal("reattached");
-    return driver.drive(env);
-  }
-  if (auto ok = driver.prepare_hosts(); !ok) return ok.error();
-  const std::string resume_from = driver.latest_checkpoint();
-  if (!resume_from.empty()) {
-    if (auto ok = driver.spread_checkpoints(0); !ok) return ok.error();
-  }
-  const int next = record.attempts.empty() ? 1 : record.attempts.back().number + 1;
-  out << "choline: resuming run " << record.id << " as attempt " << next
-      << (resume_from.empty() ? " from the start" : " from " + resume_from) << "\n";
-  if (auto ok = driver.launch_attempt(next, resume_from, env); !ok) return ok.error();
-  return driver.drive(env);
-}
-
-Result<int> show_logs(RunRecord& record, bool follow, std::ostream& out) {
-  Run driver(record, out);
-  LogSink sink(record.logs_dir(), &out, driver.slots());
-  sink.echo_held();  // what is already here, with the same prefixes as live lines
-  if (!follow || is_final(record.state)) {
-    sink.flush_partial_lines();
-    return 0;
-  }
-  if (auto ok = driver.open_provider(); !ok) return ok.error();
-  if (auto ok = driver.open_sessions(); !ok) return ok.error();
-  std::vector<json> states;
-  auto watched = driver.watch(sink, states, /*may_stop=*/false);
-  if (!watched) return watched.error();
-  if (*watched != Run::Watch::ended) return 130;
-  // Nobody else is watching this run: record how it ended and give the hosts back. A failure
-  // is not retried here; choline resume does that.
-  const AttemptOutcome outcome = driver.record_attempt_end(states);
-  const AttemptRecord& attempt = record.attempts.back();
-  driver.finish(final_state_of(outcome), attempt.outcome);
-  return attempt.exit_code.value_or(1);
-}
-
-Result<int> stop(RunRecord& record, std::ostream& out) {
-  if (is_final(record.state)) {
-    out << "choline: run " << record.id << " already " << to_string(record.state) << "\n";
-    return 0;
-  }
-  Run driver(record, out);
-  if (auto ok = driver.open_provider(); !ok) return ok.error();
-  if (auto ok = driver.open_sessions(); !ok) {
-    spdlog::warn("{}; releasing the hosts anyway", ok.error().message);
-  } else {
-    (void)driver.stop_everywhere();
-  }
-  driver.finish(RunState::stopped, "stopped by choline stop");
-  return 0;
+Result<int> execute(RunRecord& record, Seams& seams, const Event& first, const std::map<std::string, std::string>& job_env,
+                    std::ostream& out, bool observer) {
+  Executor executor(record, seams, job_env, out, observer);
+  return executor.run(first);
 }
 
 }  // namespace choline::run

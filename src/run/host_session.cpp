@@ -2,7 +2,7 @@
 
 #include <choline/agent/embedded.hpp>
 #include <choline/agent/log_stream.hpp>
-#include <choline/run/paths.hpp>
+#include <choline/run/remote_agent.hpp>
 #include <choline/sync/sync.hpp>
 #include <choline/util/files.hpp>
 #include <choline/util/hash.hpp>
@@ -13,61 +13,6 @@
 
 namespace choline::run {
 
-namespace {
-
-// Runs a command on the host to completion; returns its stdout, failing on a non-zero exit.
-Result<std::string> run_command(transport::Transport& transport, const std::vector<std::string>& argv,
-                                const std::string& input = {}) {
-  auto stream = transport.exec(argv);
-  if (!stream) return stream.error();
-  if (!input.empty()) {
-    if (auto ok = (*stream)->write_all(input.data(), input.size()); !ok) return ok.error();
-  }
-  (*stream)->close_write();
-  std::string output;
-  if (auto ok = transport::read_to_end(**stream, [&](std::string_view chunk) {
-        output.append(chunk);
-        return Status{};
-      });
-      !ok) {
-    return ok.error();
-  }
-  if (auto ok = transport::wait_for_success(**stream, "'" + transport::shell_join(argv) + "' on " + transport.describe());
-      !ok) {
-    return ok.error();
-  }
-  return output;
-}
-
-}  // namespace
-
-providers::Host to_host(const HostRecord& record) {
-  providers::Host host;
-  host.provider = record.provider;
-  host.id = record.id;
-  host.address = record.address;
-  host.root = record.root;
-  host.gpu = record.gpu;
-  host.slots = record.slots;
-  host.price_per_hour = record.price_per_hour;
-  host.access = record.access;
-  return host;
-}
-
-HostRecord to_record(const providers::Host& host, int node) {
-  HostRecord record;
-  record.node = node;
-  record.provider = host.provider;
-  record.id = host.id;
-  record.address = host.address;
-  record.root = host.root;
-  record.gpu = host.gpu;
-  record.slots = host.slots;
-  record.price_per_hour = host.price_per_hour;
-  record.access = host.access;
-  return record;
-}
-
 Status HostSession::connect() {
   if (m_transport) return {};
   auto transport = m_provider.connect(m_host);
@@ -76,73 +21,45 @@ Status HostSession::connect() {
   return {};
 }
 
-std::string HostSession::agent_path() const {
-  if (m_provider.shares_this_machine()) return (choline_home() / "agent" / agent::agent_file_name()).string();
-  return m_host.access.value("workdir", ".choline") + "/agent/" + agent::agent_file_name();
-}
-
 std::vector<std::string> HostSession::agent_command(std::vector<std::string> args) const {
-  std::vector<std::string> argv = {agent_path(), "agent"};
+  std::vector<std::string> argv = {remote_agent_path(m_host.agent_dir), "agent"};
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
 }
 
 Status HostSession::install_agent() {
   if (auto ok = connect(); !ok) return ok;
-  // Hosts run the embedded static agent, never this dynamically linked binary: a rented image
-  // has another glibc and none of our shared libraries.
-  if (agent::embedded_agent().empty()) {
-    return make_error(ErrorKind::internal, "this choline binary carries no embedded agent; rebuild it with scripts/build");
-  }
   if (m_provider.shares_this_machine()) {
-    auto path = agent::cached_agent(choline_home() / "agent");
+    auto path = agent::cached_agent(m_host.agent_dir);
     if (!path) return path.error();
     return {};
   }
-  const std::string path = agent_path();
-  if (run_command(*m_transport, {"test", "-x", path})) return {};
-  const std::string dir = path.substr(0, path.rfind('/'));
-  const std::string_view binary = agent::embedded_agent();
-  spdlog::info("{}: installing the agent ({:.1f} MB)", m_host.id, binary.size() / 1e6);
-  const std::string temp = path + ".upload";
-  const std::string script = "mkdir -p " + transport::shell_quote(dir) + " && cat > " + transport::shell_quote(temp) +
-                             " && chmod 755 " + transport::shell_quote(temp) + " && mv -f " + transport::shell_quote(temp) +
-                             " " + transport::shell_quote(path);
-  if (auto ok = run_command(*m_transport, {"sh", "-c", script}, std::string(binary)); !ok) return ok.error();
-  return {};
-}
-
-Result<sync::SyncStats> HostSession::send_tree(const std::filesystem::path& local_dir, const std::string& remote_path,
-                                               const sync::SyncOptions& options) {
-  auto stream = m_transport->exec(agent_command({"sync-recv", remote_path}));
-  if (!stream) return stream.error();
-  auto stats = sync::run_sender(local_dir, **stream, options);
-  // The sender's own error says more than the agent's exit status when both failed.
-  if (auto ok = transport::wait_for_success(**stream, "the agent's sync receiver on " + m_host.id); !ok && stats) {
-    return ok.error();
-  }
-  return stats;
+  return install_remote_agent(*m_transport, m_host.agent_dir, m_host.id);
 }
 
 Result<sync::SyncStats> HostSession::push(const std::filesystem::path& project_dir, const std::vector<std::string>& ignore) {
+  if (auto ok = connect(); !ok) return ok.error();
   sync::SyncOptions options;
   options.extra_ignore = ignore;
   options.extra_ignore.push_back(".choline/");  // the run records never travel
-  return send_tree(project_dir, m_host.root + "/project", options);
+  return push_through_agent(*m_transport, agent_command({}), project_dir, m_host.root + "/project", options, m_host.id);
 }
 
 Result<sync::SyncStats> HostSession::push_directory(const std::filesystem::path& local_dir, const std::string& remote_dir) {
-  return send_tree(local_dir, m_host.root + "/project/" + remote_dir, {});
+  if (auto ok = connect(); !ok) return ok.error();
+  return push_through_agent(*m_transport, agent_command({}), local_dir, m_host.root + "/project/" + remote_dir, {},
+                            m_host.id);
 }
 
 Status HostSession::run_setup(const std::vector<std::string>& commands, const std::string& python, std::ostream& out) {
   if (commands.empty()) return {};
+  if (auto ok = connect(); !ok) return ok;
   util::Hash128 hash;
   for (const auto& command : commands) hash.update(command.data(), command.size() + 1);
   hash.update(python.data(), python.size());
   const std::string marker = m_host.root + "/setup.done";
   const std::string digest = util::to_hex(hash.digest());
-  if (auto current = run_command(*m_transport, {"cat", marker}); current && current->find(digest) != std::string::npos) {
+  if (auto current = run_remote(*m_transport, {"cat", marker}); current && current->find(digest) != std::string::npos) {
     return {};
   }
   for (const auto& command : commands) {
@@ -171,13 +88,14 @@ Status HostSession::run_setup(const std::vector<std::string>& commands, const st
                                                std::to_string(*code) + "); fix it in choline.json and run choline resume");
     }
   }
-  if (auto ok = run_command(*m_transport, {"sh", "-c", "echo " + digest + " > " + transport::shell_quote(marker)}); !ok) {
+  if (auto ok = run_remote(*m_transport, {"sh", "-c", "echo " + digest + " > " + transport::shell_quote(marker)}); !ok) {
     return ok.error();
   }
   return {};
 }
 
 Status HostSession::check_python(const std::string& python) {
+  if (auto ok = connect(); !ok) return ok;
   auto stream = m_transport->exec(
       {python, "-c", "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('torch') else 3)"});
   if (!stream) return stream.error();
@@ -194,7 +112,8 @@ Status HostSession::check_python(const std::string& python) {
 }
 
 Result<std::int64_t> HostSession::launch(const agent::JobSpec& job) {
-  auto output = run_command(*m_transport, agent_command({"launch", "--root", m_host.root}), job.to_json().dump());
+  if (auto ok = connect(); !ok) return ok.error();
+  auto output = run_remote(*m_transport, agent_command({"launch", "--root", m_host.root}), job.to_json().dump());
   if (!output) return output.error();
   try {
     return std::stoll(*output);
@@ -203,10 +122,10 @@ Result<std::int64_t> HostSession::launch(const agent::JobSpec& job) {
   }
 }
 
-Result<nlohmann::json> HostSession::follow_logs(LogSink& sink, bool follow, const std::function<bool()>& should_stop,
-                                                const std::function<void(const nlohmann::json&)>& on_state) {
-  std::vector<std::string> args = {"logs", "--root", m_host.root};
-  if (follow) args.push_back("--follow");
+Result<agent::JobState> HostSession::follow_logs(LogSink& sink, const std::function<bool()>& should_stop,
+                                                 const std::function<void(const agent::JobState&)>& on_state) {
+  if (auto ok = connect(); !ok) return ok.error();
+  std::vector<std::string> args = {"logs", "--root", m_host.root, "--follow"};
   for (const auto& [rank, offset] : sink.offsets()) {
     args.push_back("--offset");
     args.push_back(std::to_string(rank) + ":" + std::to_string(offset));
@@ -216,7 +135,7 @@ Result<nlohmann::json> HostSession::follow_logs(LogSink& sink, bool follow, cons
   (*stream)->close_write();
   sync::FrameReader reader(**stream);
   // Checked on every frame; heartbeats arrive every couple of seconds, which bounds how long a
-  // stop request (Ctrl-C, detach) waits.
+  // stop request (Ctrl-C, detach, another host lost) waits.
   const auto stop_requested = [&]() -> Status {
     if (should_stop()) return make_error(ErrorKind::interrupted, "stopped following logs");
     return {};
@@ -226,7 +145,7 @@ Result<nlohmann::json> HostSession::follow_logs(LogSink& sink, bool follow, cons
     if (auto ok = sink.append(rank, offset, data); !ok) return ok;
     return stop_requested();
   };
-  handlers.on_state = [&](const nlohmann::json& state) -> Status {
+  handlers.on_state = [&](const agent::JobState& state) -> Status {
     if (on_state) on_state(state);
     return stop_requested();
   };
@@ -235,32 +154,33 @@ Result<nlohmann::json> HostSession::follow_logs(LogSink& sink, bool follow, cons
 
 Result<sync::SyncStats> HostSession::pull(const std::string& remote_dir, const std::filesystem::path& local_dir,
                                           const std::vector<std::string>& ignore) {
-  std::vector<std::string> args = {"sync-send", m_host.root + "/project/" + remote_dir};
-  for (const auto& pattern : ignore) {
-    args.push_back("--ignore");
-    args.push_back(pattern);
-  }
-  auto stream = m_transport->exec(agent_command(args));
-  if (!stream) return stream.error();
-  auto stats = sync::run_receiver(local_dir, **stream);
-  (*stream)->close_write();
-  (void)(*stream)->wait();
-  return stats;
+  if (auto ok = connect(); !ok) return ok.error();
+  sync::SyncOptions options;
+  options.extra_ignore = ignore;
+  return pull_through_agent(*m_transport, agent_command({}), m_host.root + "/project/" + remote_dir, local_dir, options,
+                            m_host.id);
 }
 
 Status HostSession::stop() {
-  auto output = run_command(*m_transport, agent_command({"stop", "--root", m_host.root}));
+  if (auto ok = connect(); !ok) return ok;
+  auto output = run_remote(*m_transport, agent_command({"stop", "--root", m_host.root}));
   if (!output) return output.error();
   return {};
 }
 
-Result<nlohmann::json> HostSession::state() {
-  auto output = run_command(*m_transport, agent_command({"state", "--root", m_host.root}));
+Result<agent::JobState> HostSession::state() {
+  if (auto ok = connect(); !ok) return ok.error();
+  auto output = run_remote(*m_transport, agent_command({"state", "--root", m_host.root}));
   if (!output) return output.error();
   auto state = nlohmann::json::parse(*output, nullptr, false);
-  if (state.is_discarded()) return make_error(ErrorKind::protocol, "bad state from agent");
-  if (auto ok = agent::validate_agent_state(state); !ok) return ok.error();
-  return state;
+  if (state.is_discarded()) return make_error(ErrorKind::protocol, "bad state from the agent on " + m_host.id);
+  return agent::parse_job_state(state);
+}
+
+HostOpener session_opener(providers::Provider& provider) {
+  return [&provider](const providers::Host& host) -> std::unique_ptr<HostControl> {
+    return std::make_unique<HostSession>(provider, host);
+  };
 }
 
 }  // namespace choline::run

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <ctime>
 #include <random>
+#include <stdexcept>
 
 namespace choline::run {
 
@@ -30,41 +31,6 @@ HostState host_state_from(const std::string& text) {
   return HostState::created;
 }
 
-json options_to_json(const spec::RunOptions& o) {
-  json j = {{"provider", o.provider},         {"gpu", o.spec.gpu},       {"gpus_per_host", o.spec.count},
-            {"nodes", o.spec.nodes},          {"image", o.image},        {"python", o.python},
-            {"checkpoint_dir", o.checkpoint_dir}, {"max_restarts", o.max_restarts}, {"setup", o.setup},
-            {"env", o.env},                   {"ignore", o.ignore}};
-  if (o.max_price) j["max_price"] = *o.max_price;
-  json hosts = json::array();
-  for (const auto& h : o.hosts) {
-    hosts.push_back({{"host", h.host}, {"port", h.port}, {"user", h.user}, {"identity", h.identity}, {"gpus", h.gpus}, {"workdir", h.workdir}});
-  }
-  j["hosts"] = hosts;
-  return j;
-}
-
-spec::RunOptions options_from_json(const json& j) {
-  spec::RunOptions o;
-  o.provider = j.value("provider", "local");
-  o.spec.gpu = j.value("gpu", "cpu");
-  o.spec.count = j.value("gpus_per_host", 1);
-  o.spec.nodes = j.value("nodes", 1);
-  o.image = j.value("image", "");
-  o.python = j.value("python", "python3");
-  o.checkpoint_dir = j.value("checkpoint_dir", "checkpoints");
-  o.max_restarts = j.value("max_restarts", spec::k_default_max_restarts);
-  o.setup = j.value("setup", std::vector<std::string>{});
-  o.env = j.value("env", std::vector<std::string>{});
-  o.ignore = j.value("ignore", std::vector<std::string>{});
-  if (j.contains("max_price")) o.max_price = j["max_price"].get<double>();
-  for (const auto& h : j.value("hosts", json::array())) {
-    o.hosts.push_back({h.value("host", ""), h.value("port", 22), h.value("user", "root"), h.value("identity", ""),
-                       h.value("gpus", "1xcpu"), h.value("workdir", ".choline")});
-  }
-  return o;
-}
-
 RunRecord from_json(const json& j) {
   RunRecord r;
   r.id = j.value("id", "");
@@ -72,22 +38,30 @@ RunRecord from_json(const json& j) {
   r.created_at = j.value("created_at", "");
   r.command = j.value("command", std::vector<std::string>{});
   r.entry = j.value("entry", "");
-  r.options = options_from_json(j.value("options", json::object()));
+  auto options = spec::run_options_from_json(j.value("options", json::object()));
+  if (!options) throw std::runtime_error(options.error().message);
+  r.options = *options;
   r.state = run_state_from(j.value("state", "failed")).value_or(RunState::failed);
   r.master_port = j.value("master_port", 0);
   for (const auto& h : j.value("hosts", json::array())) {
     HostRecord host;
     host.node = h.value("node", 0);
-    host.provider = h.value("provider", "");
-    host.id = h.value("id", "");
-    host.address = h.value("address", "");
-    host.root = h.value("root", "");
-    host.gpu = h.value("gpu", "");
-    host.slots = h.value("slots", 1);
-    host.price_per_hour = h.value("price_per_hour", 0.0);
+    host.host.provider = h.value("provider", "");
+    host.host.id = h.value("id", "");
+    host.host.address = h.value("address", "");
+    host.host.root = h.value("root", "");
+    host.host.agent_dir = h.value("agent_dir", "");
+    if (host.host.agent_dir.empty()) {  // records written before hosts carried it
+      host.host.agent_dir = host.host.provider == "local" ? (choline_home() / "agent").string()
+                                                          : host.host.access.value("workdir", ".choline") + "/agent";
+    }
+    host.host.gpu = h.value("gpu", "");
+    host.host.slots = h.value("slots", 1);
+    host.host.price_per_hour = h.value("price_per_hour", 0.0);
+    host.host.access = h.value("access", json::object());
     host.state = host_state_from(h.value("state", "created"));
     host.agent_pid = h.value("agent_pid", std::int64_t{0});
-    host.access = h.value("access", json::object());
+    host.released_because = h.value("released_because", "");
     r.hosts.push_back(host);
   }
   for (const auto& a : j.value("attempts", json::array())) {
@@ -99,6 +73,10 @@ RunRecord from_json(const json& j) {
     if (a.contains("exit_code") && !a["exit_code"].is_null()) attempt.exit_code = a["exit_code"].get<int>();
     attempt.outcome = a.value("outcome", "");
     r.attempts.push_back(attempt);
+  }
+  r.restarts = j.value("restarts", 0);
+  for (const auto& l : j.value("host_losses", json::array())) {
+    r.host_losses.push_back({l.value("node", 0), l.value("host_id", ""), l.value("reason", ""), l.value("at", "")});
   }
   r.events = j.value("events", json::array());
   return r;
@@ -150,9 +128,23 @@ std::string new_run_id(const std::string& entry) {
 json RunRecord::to_json() const {
   json hosts_json = json::array();
   for (const auto& h : hosts) {
-    hosts_json.push_back({{"node", h.node},   {"provider", h.provider}, {"id", h.id},       {"address", h.address},
-                          {"root", h.root},   {"gpu", h.gpu},           {"slots", h.slots}, {"price_per_hour", h.price_per_hour},
-                          {"state", host_state_name(h.state)},          {"agent_pid", h.agent_pid}, {"access", h.access}});
+    hosts_json.push_back({{"node", h.node},
+                          {"provider", h.host.provider},
+                          {"id", h.host.id},
+                          {"address", h.host.address},
+                          {"root", h.host.root},
+                          {"agent_dir", h.host.agent_dir},
+                          {"gpu", h.host.gpu},
+                          {"slots", h.host.slots},
+                          {"price_per_hour", h.host.price_per_hour},
+                          {"state", host_state_name(h.state)},
+                          {"agent_pid", h.agent_pid},
+                          {"access", h.host.access},
+                          {"released_because", h.released_because}});
+  }
+  json losses_json = json::array();
+  for (const auto& l : host_losses) {
+    losses_json.push_back({{"node", l.node}, {"host_id", l.host_id}, {"reason", l.reason}, {"at", l.at}});
   }
   json attempts_json = json::array();
   for (const auto& a : attempts) {
@@ -168,12 +160,25 @@ json RunRecord::to_json() const {
           {"created_at", created_at},
           {"command", command},
           {"entry", entry},
-          {"options", options_to_json(options)},
+          {"options", spec::to_json(options)},
           {"state", to_string(state)},
           {"master_port", master_port},
           {"hosts", hosts_json},
           {"attempts", attempts_json},
+          {"restarts", restarts},
+          {"host_losses", losses_json},
           {"events", events}};
+}
+
+HostRecord* RunRecord::current_host(int node) {
+  for (auto it = hosts.rbegin(); it != hosts.rend(); ++it) {
+    if (it->node == node && it->state != HostState::released) return &*it;
+  }
+  return nullptr;
+}
+
+const HostRecord* RunRecord::current_host(int node) const {
+  return const_cast<RunRecord*>(this)->current_host(node);
 }
 
 Status RunRecord::save() const { return util::write_file_atomic(file(), to_json().dump(2) + "\n"); }
@@ -202,7 +207,7 @@ Result<RunRecord> load_run(const std::filesystem::path& run_dir) {
     RunRecord record = from_json(json::parse(*text));
     record.dir = run_dir;
     return record;
-  } catch (const json::exception& e) {
+  } catch (const std::exception& e) {
     return make_error(ErrorKind::io, (run_dir / "run.json").string() + " is damaged: " + e.what());
   }
 }

@@ -2,31 +2,32 @@
 
 #include <choline/util/strings.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <filesystem>
 
 namespace choline::spec {
 
-const std::vector<std::string>& known_providers() {
-  static const std::vector<std::string> providers = {"local", "ssh", "vast", "runpod", "lambda"};
-  return providers;
-}
-
 Result<RunOptions> resolve_run_options(const Config& config, const RunFlags& flags,
-                                       const std::optional<std::string>& python_from_env) {
+                                       const std::optional<std::string>& python_from_env,
+                                       const std::vector<ProviderTraits>& providers) {
   RunOptions options;
   options.provider = flags.provider.value_or(config.provider.value_or(std::string(k_default_provider)));
-  const auto& providers = known_providers();
-  if (std::find(providers.begin(), providers.end(), options.provider) == providers.end()) {
+  const auto traits = std::find_if(providers.begin(), providers.end(),
+                                   [&](const ProviderTraits& p) { return p.name == options.provider; });
+  if (traits == providers.end()) {
+    std::vector<std::string> names;
+    for (const auto& p : providers) names.push_back(p.name);
     std::string message = "unknown provider '" + options.provider + "'";
-    if (auto suggestion = util::closest_match(options.provider, providers)) message += " (did you mean " + *suggestion + "?)";
-    return make_error(ErrorKind::usage, message + "; known providers: " + util::join(providers, ", "));
+    if (auto suggestion = util::closest_match(options.provider, names)) message += " (did you mean " + *suggestion + "?)";
+    return make_error(ErrorKind::usage, message + "; known providers: " + util::join(names, ", "));
   }
 
   std::optional<std::string> gpus = flags.gpus ? flags.gpus : config.gpus;
   if (!gpus) {
     // The local machine's CPU slots are the one resource that needs no choice of hardware.
-    if (options.provider != "local") {
+    if (traits->needs_gpu_spec) {
       return make_error(ErrorKind::usage, "say which GPUs to rent for provider '" + options.provider +
                                               "', e.g. --4x3090 (or set \"gpus\" in choline.json)\n" + accepted_forms());
     }
@@ -58,6 +59,60 @@ Result<RunOptions> resolve_run_options(const Config& config, const RunFlags& fla
   options.ignore = config.ignore;
   options.hosts = config.hosts;
   return options;
+}
+
+nlohmann::json to_json(const RunOptions& o) {
+  nlohmann::json hosts = nlohmann::json::array();
+  for (const auto& h : o.hosts) {
+    hosts.push_back({{"host", h.host}, {"port", h.port}, {"user", h.user}, {"identity", h.identity},
+                     {"gpus", h.gpus}, {"workdir", h.workdir}});
+  }
+  nlohmann::json j = {{"provider", o.provider},
+                      {"gpu", o.spec.gpu},
+                      {"gpus_per_host", o.spec.count},
+                      {"nodes", o.spec.nodes},
+                      {"image", o.image},
+                      {"python", o.python},
+                      {"checkpoint_dir", o.checkpoint_dir},
+                      {"max_restarts", o.max_restarts},
+                      {"max_host_losses", o.max_host_losses},
+                      {"host_timeout_s", o.host_timeout_s},
+                      {"setup", o.setup},
+                      {"env", o.env},
+                      {"ignore", o.ignore},
+                      {"hosts", hosts}};
+  if (o.max_price) j["max_price"] = *o.max_price;
+  return j;
+}
+
+Result<RunOptions> run_options_from_json(const nlohmann::json& j) {
+  if (!j.is_object()) return make_error(ErrorKind::protocol, "run options are not an object");
+  try {
+    RunOptions o;
+    const HostEntry host_defaults;
+    o.provider = j.value("provider", std::string(k_default_provider));
+    o.spec.gpu = j.value("gpu", std::string("cpu"));
+    o.spec.count = j.value("gpus_per_host", 1);
+    o.spec.nodes = j.value("nodes", 1);
+    o.image = j.value("image", std::string());
+    o.python = j.value("python", std::string(k_default_python));
+    o.checkpoint_dir = j.value("checkpoint_dir", std::string(k_default_checkpoint_dir));
+    o.max_restarts = j.value("max_restarts", k_default_max_restarts);
+    o.max_host_losses = j.value("max_host_losses", k_default_max_host_losses);
+    o.host_timeout_s = j.value("host_timeout_s", k_default_host_timeout_s);
+    o.setup = j.value("setup", std::vector<std::string>{});
+    o.env = j.value("env", std::vector<std::string>{});
+    o.ignore = j.value("ignore", std::vector<std::string>{});
+    if (j.contains("max_price") && !j["max_price"].is_null()) o.max_price = j["max_price"].get<double>();
+    for (const auto& h : j.value("hosts", nlohmann::json::array())) {
+      o.hosts.push_back({h.value("host", host_defaults.host), h.value("port", host_defaults.port),
+                         h.value("user", host_defaults.user), h.value("identity", host_defaults.identity),
+                         h.value("gpus", host_defaults.gpus), h.value("workdir", host_defaults.workdir)});
+    }
+    return o;
+  } catch (const nlohmann::json::exception& e) {
+    return make_error(ErrorKind::protocol, std::string("bad run options: ") + e.what());
+  }
 }
 
 }  // namespace choline::spec

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <thread>
 
 namespace choline::util {
 
@@ -17,6 +18,25 @@ std::string now_iso8601() {
   char out[48];
   std::snprintf(out, sizeof out, "%s.%03dZ", buffer, static_cast<int>(ms));
   return out;
+}
+
+}  // namespace choline::util
+
+namespace choline::util {
+
+namespace {
+
+class SystemClock final : public Clock {
+ public:
+  TimePoint now() override { return std::chrono::steady_clock::now(); }
+  void sleep_for(Duration duration) override { std::this_thread::sleep_for(duration); }
+};
+
+}  // namespace
+
+Clock& system_clock() {
+  static SystemClock clock;
+  return clock;
 }
 
 }  // namespace choline::util

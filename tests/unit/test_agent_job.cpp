@@ -70,12 +70,30 @@ TEST_CASE("Job specs round-trip through JSON and bad ones are refused", "[agent]
 
 TEST_CASE("Job states from a host are checked for shape", "[agent]") {
   using nlohmann::json;
-  CHECK(validate_agent_state(json{{"status", "failed"}, {"exit_codes", {0, 3, nullptr}}, {"failed_rank", 1}, {"pid", 9}}).ok());
-  CHECK(validate_agent_state(json{{"status", "unknown"}}).ok());
-  CHECK_FALSE(validate_agent_state(json::array()).ok());
-  CHECK_FALSE(validate_agent_state(json{{"status", 5}}).ok());
-  CHECK_FALSE(validate_agent_state(json{{"exit_codes", "0"}}).ok());
-  CHECK_FALSE(validate_agent_state(json{{"exit_codes", {"x"}}}).ok());
-  CHECK_FALSE(validate_agent_state(json{{"failed_rank", -1}}).ok());
-  CHECK_FALSE(validate_agent_state(json{{"pid", "12"}}).ok());
+  CHECK(parse_job_state(json{{"status", "failed"}, {"exit_codes", {0, 3, nullptr}}, {"failed_rank", 1}, {"pid", 9}}).ok());
+  CHECK(parse_job_state(json{{"status", "unknown"}}).ok());
+  CHECK_FALSE(parse_job_state(json::array()).ok());
+  CHECK_FALSE(parse_job_state(json{{"status", 5}}).ok());
+  CHECK_FALSE(parse_job_state(json{{"exit_codes", "0"}}).ok());
+  CHECK_FALSE(parse_job_state(json{{"exit_codes", {"x"}}}).ok());
+  CHECK_FALSE(parse_job_state(json{{"failed_rank", -1}}).ok());
+  CHECK_FALSE(parse_job_state(json{{"pid", "12"}}).ok());
+}
+
+TEST_CASE("A parsed job state is typed: status, exit codes and the failed rank's code", "[agent]") {
+  using nlohmann::json;
+  auto state = parse_job_state(json{{"status", "failed"}, {"exit_codes", {0, 3, nullptr}}, {"failed_rank", 1}, {"attempt", 2}});
+  REQUIRE(state.ok());
+  CHECK(state->status == JobStatus::failed);
+  CHECK(is_final(state->status));
+  CHECK(state->attempt == 2);
+  CHECK(state->failed_exit_code() == 3);
+  CHECK_FALSE(parse_job_state(json{{"status", "exploded"}}).ok());
+  CHECK_FALSE(parse_job_state(json{{"exit_codes", {1e300}}}).ok());
+  CHECK_FALSE(parse_job_state(json{{"exit_codes", {std::int64_t{1} << 40}}}).ok());
+  // A rank beyond the exit codes it sent is kept, but has no code.
+  auto odd = parse_job_state(json{{"status", "failed"}, {"exit_codes", {1}}, {"failed_rank", 9}});
+  REQUIRE(odd.ok());
+  CHECK_FALSE(odd->failed_exit_code());
+  CHECK_FALSE(is_final(JobStatus::running));
 }

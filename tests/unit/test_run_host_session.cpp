@@ -36,16 +36,16 @@ TEST_CASE("A session opened later reaches the host's agent without installing it
   providers::Host host;
   host.id = "gpu-1";
   host.root = "/workspace/choline/runs/r1/node0";
-  host.access = {{"workdir", "/workspace/choline"}};
+  host.agent_dir = "/workspace/choline/agent";
   run::HostSession session(provider, host);
   REQUIRE(session.connect().ok());
 
   auto state = session.state();
   REQUIRE(state.ok());
-  CHECK((*state)["status"] == "running");
+  CHECK(state->status == agent::JobStatus::running);
   REQUIRE(log->commands.size() == 1);
   const auto& argv = log->commands[0];
-  // The host's own agent under its workdir, never a path of the laptop's.
+  // The host's own agent under its agent_dir, never a path of the laptop's.
   CHECK(argv[0] == "/workspace/choline/agent/" + agent::agent_file_name());
   CHECK(std::vector<std::string>(argv.begin() + 1, argv.end()) ==
         std::vector<std::string>{"agent", "state", "--root", "/workspace/choline/runs/r1/node0"});

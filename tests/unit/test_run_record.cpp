@@ -20,8 +20,8 @@ TEST_CASE("A run record round-trips through run.json with its journal", "[run]")
   REQUIRE(created.ok());
   HostRecord host;
   host.node = 0;
-  host.id = "vast-123";
-  host.access = {{"host", "1.2.3.4"}};
+  host.host.id = "vast-123";
+  host.host.access = {{"host", "1.2.3.4"}};
   created->hosts.push_back(host);
   REQUIRE(created->journal("host_created", {{"id", "vast-123"}}).ok());
 
@@ -31,7 +31,7 @@ TEST_CASE("A run record round-trips through run.json with its journal", "[run]")
   CHECK(loaded->options.spec == choline::spec::GpuSpec{"RTX3090", 4, 2});
   CHECK(*loaded->options.max_price == Approx(0.4));
   REQUIRE(loaded->hosts.size() == 1);
-  CHECK(loaded->hosts[0].access["host"] == "1.2.3.4");
+  CHECK(loaded->hosts[0].host.access["host"] == "1.2.3.4");
   REQUIRE(loaded->events.size() == 2);
   CHECK(loaded->events[1]["type"] == "host_created");
   CHECK(loaded->events[1].contains("at"));

@@ -1,3 +1,4 @@
+#include <choline/providers/registry.hpp>
 #include <choline/spec/run_options.hpp>
 
 #include <catch2/catch.hpp>
@@ -5,8 +6,16 @@
 using namespace choline;
 using namespace choline::spec;
 
+namespace {
+
+Result<RunOptions> resolve(const Config& config, const RunFlags& flags, const std::optional<std::string>& python) {
+  return resolve_run_options(config, flags, python, providers::provider_traits());
+}
+
+}  // namespace
+
 TEST_CASE("Run options default to one CPU slot on the local provider", "[spec]") {
-  auto options = resolve_run_options({}, {}, std::nullopt);
+  auto options = resolve({}, {}, std::nullopt);
   REQUIRE(options.ok());
   CHECK(options->provider == "local");
   CHECK(options->spec == GpuSpec{"cpu", 1, 1});
@@ -25,13 +34,13 @@ TEST_CASE("Flags override the environment, which overrides choline.json", "[spec
   config.max_restarts = 7;
   config.max_price = 0.5;
 
-  auto from_config = resolve_run_options(config, {}, std::nullopt);
+  auto from_config = resolve(config, {}, std::nullopt);
   REQUIRE(from_config.ok());
   CHECK(from_config->spec == GpuSpec{"RTX3090", 2, 3});
   CHECK(from_config->python == "/opt/py");
   CHECK(from_config->max_restarts == 7);
 
-  auto from_env = resolve_run_options(config, {}, std::string("/usr/bin/python3"));
+  auto from_env = resolve(config, {}, std::string("/usr/bin/python3"));
   CHECK(from_env->python == "/usr/bin/python3");
 
   RunFlags flags;
@@ -41,7 +50,7 @@ TEST_CASE("Flags override the environment, which overrides choline.json", "[spec
   flags.python = "python3.11";
   flags.max_restarts = 0;
   flags.max_price = 2.0;
-  auto from_flags = resolve_run_options(config, flags, std::string("/usr/bin/python3"));
+  auto from_flags = resolve(config, flags, std::string("/usr/bin/python3"));
   REQUIRE(from_flags.ok());
   CHECK(from_flags->spec == GpuSpec{"H100", 8, 1});
   CHECK(from_flags->provider == "local");
@@ -53,7 +62,7 @@ TEST_CASE("Flags override the environment, which overrides choline.json", "[spec
 TEST_CASE("Renting providers need a GPU spec", "[spec]") {
   RunFlags flags;
   flags.provider = "vast";
-  auto options = resolve_run_options({}, flags, std::nullopt);
+  auto options = resolve({}, flags, std::nullopt);
   REQUIRE_FALSE(options.ok());
   CHECK(options.error().kind == ErrorKind::usage);
   CHECK_THAT(options.error().message, Catch::Contains("say which GPUs"));
@@ -62,19 +71,19 @@ TEST_CASE("Renting providers need a GPU spec", "[spec]") {
 TEST_CASE("Unknown providers and bad option values are usage errors", "[spec]") {
   RunFlags flags;
   flags.provider = "vastai";
-  CHECK_THAT(resolve_run_options({}, flags, std::nullopt).error().message, Catch::Contains("did you mean vast?"));
+  CHECK_THAT(resolve({}, flags, std::nullopt).error().message, Catch::Contains("did you mean vast?"));
 
   RunFlags nodes;
   nodes.nodes = 0;
-  CHECK_FALSE(resolve_run_options({}, nodes, std::nullopt).ok());
+  CHECK_FALSE(resolve({}, nodes, std::nullopt).ok());
 
   RunFlags restarts;
   restarts.max_restarts = -1;
-  CHECK_FALSE(resolve_run_options({}, restarts, std::nullopt).ok());
+  CHECK_FALSE(resolve({}, restarts, std::nullopt).ok());
 
   RunFlags price;
   price.max_price = 0;
-  CHECK_FALSE(resolve_run_options({}, price, std::nullopt).ok());
+  CHECK_FALSE(resolve({}, price, std::nullopt).ok());
 }
 
 TEST_CASE("Checkpoint dirs must stay inside the project", "[spec]") {
@@ -82,7 +91,7 @@ TEST_CASE("Checkpoint dirs must stay inside the project", "[spec]") {
     RunFlags flags;
     flags.checkpoint_dir = dir;
     INFO(dir);
-    auto options = resolve_run_options({}, flags, std::nullopt);
+    auto options = resolve({}, flags, std::nullopt);
     REQUIRE_FALSE(options.ok());
     CHECK_THAT(options.error().message, Catch::Contains("must be a relative path inside the project"));
   }

@@ -6,6 +6,7 @@
 // the laptop the host is alive and how the job stands.
 
 #include <choline/agent/job.hpp>
+#include <choline/agent/job_state.hpp>
 #include <choline/sync/wire.hpp>
 
 #include <nlohmann/json.hpp>
@@ -30,16 +31,11 @@ Status serve_logs(const AgentLayout& layout, std::map<int, std::uint64_t> offset
 struct LogHandlers {
   // Bytes of `rank`'s log starting at `offset`.
   std::function<Status(int rank, std::uint64_t offset, std::string_view data)> on_log;
-  // A state snapshot (also the heartbeat). An error return ends the stream.
-  std::function<Status(const nlohmann::json& state)> on_state;
+  // A state snapshot (also the heartbeat), already validated. An error return ends the stream.
+  std::function<Status(const JobState& state)> on_state;
 };
 
-// A state object from a host has the shape the supervisor writes: status a string, exit_codes an
-// array of integers or nulls, failed_rank an integer or null, attempt and pid integers. Anything
-// else is a protocol error, so code reading a state never meets a type it does not expect.
-Status validate_agent_state(const nlohmann::json& state);
-
 // Laptop side: reads frames until the agent's end frame. Returns the last state seen.
-Result<nlohmann::json> receive_logs(sync::FrameReader& reader, const LogHandlers& handlers);
+Result<JobState> receive_logs(sync::FrameReader& reader, const LogHandlers& handlers);
 
 }  // namespace choline::agent

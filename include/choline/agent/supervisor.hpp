@@ -5,6 +5,7 @@
 // gang semantics). Its progress is state.json, written atomically; the laptop decides restarts.
 
 #include <choline/agent/job.hpp>
+#include <choline/agent/job_state.hpp>
 
 #include <nlohmann/json.hpp>
 

@@ -1,21 +1,56 @@
 #pragma once
-// The run lifecycle with its side effects: rent hosts, install the agent, push, set up, launch,
-// follow logs, pull checkpoints, restart on failure, release. Decisions come from policy.hpp;
-// every step that matters for money or recovery is journaled in run.json before it is acted on.
+// The executor of the run lifecycle: it carries out the actions lifecycle.hpp decides (rent,
+// prepare, launch, follow, stop, release, finish) and turns what it observes into the next event.
+// It decides nothing itself. Everything that matters for money or recovery is journaled in
+// run.json before it is acted on.
 
+#include <choline/providers/provider.hpp>
+#include <choline/run/host_session.hpp>
+#include <choline/run/lifecycle.hpp>
 #include <choline/run/run_record.hpp>
 #include <choline/spec/job.hpp>
+#include <choline/util/clock.hpp>
 
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <optional>
 #include <ostream>
 
 namespace choline::run {
 
 // How often checkpoints are pulled while a job runs.
-inline constexpr int k_checkpoint_pull_seconds = 10;
+inline constexpr auto k_checkpoint_pull_every = std::chrono::seconds(10);
 // How often a lost log stream is re-opened before the host counts as unreachable.
 inline constexpr int k_log_reconnect_attempts = 5;
+// How long a rented host may take to come up.
+inline constexpr auto k_provision_timeout = std::chrono::minutes(10);
+
+// What the executor works with. The real ones come from make_seams(); tests pass fakes.
+struct Seams {
+  providers::Provider* provider = nullptr;
+  HostOpener open_host;
+  util::Clock* clock = &util::system_clock();
+  // Polled while following: nullopt when nobody pressed Ctrl-C, else the user's answer (true:
+  // stop the run, false: detach).
+  std::function<std::optional<bool>()> poll_interrupt;
+  std::chrono::milliseconds poll_every{100};
+  util::Clock::Duration checkpoint_pull_every = k_checkpoint_pull_every;
+  // Where followed logs go; null: a sink over the run's logs directory echoing to `out`.
+  LogSink* sink = nullptr;
+};
+
+// Seams over the real provider, sessions, clock and terminal (Ctrl-C asks "detach or stop?" on
+// a terminal, detaches without one; `may_stop` false always detaches, for `logs -f`).
+Seams make_seams(providers::Provider& provider, bool may_stop = true);
+
+// Runs the lifecycle on `record` from `first` until the run finishes or is detached. `job_env`
+// holds the forwarded variables' values (never journaled). `observer`: see Snapshot::observer.
+// Returns the job's exit code (130 when detached or stopped by Ctrl-C), or the error that ended
+// the run before its job could.
+Result<int> execute(RunRecord& record, Seams& seams, const Event& first, const std::map<std::string, std::string>& job_env,
+                    std::ostream& out, bool observer = false);
 
 struct TrainRequest {
   std::filesystem::path project_dir;
@@ -24,12 +59,11 @@ struct TrainRequest {
   std::map<std::string, std::string> forwarded_env;  // values of options.env on this machine
 };
 
-// `choline train`: a new run, followed to its end (or until detached). Returns the job's exit
-// code, or 130 when interrupted.
+// `choline train`: a new run, followed to its end (or until detached).
 Result<int> train(const TrainRequest& request, std::ostream& out);
 
 // `choline resume`: re-attaches to a run whose job is still running, or starts a new attempt
-// from the last checkpoint.
+// from the last checkpoint (renting hosts for nodes that have none).
 Result<int> resume(RunRecord& record, const std::map<std::string, std::string>& forwarded_env, std::ostream& out);
 
 // `choline logs`: prints what is held locally; with `follow`, streams the rest until the job

@@ -6,6 +6,7 @@
 // from the events as they are appended, for readers such as `choline status`.
 
 #include <choline/error.hpp>
+#include <choline/providers/provider.hpp>
 #include <choline/spec/run_options.hpp>
 
 #include <nlohmann/json.hpp>
@@ -25,18 +26,22 @@ bool is_final(RunState state);
 
 enum class HostState { created, ready, released };
 
+// One machine the run has held, as the provider described it. Released hosts stay in the
+// record: the journal of what was paid for is never rewritten.
 struct HostRecord {
-  int node = 0;
-  std::string provider;
-  std::string id;       // the provider's id for the machine
-  std::string address;  // how to reach it, for people
-  std::string root;     // choline's directory on the host
-  std::string gpu;
-  int slots = 1;
-  double price_per_hour = 0;
+  int node = 0;  // the node this host serves (a replacement serves the lost host's node)
+  providers::Host host;
   HostState state = HostState::created;
   std::int64_t agent_pid = 0;  // the supervisor's pid on the host (local provider: a "host" to kill)
-  nlohmann::json access = nlohmann::json::object();  // provider-specific connection details (no secrets)
+  std::string released_because;  // "lost: ...", "run finished", ...
+};
+
+// A host that stopped answering or died, and was replaced or given up on.
+struct HostLoss {
+  int node = 0;
+  std::string host_id;
+  std::string reason;
+  std::string at;
 };
 
 struct AttemptRecord {
@@ -56,8 +61,10 @@ struct RunRecord {
   std::string entry;
   spec::RunOptions options;
   RunState state = RunState::provisioning;
-  std::vector<HostRecord> hosts;
+  std::vector<HostRecord> hosts;  // every host ever held, in the order they were created
   std::vector<AttemptRecord> attempts;
+  int restarts = 0;                  // gang restarts after a job failure
+  std::vector<HostLoss> host_losses;  // hosts lost (counted apart from restarts)
   nlohmann::json events = nlohmann::json::array();
   int master_port = 0;
 
@@ -66,6 +73,10 @@ struct RunRecord {
   std::filesystem::path logs_dir() const { return dir / "logs"; }
   std::filesystem::path checkpoints_dir() const { return dir / "checkpoints"; }
   std::filesystem::path file() const { return dir / "run.json"; }
+
+  // The host serving `node` now (not released), or nullptr.
+  HostRecord* current_host(int node);
+  const HostRecord* current_host(int node) const;
 
   // Appends an event (type + fields, timestamped) and saves. Returns the save's status: an
   // event that cannot be recorded must stop whatever it describes.

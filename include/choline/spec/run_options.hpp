@@ -5,6 +5,8 @@
 #include <choline/spec/config.hpp>
 #include <choline/spec/gpu_spec.hpp>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +17,8 @@ inline constexpr std::string_view k_default_provider = "local";
 inline constexpr std::string_view k_default_python = "python3";
 inline constexpr std::string_view k_default_checkpoint_dir = "checkpoints";
 inline constexpr int k_default_max_restarts = 3;
+inline constexpr int k_default_max_host_losses = 5;
+inline constexpr int k_default_host_timeout_s = 10;
 
 // What the train/resume flags set; unset flags leave the lower layers in charge.
 struct RunFlags {
@@ -36,18 +40,30 @@ struct RunOptions {
   std::string checkpoint_dir;
   std::optional<double> max_price;
   int max_restarts = k_default_max_restarts;
+  int max_host_losses = k_default_max_host_losses;  // hosts that may be lost and replaced in one run
+  int host_timeout_s = k_default_host_timeout_s;    // silence after which a host counts as lost
   std::vector<std::string> setup;
   std::vector<std::string> env;
   std::vector<std::string> ignore;
   std::vector<HostEntry> hosts;
 };
 
-// The providers choline knows, for validation and help.
-const std::vector<std::string>& known_providers();
+// What spec/ needs to know of a provider (the table itself lives in providers/registry).
+struct ProviderTraits {
+  std::string name;
+  bool needs_gpu_spec = true;  // false: a run without a GPU spec gets one CPU slot
+};
 
-// `python_from_env` is the value of CHOLINE_PYTHON, if set. Fails (usage) when the layers
-// combine into something invalid, e.g. no GPU spec for a provider that rents GPUs.
+// `python_from_env` is the value of CHOLINE_PYTHON, if set; `providers` the known providers.
+// Fails (usage) when the layers combine into something invalid, e.g. no GPU spec for a
+// provider that rents GPUs.
 Result<RunOptions> resolve_run_options(const Config& config, const RunFlags& flags,
-                                       const std::optional<std::string>& python_from_env);
+                                       const std::optional<std::string>& python_from_env,
+                                       const std::vector<ProviderTraits>& providers);
+
+// RunOptions as run.json stores them. Keys missing from older records take the k_default_*
+// values above; wrong types are errors.
+nlohmann::json to_json(const RunOptions& options);
+Result<RunOptions> run_options_from_json(const nlohmann::json& j);
 
 }  // namespace choline::spec

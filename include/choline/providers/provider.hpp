@@ -26,6 +26,8 @@ struct HostRequest {
   spec::GpuSpec shape;   // gpu and count per host (nodes is the caller's loop)
   std::string image;
   std::optional<double> max_price;
+  // Machines (Host::id) this run already lost: a replacement must not be one of them.
+  std::vector<std::string> exclude;
 };
 
 struct Offer {
@@ -43,7 +45,8 @@ struct Host {
   std::string provider;
   std::string id;       // the provider's id (instance id, host name, local directory)
   std::string address;  // for people and for MASTER_ADDR of other nodes
-  std::string root;     // choline's directory on the host for this run
+  std::string root;       // choline's directory on the host for this run
+  std::string agent_dir;  // where the agent binary lives on the host (shared by the host's runs)
   std::string gpu;
   int slots = 1;
   double price_per_hour = 0;
@@ -70,12 +73,9 @@ class Provider {
   // Gives the machine back (stops paying). Idempotent.
   virtual Status release(const Host& host) = 0;
 
-  // The agent binary to run on the host: the path of this choline when the host is this
-  // machine, else a path on the host after install.
+  // True when the provider's hosts are this very machine (same files, same processes): the
+  // agent is then taken from the laptop's own agent cache instead of being uploaded.
   virtual bool shares_this_machine() const = 0;
 };
-
-// Builds the provider named in `options` ("local", "ssh"; REST providers later).
-Result<std::unique_ptr<Provider>> make_provider(const spec::RunOptions& options);
 
 }  // namespace choline::providers

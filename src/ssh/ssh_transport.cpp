@@ -1,4 +1,4 @@
-#include <choline/transport/ssh_transport.hpp>
+#include <choline/ssh/ssh_transport.hpp>
 
 #include <choline/util/interrupt.hpp>
 
@@ -17,7 +17,9 @@
 #include <poll.h>
 #include <sys/socket.h>
 
-namespace choline::transport {
+namespace choline::ssh {
+
+using namespace transport;
 
 namespace {
 
@@ -254,7 +256,7 @@ Status authenticate(ssh_session session, const std::string& description, const s
 
 }  // namespace
 
-Result<std::unique_ptr<Transport>> connect_ssh(const SshAddress& address, const SshOptions& options) {
+Result<std::unique_ptr<Transport>> connect(const SshAddress& address, const Options& options) {
   auto session = std::make_shared<Session>();
   session->description = address.describe();
   session->handle = ssh_new();
@@ -286,4 +288,4 @@ Result<std::unique_ptr<Transport>> connect_ssh(const SshAddress& address, const 
   return std::unique_ptr<Transport>(std::make_unique<SshTransport>(std::move(session)));
 }
 
-}  // namespace choline::transport
+}  // namespace choline::ssh

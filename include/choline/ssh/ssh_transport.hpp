@@ -1,18 +1,21 @@
 #pragma once
-// SSH transport over libssh: key authentication, host keys pinned in a known_hosts file the
-// caller chooses, commands run on exec channels.
+// The SSH transport over libssh: key authentication, host keys pinned in a known_hosts file the
+// caller chooses, commands run on exec channels. It lives outside transport/ because it is the
+// one transport that links libssh, which the static agent must not.
 
 #include <choline/transport/endpoint.hpp>
 #include <choline/transport/transport.hpp>
 
-namespace choline::transport {
+namespace choline::ssh {
+
+using transport::SshAddress;
 
 enum class HostKeyPolicy {
   strict,              // the key must already be in known_hosts
   trust_on_first_use,  // record an unknown host's key; a changed key still fails
 };
 
-struct SshOptions {
+struct Options {
   std::string identity;     // private key file; empty: ssh-agent, then ~/.ssh/id_*
   std::string known_hosts;  // empty: ~/.ssh/known_hosts
   HostKeyPolicy policy = HostKeyPolicy::trust_on_first_use;
@@ -24,6 +27,6 @@ struct SshOptions {
 
 // Connects and authenticates. Errors: network (unreachable, refused), auth (key refused), and
 // protocol for a host key that differs from the pinned one (possible man in the middle).
-Result<std::unique_ptr<Transport>> connect_ssh(const SshAddress& address, const SshOptions& options);
+Result<std::unique_ptr<transport::Transport>> connect(const SshAddress& address, const Options& options);
 
-}  // namespace choline::transport
+}  // namespace choline::ssh

@@ -1,0 +1,195 @@
+#pragma once
+// The run lifecycle's decisions, pure: given a snapshot of the run and one event, the actions to
+// carry out next. Everything that decides (restart the gang, replace node 1, give up, finish) is
+// here and unit-tested; the controller (controller.cpp) only carries actions out and turns what
+// it observes into events. No I/O and no clock: time arrives inside events.
+//
+// The loop, as the controller runs it:
+//   event -> decide(snapshot_of(record), event) -> actions -> (each action's outcome) -> event ...
+
+#include <choline/agent/job_state.hpp>
+#include <choline/error.hpp>
+#include <choline/run/run_record.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace choline::run {
+
+// ---- How an attempt ended -------------------------------------------------------------------
+
+enum class AttemptOutcome { succeeded, failed, stopped };
+
+struct AttemptResult {
+  AttemptOutcome outcome = AttemptOutcome::succeeded;
+  int exit_code = 0;        // the job's: 0, else the first failed rank's code (1 when unknown)
+  std::string description;  // "succeeded", "failed: rank 1 exited 3", "stopped"
+};
+
+// Gang semantics over every node's final job state: one failure fails the attempt, a stop (or a
+// state that is not final) anywhere stops it.
+AttemptResult combine_attempt(const std::vector<agent::JobState>& node_states);
+
+// The run state an attempt's outcome ends the run in, when it is not retried.
+RunState final_state_of(AttemptOutcome outcome);
+
+// ---- Checkpoints ----------------------------------------------------------------------------
+
+struct CheckpointFile {
+  std::string name;  // relative to the checkpoint directory
+  std::int64_t mtime_ns = 0;
+};
+
+// The checkpoint to resume from: the newest complete file, ignoring temp files (".tmp",
+// ".partial", names starting with '.'). Ties go to the greater name.
+std::optional<std::string> newest_checkpoint(const std::vector<CheckpointFile>& files);
+
+// ---- The snapshot the decisions read ----------------------------------------------------------
+
+enum class NodePhase {
+  absent,   // no host serves the node (never rented, or released)
+  created,  // a host is rented (perhaps still booting) and not yet prepared
+  ready,    // agent, project and setup are in place; no job runs
+  running,  // the current attempt runs on it
+};
+
+struct NodeView {
+  NodePhase phase = NodePhase::absent;
+  // The host ran an attempt as node 0, so it wrote (and holds) the checkpoints: the laptop's
+  // copies need not be pushed back to it.
+  bool holds_checkpoints = false;
+};
+
+struct Snapshot {
+  RunState state = RunState::provisioning;
+  std::vector<NodeView> nodes;  // by node index; as many as the spec asks for
+  int attempt = 0;              // the last attempt started (0: none yet)
+  bool attempt_running = false;
+  int restarts = 0;
+  int max_restarts = 0;
+  int host_losses = 0;
+  int max_host_losses = 0;
+  int host_timeout_s = 10;
+  // `choline logs -f` watches a run nobody else drives: it records how the attempt ended and
+  // releases the hosts, but restarting or replacing is left to `choline resume`.
+  bool observer = false;
+};
+
+Snapshot snapshot_of(const RunRecord& record, bool observer = false);
+
+// ---- Events: what happened ------------------------------------------------------------------
+
+namespace event {
+struct Start {};  // a new run, or a resume whose hosts run no job: rent what is missing, launch
+struct Resumed {
+  bool job_running = false;  // the hosts still run the current attempt: re-attach
+};
+struct Provisioned {
+  int node = 0;
+};
+struct ProvisionFailed {
+  int node = 0;
+  Error error;
+};
+struct Prepared {
+  int node = 0;
+};
+struct PrepareFailed {
+  int node = 0;
+  Error error;
+};
+struct LaunchFailed {
+  int node = 0;
+  Error error;
+};
+struct AttemptEnded {
+  AttemptResult result;
+};
+struct HostLost {
+  int node = 0;
+  std::string reason;
+};
+struct HeartbeatMissed {
+  int node = 0;
+  double silent_s = 0;  // seconds since the host last proved alive
+};
+struct Interrupted {
+  bool stop = false;  // the user's answer to Ctrl-C: stop the run, or detach from it
+};
+struct StopRequested {};  // `choline stop`
+struct CostLimitReached {
+  double spent = 0;
+};
+}  // namespace event
+
+using Event = std::variant<event::Start, event::Resumed, event::Provisioned, event::ProvisionFailed, event::Prepared,
+                           event::PrepareFailed, event::LaunchFailed, event::AttemptEnded, event::HostLost,
+                           event::HeartbeatMissed, event::Interrupted, event::StopRequested, event::CostLimitReached>;
+
+// ---- Actions: what to do --------------------------------------------------------------------
+
+namespace action {
+// Rent a host for the node (never one of the machines this run lost), journal it, wait until it
+// is up, connect. Outcome: Provisioned or ProvisionFailed.
+struct Create {
+  int node = 0;
+};
+// Install the agent, push the project, run setup, check the interpreter. Outcome: Prepared or
+// PrepareFailed.
+struct Prepare {
+  int node = 0;
+};
+// Stop the job on every host that serves a node (but `except_node`, which cannot answer); the
+// running attempt ends with `why`.
+struct StopWorkers {
+  std::string why;
+  std::optional<int> except_node;
+};
+// Bring node 0's checkpoints home.
+struct PullCheckpoints {};
+// Give the node's host back. `lost`: it is counted and recorded as a host loss.
+struct Release {
+  int node = 0;
+  std::string why;
+  bool lost = false;
+};
+// Push the laptop's checkpoints to `spread_to`, then start attempt `attempt` on every node from
+// the newest complete checkpoint. `restart`: a gang restart after a job failure (counted).
+// Outcome: LaunchFailed, or nothing (the next action follows).
+struct Launch {
+  int attempt = 1;
+  std::vector<int> spread_to;
+  bool restart = false;
+};
+// Watch logs and heartbeats until something happens. Outcome: AttemptEnded, HostLost,
+// HeartbeatMissed, Interrupted or CostLimitReached.
+struct Follow {};
+// Leave the job running and stop watching it.
+struct Detach {};
+// Release every host, record the final state, report. The run is over for this process.
+struct Finish {
+  RunState state = RunState::succeeded;
+  std::string reason;
+  int exit_code = 0;
+  std::optional<Error> error;  // reported to the user as the command's error
+};
+}  // namespace action
+
+using Action = std::variant<action::Create, action::Prepare, action::StopWorkers, action::PullCheckpoints,
+                            action::Release, action::Launch, action::Follow, action::Detach, action::Finish>;
+using Actions = std::vector<Action>;
+
+// Whether an error from a host means the host is gone (rather than the job or the user being
+// wrong): connection lost, unreachable, timed out.
+bool is_host_loss(const Error& error);
+
+// The decision.
+Actions decide(const Snapshot& snapshot, const Event& event);
+
+// For messages and tests: "Create(1)", "Launch(2, restart)", "Finish(failed)".
+std::string describe(const Action& action);
+
+}  // namespace choline::run

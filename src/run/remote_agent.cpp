@@ -1,0 +1,95 @@
+#include <choline/run/remote_agent.hpp>
+
+#include <choline/agent/embedded.hpp>
+#include <choline/sync/sync.hpp>
+
+#include <spdlog/spdlog.h>
+
+namespace choline::run {
+
+namespace {
+
+std::vector<std::string> with(std::vector<std::string> prefix, std::initializer_list<std::string> words) {
+  prefix.insert(prefix.end(), words.begin(), words.end());
+  return prefix;
+}
+
+// Waits for the agent: when the sync itself went well, a failing agent still fails it (its status
+// and stderr say why); when both failed, the sync's own error says more.
+Result<sync::SyncStats> settle(transport::Stream& stream, Result<sync::SyncStats> stats, const std::string& what) {
+  auto ok = transport::wait_for_success(stream, what);
+  if (!ok && stats) return ok.error();
+  if (!ok) spdlog::debug("{}", ok.error().message);
+  return stats;
+}
+
+}  // namespace
+
+std::string remote_agent_path(const std::string& agent_dir) { return agent_dir + "/" + agent::agent_file_name(); }
+
+Result<std::string> run_remote(transport::Transport& transport, const std::vector<std::string>& argv,
+                               const std::string& input) {
+  auto stream = transport.exec(argv);
+  if (!stream) return stream.error();
+  if (!input.empty()) {
+    if (auto ok = (*stream)->write_all(input.data(), input.size()); !ok) return ok.error();
+  }
+  (*stream)->close_write();
+  std::string output;
+  if (auto ok = transport::read_to_end(**stream, [&](std::string_view chunk) {
+        output.append(chunk);
+        return Status{};
+      });
+      !ok) {
+    return ok.error();
+  }
+  if (auto ok = transport::wait_for_success(**stream, "'" + transport::shell_join(argv) + "' on " + transport.describe());
+      !ok) {
+    return ok.error();
+  }
+  return output;
+}
+
+Status install_remote_agent(transport::Transport& transport, const std::string& agent_dir, const std::string& label) {
+  // Hosts run the embedded static agent, never this dynamically linked binary: a rented image
+  // has another glibc and none of our shared libraries.
+  const std::string_view binary = agent::embedded_agent();
+  if (binary.empty()) {
+    return make_error(ErrorKind::internal, "this choline binary carries no embedded agent; rebuild it with scripts/build");
+  }
+  const std::string path = remote_agent_path(agent_dir);
+  if (run_remote(transport, {"test", "-x", path})) return {};
+  spdlog::info("{}: installing the agent ({:.1f} MB)", label, binary.size() / 1e6);
+  const std::string temp = path + ".upload";
+  const std::string script = "mkdir -p " + transport::shell_quote(agent_dir) + " && cat > " + transport::shell_quote(temp) +
+                             " && chmod 755 " + transport::shell_quote(temp) + " && mv -f " + transport::shell_quote(temp) +
+                             " " + transport::shell_quote(path);
+  if (auto ok = run_remote(transport, {"sh", "-c", script}, std::string(binary)); !ok) return ok.error();
+  return {};
+}
+
+Result<sync::SyncStats> push_through_agent(transport::Transport& transport, const std::vector<std::string>& agent,
+                                           const std::filesystem::path& local_dir, const std::string& remote_path,
+                                           const sync::SyncOptions& options, const std::string& label) {
+  auto stream = transport.exec(with(agent, {"sync-recv", remote_path}));
+  if (!stream) return stream.error();
+  return settle(**stream, sync::run_sender(local_dir, **stream, options), "the agent's sync receiver on " + label);
+}
+
+Result<sync::SyncStats> pull_through_agent(transport::Transport& transport, const std::vector<std::string>& agent,
+                                           const std::string& remote_path, const std::filesystem::path& local_dir,
+                                           const sync::SyncOptions& options, const std::string& label) {
+  std::vector<std::string> argv = with(agent, {"sync-send", remote_path});
+  if (options.delete_extraneous) argv.push_back("--delete");
+  for (const auto& pattern : options.extra_ignore) {
+    argv.push_back("--ignore");
+    argv.push_back(pattern);
+  }
+  auto stream = transport.exec(argv);
+  if (!stream) return stream.error();
+  auto stats = sync::run_receiver(local_dir, **stream);
+  (*stream)->close_write();
+  return settle(**stream, std::move(stats), "the agent's sync sender on " + label);
+}
+
+}  // namespace choline::run

@@ -1,0 +1,251 @@
+// The lifecycle's decisions, event by event. Actions are compared through describe(), so each
+// expectation reads like the plan it checks.
+#include <choline/run/lifecycle.hpp>
+
+#include <catch2/catch.hpp>
+
+using namespace choline;
+using namespace choline::run;
+
+namespace {
+
+std::vector<std::string> plan(const Snapshot& s, const Event& e) {
+  std::vector<std::string> out;
+  for (const auto& action : decide(s, e)) out.push_back(describe(action));
+  return out;
+}
+
+using Plan = std::vector<std::string>;
+
+// A run of `nodes` nodes, all in `phase`; node 0 holds checkpoints once it ran an attempt.
+Snapshot run_of(int nodes, NodePhase phase, int attempt = 0) {
+  Snapshot s;
+  s.state = attempt ? RunState::running : RunState::provisioning;
+  s.nodes.assign(static_cast<std::size_t>(nodes), NodeView{phase, false});
+  if (attempt) s.nodes[0].holds_checkpoints = true;
+  s.attempt = attempt;
+  s.attempt_running = phase == NodePhase::running;
+  s.max_restarts = 3;
+  s.max_host_losses = 5;
+  s.host_timeout_s = 10;
+  return s;
+}
+
+agent::JobState job(agent::JobStatus status, std::vector<std::optional<int>> codes = {}, std::optional<int> failed = {}) {
+  agent::JobState state;
+  state.status = status;
+  state.exit_codes = std::move(codes);
+  state.failed_rank = failed;
+  return state;
+}
+
+const Error k_lost{ErrorKind::network, "connection reset"};
+
+}  // namespace
+
+TEST_CASE("One failed node fails the attempt; a stop anywhere stops it", "[run]") {
+  using agent::JobStatus;
+  CHECK(combine_attempt({job(JobStatus::succeeded), job(JobStatus::succeeded)}).outcome == AttemptOutcome::succeeded);
+  CHECK(combine_attempt({job(JobStatus::succeeded), job(JobStatus::failed)}).outcome == AttemptOutcome::failed);
+  CHECK(combine_attempt({job(JobStatus::stopped), job(JobStatus::succeeded)}).outcome == AttemptOutcome::stopped);
+  CHECK(combine_attempt({job(JobStatus::failed), job(JobStatus::stopped)}).outcome == AttemptOutcome::failed);
+  CHECK(combine_attempt({job(JobStatus::unknown)}).outcome == AttemptOutcome::stopped);
+}
+
+TEST_CASE("The job's exit code and description come from the failed rank", "[run]") {
+  using agent::JobStatus;
+  auto failed = combine_attempt({job(JobStatus::succeeded), job(JobStatus::failed, {0, 0, 3, std::nullopt}, 2)});
+  CHECK(failed.exit_code == 3);
+  CHECK(failed.description == "failed: rank 2 exited 3");
+  CHECK(combine_attempt({job(JobStatus::failed)}).exit_code == 1);
+  CHECK(combine_attempt({job(JobStatus::succeeded)}).exit_code == 0);
+  CHECK(combine_attempt({job(JobStatus::stopped)}).exit_code == 1);
+  CHECK(final_state_of(AttemptOutcome::succeeded) == RunState::succeeded);
+  CHECK(final_state_of(AttemptOutcome::failed) == RunState::failed);
+  CHECK(final_state_of(AttemptOutcome::stopped) == RunState::stopped);
+}
+
+TEST_CASE("The newest complete checkpoint is chosen, temp files never", "[run]") {
+  CHECK(newest_checkpoint({}) == std::nullopt);
+  CHECK(newest_checkpoint({{"epoch-1.pt", 10}, {"epoch-2.pt", 20}, {"epoch-3.pt.tmp", 30}, {".epoch-4.pt", 40}}) ==
+        "epoch-2.pt");
+  CHECK(newest_checkpoint({{"a.pt", 5}, {"b.pt", 5}}) == "b.pt");
+  CHECK(newest_checkpoint({{"sub/x.partial", 9}}) == std::nullopt);
+}
+
+TEST_CASE("A new run rents every node, prepares each as it comes up, launches when all are ready", "[run]") {
+  CHECK(plan(run_of(2, NodePhase::absent), event::Start{}) == Plan{"Create(0)", "Create(1)"});
+  CHECK(plan(run_of(2, NodePhase::created), event::Provisioned{1}) == Plan{"Prepare(1)"});
+  Snapshot half = run_of(2, NodePhase::ready);
+  half.nodes[1].phase = NodePhase::created;
+  CHECK(plan(half, event::Prepared{0}).empty());
+  CHECK(plan(run_of(2, NodePhase::ready), event::Prepared{1}) == Plan{"Launch(1, spread [0,1])", "Follow"});
+}
+
+TEST_CASE("A job failure restarts the gang from node 0's checkpoints while restarts remain", "[run]") {
+  Snapshot s = run_of(2, NodePhase::ready, 1);  // the attempt's end is already recorded
+  const event::AttemptEnded failed{{AttemptOutcome::failed, 3, "failed: rank 1 exited 3"}};
+  CHECK(plan(s, failed) == Plan{"PullCheckpoints", "Launch(2, restart, spread [1])", "Follow"});
+  s.restarts = 3;
+  CHECK(plan(s, failed) == Plan{"PullCheckpoints", "Finish(failed)"});
+  auto finish = std::get<action::Finish>(decide(s, failed).back());
+  CHECK(finish.exit_code == 3);
+  CHECK(finish.reason == "failed: rank 1 exited 3");
+}
+
+TEST_CASE("Success and a stop end the run after the last pull", "[run]") {
+  Snapshot s = run_of(1, NodePhase::ready, 1);
+  CHECK(plan(s, event::AttemptEnded{{AttemptOutcome::succeeded, 0, "succeeded"}}) == Plan{"PullCheckpoints", "Finish(succeeded)"});
+  CHECK(plan(s, event::AttemptEnded{{AttemptOutcome::stopped, 1, "stopped"}}) == Plan{"PullCheckpoints", "Finish(stopped)"});
+}
+
+TEST_CASE("A host lost during training: survivors stop, checkpoints come home, the node is replaced", "[run]") {
+  Snapshot s = run_of(2, NodePhase::running, 1);
+  CHECK(plan(s, event::HostLost{1, "connection reset"}) ==
+        Plan{"StopWorkers(except 1)", "PullCheckpoints", "Release(1, lost)", "Create(1)"});
+  // Node 0 lost: its checkpoints cannot be pulled; the laptop's copies are what is left.
+  CHECK(plan(s, event::HostLost{0, "connection reset"}) == Plan{"StopWorkers(except 0)", "Release(0, lost)", "Create(0)"});
+  auto release = std::get<action::Release>(decide(s, event::HostLost{1, "connection reset"})[2]);
+  CHECK(release.why == "lost: connection reset");
+}
+
+TEST_CASE("After a replacement is ready the next attempt is not a restart, and the new host gets the checkpoints", "[run]") {
+  Snapshot s = run_of(2, NodePhase::ready, 1);
+  s.host_losses = 1;
+  CHECK(plan(s, event::Prepared{1}) == Plan{"Launch(2, spread [1])", "Follow"});
+  // Node 0 was the one replaced: every node needs the laptop's checkpoints.
+  s.nodes[0].holds_checkpoints = false;
+  CHECK(plan(s, event::Prepared{0}) == Plan{"Launch(2, spread [0,1])", "Follow"});
+}
+
+TEST_CASE("A host lost while it is being provisioned or prepared is replaced; no workers to stop", "[run]") {
+  Snapshot s = run_of(2, NodePhase::ready);
+  s.nodes[1].phase = NodePhase::created;
+  CHECK(plan(s, event::HostLost{1, "instance exited"}) == Plan{"Release(1, lost)", "Create(1)"});
+  CHECK(plan(s, event::PrepareFailed{1, k_lost}) == Plan{"Release(1, lost)", "Create(1)"});
+}
+
+TEST_CASE("A second loss while replacing replaces that node too", "[run]") {
+  Snapshot s = run_of(3, NodePhase::ready, 1);
+  s.nodes[1].phase = NodePhase::created;  // the replacement of node 1 is booting
+  s.host_losses = 1;
+  CHECK(plan(s, event::HostLost{2, "no heartbeat"}) == Plan{"Release(2, lost)", "Create(2)"});
+  // The replacement itself dying counts as another loss.
+  CHECK(plan(s, event::HostLost{1, "never booted"}) == Plan{"Release(1, lost)", "Create(1)"});
+}
+
+TEST_CASE("A host lost during resume is replaced before the run goes on", "[run]") {
+  Snapshot s = run_of(2, NodePhase::ready, 2);
+  s.state = RunState::detached;
+  CHECK(plan(s, event::Resumed{false}) == Plan{"Prepare(0)", "Prepare(1)"});
+  CHECK(plan(s, event::Resumed{true}) == Plan{"Follow"});
+  CHECK(plan(s, event::PrepareFailed{0, k_lost}) == Plan{"Release(0, lost)", "Create(0)"});
+  // Released hosts are rented again for their nodes only.
+  s.nodes[1].phase = NodePhase::absent;
+  CHECK(plan(s, event::Start{}) == Plan{"Prepare(0)", "Create(1)"});
+}
+
+TEST_CASE("Host losses are bounded by max_host_losses", "[run]") {
+  Snapshot s = run_of(2, NodePhase::running, 3);
+  s.host_losses = 5;
+  CHECK(plan(s, event::HostLost{1, "gone"}) == Plan{"StopWorkers(except 1)", "PullCheckpoints", "Release(1, lost)", "Finish(failed)"});
+  auto finish = std::get<action::Finish>(decide(s, event::HostLost{1, "gone"}).back());
+  CHECK_THAT(finish.reason, Catch::Contains("max_host_losses (5)"));
+}
+
+TEST_CASE("Heartbeats: silence below host_timeout waits, at it the host is lost", "[run]") {
+  Snapshot s = run_of(2, NodePhase::running, 1);
+  CHECK(plan(s, event::HeartbeatMissed{1, 9.5}).empty());
+  CHECK(plan(s, event::HeartbeatMissed{1, 10.0}) == Plan{"StopWorkers(except 1)", "PullCheckpoints", "Release(1, lost)", "Create(1)"});
+  auto release = std::get<action::Release>(decide(s, event::HeartbeatMissed{1, 12.7})[2]);
+  CHECK(release.why == "lost: no heartbeat for 12 s");
+}
+
+TEST_CASE("A loss reported for a node already released is ignored", "[run]") {
+  Snapshot s = run_of(2, NodePhase::ready, 1);
+  s.nodes[1].phase = NodePhase::absent;
+  CHECK(plan(s, event::HostLost{1, "late report"}).empty());
+  CHECK(plan(s, event::HostLost{7, "no such node"}).empty());
+}
+
+TEST_CASE("Errors that are the user's to fix end the run instead of replacing hosts", "[run]") {
+  Snapshot s = run_of(1, NodePhase::created);
+  const Error no_torch{ErrorKind::usage, "the interpreter 'python3' on h has no torch module"};
+  auto actions = decide(s, event::PrepareFailed{0, no_torch});
+  REQUIRE(actions.size() == 1);
+  auto finish = std::get<action::Finish>(actions[0]);
+  CHECK(finish.state == RunState::failed);
+  CHECK(finish.exit_code == 2);
+  REQUIRE(finish.error);
+  CHECK(finish.error->message == no_torch.message);
+  CHECK(plan(s, event::ProvisionFailed{0, {ErrorKind::usage, "no such GPU"}}) == Plan{"Finish(failed)"});
+  // A launch that fails for a reason other than a lost host stops what did start.
+  Snapshot launching = run_of(2, NodePhase::running, 1);
+  CHECK(plan(launching, event::LaunchFailed{1, {ErrorKind::remote, "agent refused"}}) ==
+        Plan{"StopWorkers", "PullCheckpoints", "Finish(failed)"});
+}
+
+TEST_CASE("Ctrl-C: detach leaves the job running, stop ends it; while renting it stops", "[run]") {
+  Snapshot s = run_of(2, NodePhase::running, 1);
+  CHECK(plan(s, event::Interrupted{false}) == Plan{"Detach"});
+  CHECK(plan(s, event::Interrupted{true}) == Plan{"StopWorkers", "PullCheckpoints", "Finish(stopped)"});
+  CHECK(plan(run_of(2, NodePhase::created), event::Interrupted{false}) == Plan{"Finish(stopped)"});
+  CHECK(plan(run_of(2, NodePhase::created), event::ProvisionFailed{0, {ErrorKind::interrupted, "interrupted"}}) ==
+        Plan{"Finish(stopped)"});
+  CHECK(std::get<action::Finish>(decide(s, event::Interrupted{true}).back()).exit_code == 130);
+}
+
+TEST_CASE("choline stop and the cost limit end the run with checkpoints saved", "[run]") {
+  Snapshot s = run_of(1, NodePhase::running, 1);
+  CHECK(plan(s, event::StopRequested{}) == Plan{"StopWorkers", "PullCheckpoints", "Finish(stopped)"});
+  CHECK(std::get<action::Finish>(decide(s, event::StopRequested{}).back()).exit_code == 0);
+  auto cost = decide(s, event::CostLimitReached{12.5});
+  CHECK(std::get<action::Finish>(cost.back()).reason == "cost limit reached ($12.50 spent)");
+}
+
+TEST_CASE("An observer (logs -f) records the end but neither restarts nor replaces", "[run]") {
+  Snapshot s = run_of(2, NodePhase::ready, 1);
+  s.observer = true;
+  CHECK(plan(s, event::AttemptEnded{{AttemptOutcome::failed, 1, "failed"}}) == Plan{"PullCheckpoints", "Finish(failed)"});
+  s.nodes.assign(2, NodeView{NodePhase::running, false});
+  s.attempt_running = true;
+  CHECK(plan(s, event::HostLost{1, "gone"}) == Plan{"StopWorkers(except 1)", "PullCheckpoints", "Release(1, lost)", "Finish(failed)"});
+}
+
+TEST_CASE("A finished run ignores every event", "[run]") {
+  Snapshot s = run_of(1, NodePhase::ready, 1);
+  s.state = RunState::succeeded;
+  CHECK(decide(s, event::Start{}).empty());
+  CHECK(decide(s, event::HostLost{0, "x"}).empty());
+}
+
+TEST_CASE("The snapshot reads nodes, attempts and counts from the record", "[run]") {
+  RunRecord record;
+  record.options.spec.nodes = 2;
+  record.options.max_restarts = 2;
+  record.state = RunState::running;
+  HostRecord lost;
+  lost.node = 1;
+  lost.state = HostState::released;
+  HostRecord node0;
+  node0.node = 0;
+  node0.state = HostState::ready;
+  node0.agent_pid = 42;
+  HostRecord node1;
+  node1.node = 1;
+  node1.state = HostState::created;
+  record.hosts = {lost, node0, node1};
+  record.host_losses.push_back({1, "h1", "gone", ""});
+  record.attempts.push_back({1, "t", "", "", std::nullopt, ""});
+  Snapshot s = snapshot_of(record);
+  REQUIRE(s.nodes.size() == 2);
+  CHECK(s.nodes[0].phase == NodePhase::running);
+  CHECK(s.nodes[0].holds_checkpoints);
+  CHECK(s.nodes[1].phase == NodePhase::created);
+  CHECK(s.attempt == 1);
+  CHECK(s.attempt_running);
+  CHECK(s.host_losses == 1);
+  CHECK(s.max_restarts == 2);
+  record.attempts.back().ended_at = "t2";
+  CHECK(snapshot_of(record).nodes[0].phase == NodePhase::ready);
+}
