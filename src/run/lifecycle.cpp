@@ -195,7 +195,9 @@ Actions decide(const Snapshot& s, const Event& event) {
           [&](const event::HostLost& e) { return on_host_loss(s, e.node, e.reason); },
           [&](const event::HeartbeatMissed& e) {
             if (e.silent_s < s.host_timeout_s) return Actions{};
-            return on_host_loss(s, e.node, "no heartbeat for " + std::to_string(static_cast<int>(std::floor(e.silent_s))) + " s");
+            return on_host_loss(s, e.node,
+                                "no heartbeat for " + std::to_string(static_cast<int>(std::floor(e.silent_s))) + " s" +
+                                    (e.last_error.empty() ? "" : " (" + e.last_error + ")"));
           },
           [&](const event::Interrupted& e) {
             if (e.stop) return give_up(s, RunState::stopped, "stopped by the user", 130);

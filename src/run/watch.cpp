@@ -13,7 +13,8 @@ namespace {
 // What one host's follower thread has seen, shared with the polling loop.
 struct Follower {
   std::optional<agent::JobState> final_state;
-  std::optional<Error> gave_up;  // the stream failed and re-opening it failed too
+  std::optional<Error> gave_up;     // the stream failed and re-opening it failed too
+  std::optional<Error> last_error;  // the stream's last failure while it is being re-opened
   util::Clock::TimePoint last_heard;
 };
 
@@ -45,6 +46,10 @@ Event watch_hosts(const std::vector<WatchedHost>& hosts, LogSink& sink, const Wa
         }
         last_error = state.error();
         if (state.error().kind == ErrorKind::interrupted) break;
+        {
+          std::lock_guard lock(mutex);
+          followers[i].last_error = last_error;
+        }
         spdlog::warn("{}: log stream lost ({}); reconnecting", host.host().id, state.error().message);
         clock.sleep_for(std::chrono::seconds(1 << std::min(tries, 3)));
       }
@@ -74,7 +79,7 @@ Event watch_hosts(const std::vector<WatchedHost>& hosts, LogSink& sink, const Wa
           ++ended;
         } else if (const double silent = util::seconds_between(follower.last_heard, clock.now());
                    silent >= settings.host_timeout_s) {
-          event = event::HeartbeatMissed{hosts[i].node, silent};
+          event = event::HeartbeatMissed{hosts[i].node, silent, follower.last_error ? follower.last_error->message : ""};
         }
       }
       if (!event && ended == followers.size()) {

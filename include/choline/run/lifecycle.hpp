@@ -115,6 +115,7 @@ struct HostLost {
 struct HeartbeatMissed {
   int node = 0;
   double silent_s = 0;  // seconds since the host last proved alive
+  std::string last_error;  // why its stream broke, if it did
 };
 struct Interrupted {
   bool stop = false;  // the user's answer to Ctrl-C: stop the run, or detach from it

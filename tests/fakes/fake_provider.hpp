@@ -1,0 +1,188 @@
+#pragma once
+// A scriptable provider whose hosts are fakes: no processes, no network, no real time. Each
+// created host gets a HostControl that "runs" the job instantly by a script: which rank fails on
+// which attempt, which host refuses to be created, never boots, dies, or hangs. For driving the
+// run executor end to end in milliseconds (tests/unit/test_run_controller.cpp).
+
+#include <choline/providers/provider.hpp>
+#include <choline/run/host_session.hpp>
+#include <choline/util/clock.hpp>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace choline::fakes {
+
+// Virtual time: sleeping advances it at once (and yields, so other threads make progress).
+class FakeClock final : public util::Clock {
+ public:
+  TimePoint now() override { return TimePoint(std::chrono::nanoseconds(m_ns.load())); }
+  void sleep_for(Duration duration) override {
+    m_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(duration).count();
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+
+ private:
+  std::atomic<std::int64_t> m_ns{1'000'000'000};
+};
+
+// What happens to the host created by the provider's n-th create() call (0-based).
+struct HostScript {
+  bool refuse_create = false;  // create() fails: no capacity
+  bool never_boots = false;    // status() stays provisioning
+  int dies_in_attempt = 0;     // its log stream breaks for good during this attempt
+  int hangs_in_attempt = 0;    // its stream stays open but silent (no heartbeats) in this attempt
+  std::optional<Error> prepare_error;  // check_python fails with this
+};
+
+struct FakeWorld {
+  std::mutex mutex;
+  std::map<int, HostScript> scripts;             // by create() call index
+  std::map<int, std::pair<int, int>> failures;   // attempt -> (rank, exit code)
+  int creates = 0;
+  std::set<std::string> live;                    // created and not released
+  std::vector<providers::HostRequest> requests;  // every create() request
+  std::vector<agent::JobSpec> launches;          // every job launched, in order
+  std::vector<std::pair<std::string, std::string>> pushed_dirs;  // (host id, remote dir)
+  std::vector<std::string> stops;                // host ids told to stop
+};
+
+class FakeHost final : public run::HostControl {
+ public:
+  FakeHost(std::shared_ptr<FakeWorld> world, providers::Host host, HostScript script)
+      : m_world(std::move(world)), m_host(std::move(host)), m_script(std::move(script)) {}
+
+  const providers::Host& host() const override { return m_host; }
+  Status connect() override { return {}; }
+  Status install_agent() override { return {}; }
+  Result<sync::SyncStats> push(const std::filesystem::path&, const std::vector<std::string>&) override { return sync::SyncStats{}; }
+  Result<sync::SyncStats> push_directory(const std::filesystem::path&, const std::string& remote_dir) override {
+    std::lock_guard lock(m_world->mutex);
+    m_world->pushed_dirs.emplace_back(m_host.id, remote_dir);
+    return sync::SyncStats{};
+  }
+  Status run_setup(const std::vector<std::string>&, const std::string&, std::ostream&) override { return {}; }
+  Status check_python(const std::string&) override {
+    if (m_script.prepare_error) return *m_script.prepare_error;
+    return {};
+  }
+  Result<std::int64_t> launch(const agent::JobSpec& job) override {
+    std::lock_guard lock(m_world->mutex);
+    m_world->launches.push_back(job);
+    m_job = job;
+    return static_cast<std::int64_t>(1000 + m_world->launches.size());
+  }
+
+  Result<agent::JobState> follow_logs(run::LogSink& sink, const std::function<bool()>& should_stop,
+                                      const std::function<void(const agent::JobState&)>& on_state) override {
+    if (!m_job) return make_error(ErrorKind::remote, "no job");
+    if (m_script.dies_in_attempt == m_job->attempt) return make_error(ErrorKind::network, "connection reset by peer");
+    if (m_script.hangs_in_attempt == m_job->attempt) {
+      while (!should_stop()) std::this_thread::sleep_for(std::chrono::microseconds(200));
+      return make_error(ErrorKind::interrupted, "stopped following logs");
+    }
+    agent::JobState state;
+    state.status = agent::JobStatus::running;
+    state.attempt = m_job->attempt;
+    on_state(state);
+    state.exit_codes.assign(static_cast<std::size_t>(m_job->world_size()), 0);
+    state.status = agent::JobStatus::succeeded;
+    for (int local = 0; local < m_job->slots; ++local) {
+      const int rank = m_job->node_rank * m_job->slots + local;
+      const std::string line = "attempt " + std::to_string(m_job->attempt) + " rank " + std::to_string(rank) + "\n";
+      if (auto ok = sink.append(rank, sink.offsets()[rank], line); !ok) return ok.error();
+      std::lock_guard lock(m_world->mutex);
+      if (auto f = m_world->failures.find(m_job->attempt); f != m_world->failures.end() && f->second.first == rank) {
+        state.status = agent::JobStatus::failed;
+        state.failed_rank = rank;
+        state.exit_codes[static_cast<std::size_t>(rank)] = f->second.second;
+      }
+    }
+    return state;
+  }
+
+  // Node 0 "wrote" one checkpoint per attempt it ran.
+  Result<sync::SyncStats> pull(const std::string&, const std::filesystem::path& local_dir,
+                               const std::vector<std::string>&) override {
+    if (!m_job || m_job->node_rank != 0) return sync::SyncStats{};
+    std::filesystem::create_directories(local_dir);
+    std::ofstream(local_dir / ("epoch-" + std::to_string(m_job->attempt) + ".pt")) << "weights";
+    return sync::SyncStats{};
+  }
+  Status stop() override {
+    std::lock_guard lock(m_world->mutex);
+    m_world->stops.push_back(m_host.id);
+    return {};
+  }
+  Result<agent::JobState> state() override {
+    agent::JobState state;
+    if (m_job) state.status = agent::JobStatus::running;
+    return state;
+  }
+
+ private:
+  std::shared_ptr<FakeWorld> m_world;
+  providers::Host m_host;
+  HostScript m_script;
+  std::optional<agent::JobSpec> m_job;
+};
+
+class FakeProvider final : public providers::Provider {
+ public:
+  explicit FakeProvider(std::shared_ptr<FakeWorld> world) : m_world(std::move(world)) {}
+
+  std::string name() const override { return "fake"; }
+  Result<std::vector<providers::Offer>> offers(const spec::GpuSpec&) override { return std::vector<providers::Offer>{}; }
+
+  Result<providers::Host> create(const providers::HostRequest& request) override {
+    std::lock_guard lock(m_world->mutex);
+    m_world->requests.push_back(request);
+    const int index = m_world->creates++;
+    if (m_world->scripts[index].refuse_create) return make_error(ErrorKind::unsupported, "no capacity for this offer");
+    providers::Host host;
+    host.provider = "fake";
+    host.id = "fake-" + std::to_string(index);
+    host.address = "10.0.0." + std::to_string(index + 1);
+    host.root = "/fake/" + host.id;
+    host.agent_dir = "/fake/agent";
+    host.slots = request.shape.count;
+    host.access = {{"index", index}};
+    m_world->live.insert(host.id);
+    return host;
+  }
+
+  Result<providers::HostStatus> status(const providers::Host& host) override {
+    std::lock_guard lock(m_world->mutex);
+    return m_world->scripts[host.access.value("index", 0)].never_boots ? providers::HostStatus::provisioning
+                                                                       : providers::HostStatus::ready;
+  }
+
+  Result<std::unique_ptr<transport::Transport>> connect(const providers::Host&) override {
+    return make_error(ErrorKind::unsupported, "fake hosts are reached through FakeHost");
+  }
+
+  Status release(const providers::Host& host) override {
+    std::lock_guard lock(m_world->mutex);
+    m_world->live.erase(host.id);
+    return {};
+  }
+
+  bool shares_this_machine() const override { return false; }
+
+  run::HostOpener opener() {
+    return [world = m_world](const providers::Host& host) -> std::unique_ptr<run::HostControl> {
+      std::lock_guard lock(world->mutex);
+      return std::make_unique<FakeHost>(world, host, world->scripts[host.access.value("index", 0)]);
+    };
+  }
+
+ private:
+  std::shared_ptr<FakeWorld> m_world;
+};
+
+}  // namespace choline::fakes

@@ -1,0 +1,225 @@
+// The run executor end to end over a scripted fake provider and a fake clock: every host is a
+// FakeHost, so a whole run (renting, restarts, host losses, Ctrl-C) takes milliseconds.
+#include <choline/run/controller.hpp>
+
+#include "fakes/fake_provider.hpp"
+#include "sync_fixtures.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+using namespace choline;
+using namespace choline::run;
+
+namespace {
+
+struct Harness {
+  testing::TempDir project;
+  std::shared_ptr<fakes::FakeWorld> world = std::make_shared<fakes::FakeWorld>();
+  fakes::FakeProvider provider{world};
+  fakes::FakeClock clock;
+  Seams seams;
+  std::optional<bool> interrupt;  // answered once, when set
+  std::ostringstream out;
+  RunRecord record;
+
+  explicit Harness(int nodes, int max_restarts = 3, int max_host_losses = 5) {
+    seams.provider = &provider;
+    seams.open_host = provider.opener();
+    seams.clock = &clock;
+    seams.poll_interrupt = [this]() -> std::optional<bool> { return std::exchange(interrupt, std::nullopt); };
+    RunRecord r;
+    r.id = "run-1";
+    r.project_dir = project.path.string();
+    r.command = {"python3", "tr.py"};
+    r.entry = "tr.py";
+    r.options.provider = "fake";
+    r.options.spec = {"RTX3090", 2, nodes};
+    r.options.max_restarts = max_restarts;
+    r.options.max_host_losses = max_host_losses;
+    r.options.checkpoint_dir = "checkpoints";
+    auto created = create_run(project.path, r);
+    REQUIRE(created.ok());
+    record = *created;
+  }
+
+  Result<int> run(const Event& first = event::Start{}) { return execute(record, seams, first, {}, out); }
+
+  int live() {
+    std::lock_guard lock(world->mutex);
+    return static_cast<int>(world->live.size());
+  }
+  int released() const {
+    return static_cast<int>(std::count_if(record.hosts.begin(), record.hosts.end(),
+                                          [](const HostRecord& h) { return h.state == HostState::released; }));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("Executor: a two-node run rents, launches every node, succeeds and releases everything", "[run][controller]") {
+  Harness h(2);
+  auto code = h.run();
+  REQUIRE(code.ok());
+  CHECK(*code == 0);
+  CHECK(h.record.state == RunState::succeeded);
+  CHECK(h.live() == 0);
+  REQUIRE(h.record.hosts.size() == 2);
+  CHECK(h.released() == 2);
+  REQUIRE(h.world->launches.size() == 2);
+  CHECK(h.world->launches[0].node_rank == 0);
+  CHECK(h.world->launches[1].node_rank == 1);
+  CHECK(h.world->launches[1].master_addr == h.record.hosts[0].host.address);
+  CHECK(h.record.attempts.size() == 1);
+  CHECK(h.record.attempts[0].outcome == "succeeded");
+  CHECK_THAT(h.out.str(), Catch::Contains("[1/3] attempt 1 rank 3"));
+  // Reloading the journal gives the same picture.
+  auto loaded = load_run(h.record.dir);
+  REQUIRE(loaded.ok());
+  CHECK(loaded->state == RunState::succeeded);
+  CHECK(loaded->hosts[1].released_because == "run succeeded");
+}
+
+TEST_CASE("Executor: a failing rank restarts the gang from node 0's checkpoint, pushed to the other nodes", "[run][controller]") {
+  Harness h(2);
+  h.world->failures[1] = {3, 7};
+  auto code = h.run();
+  REQUIRE(code.ok());
+  CHECK(*code == 0);
+  REQUIRE(h.record.attempts.size() == 2);
+  CHECK(h.record.attempts[0].outcome == "failed: rank 3 exited 7");
+  CHECK(h.record.attempts[1].resume_from == "checkpoints/epoch-1.pt");
+  CHECK(h.record.restarts == 1);
+  CHECK(h.record.host_losses.empty());
+  // Node 0 wrote the checkpoint; only node 1 gets the laptop's copy.
+  REQUIRE(h.world->pushed_dirs.size() == 1);
+  CHECK(h.world->pushed_dirs[0].first == "fake-1");
+  CHECK_THAT(h.out.str(), Catch::Contains("restarting all workers from checkpoints/epoch-1.pt (restart 1 of 3)"));
+}
+
+TEST_CASE("Executor: a job that fails every time ends after max_restarts with its exit code, renting nothing new", "[run][controller]") {
+  Harness h(1, /*max_restarts=*/2);
+  for (int attempt = 1; attempt <= 5; ++attempt) h.world->failures[attempt] = {0, 4};
+  auto code = h.run();
+  REQUIRE(code.ok());
+  CHECK(*code == 4);
+  CHECK(h.record.state == RunState::failed);
+  CHECK(h.record.attempts.size() == 3);
+  CHECK(h.world->creates == 1);
+  CHECK(h.live() == 0);
+}
+
+TEST_CASE("Executor: a host lost in training is replaced by another machine and the run goes on", "[run][controller]") {
+  Harness h(2);
+  h.world->scripts[1].dies_in_attempt = 1;
+  auto code = h.run();
+  REQUIRE(code.ok());
+  CHECK(*code == 0);
+  CHECK(h.record.state == RunState::succeeded);
+  REQUIRE(h.record.hosts.size() == 3);
+  // Its stream broke and could not be re-opened within host_timeout.
+  CHECK(h.record.hosts[1].released_because == "lost: no heartbeat for 15 s (connection reset by peer)");
+  CHECK(h.record.hosts[2].node == 1);
+  REQUIRE(h.record.host_losses.size() == 1);
+  CHECK(h.record.host_losses[0].host_id == "fake-1");
+  CHECK(h.record.restarts == 0);
+  // The replacement was asked not to be the lost machine nor node 0's.
+  REQUIRE(h.world->requests.size() == 3);
+  CHECK(h.world->requests[2].exclude == std::vector<std::string>{"fake-1", "fake-0"});
+  // Survivors were stopped, the new host got the checkpoint, attempt 2 ran on it.
+  CHECK(h.world->stops == std::vector<std::string>{"fake-0"});
+  REQUIRE(h.record.attempts.size() == 2);
+  CHECK(h.record.attempts[0].outcome == "node 1 lost (no heartbeat for 15 s (connection reset by peer))");
+  CHECK(h.record.attempts[1].resume_from == "checkpoints/epoch-1.pt");
+  CHECK(h.world->pushed_dirs == std::vector<std::pair<std::string, std::string>>{{"fake-2", "checkpoints"}});
+  CHECK(h.live() == 0);
+}
+
+TEST_CASE("Executor: a hung host (silent, no heartbeats) is declared lost after host_timeout", "[run][controller]") {
+  Harness h(2);
+  h.world->scripts[0].hangs_in_attempt = 1;
+  auto code = h.run();
+  REQUIRE(code.ok());
+  CHECK(*code == 0);
+  REQUIRE(h.record.host_losses.size() == 1);
+  CHECK(h.record.host_losses[0].node == 0);
+  CHECK_THAT(h.record.host_losses[0].reason, Catch::StartsWith("lost: no heartbeat for 1"));
+  // Node 0 was replaced: both nodes get the laptop's checkpoints for attempt 2... if there are any.
+  CHECK(h.record.attempts.back().number == 2);
+  CHECK(h.live() == 0);
+}
+
+TEST_CASE("Executor: a host that never boots is released and replaced", "[run][controller]") {
+  Harness h(1);
+  h.world->scripts[0].never_boots = true;
+  auto code = h.run();
+  REQUIRE(code.ok());
+  CHECK(*code == 0);
+  REQUIRE(h.record.host_losses.size() == 1);
+  CHECK(h.record.host_losses[0].reason == "lost: it did not come up in time");
+  CHECK(h.world->creates == 2);
+  CHECK(h.live() == 0);
+}
+
+TEST_CASE("Executor: host losses beyond max_host_losses end the run, nothing left running", "[run][controller]") {
+  Harness h(2, 3, /*max_host_losses=*/1);
+  h.world->scripts[1].dies_in_attempt = 1;
+  h.world->scripts[2].dies_in_attempt = 2;
+  auto code = h.run();
+  REQUIRE(code.ok());
+  CHECK(*code == 1);
+  CHECK(h.record.state == RunState::failed);
+  CHECK_THAT(h.out.str(), Catch::Contains("max_host_losses (1) reached"));
+  CHECK(h.live() == 0);
+}
+
+TEST_CASE("Executor: a refused create fails the run with the provider's reason; nothing is left", "[run][controller]") {
+  Harness h(2);
+  h.world->scripts[1].refuse_create = true;
+  auto code = h.run();
+  REQUIRE_FALSE(code.ok());
+  CHECK_THAT(code.error().message, Catch::Contains("no capacity"));
+  CHECK(h.record.state == RunState::failed);
+  CHECK(h.live() == 0);
+}
+
+TEST_CASE("Executor: an error the user must fix (no torch) fails at once with that error", "[run][controller]") {
+  Harness h(1);
+  h.world->scripts[0].prepare_error = make_error(ErrorKind::usage, "the interpreter 'python3' on fake-0 has no torch module");
+  auto code = h.run();
+  REQUIRE_FALSE(code.ok());
+  CHECK(code.error().kind == ErrorKind::usage);
+  CHECK(h.record.state == RunState::failed);
+  CHECK(h.record.attempts.empty());
+  CHECK(h.live() == 0);
+  CHECK_THAT(h.out.str(), !Catch::Contains("checkpoints in"));
+}
+
+TEST_CASE("Executor: Ctrl-C then detach keeps hosts; choline stop later releases them", "[run][controller]") {
+  Harness h(2);
+  h.world->scripts[0].hangs_in_attempt = 1;  // keeps the attempt running while we press Ctrl-C
+  h.interrupt = false;                        // "detach"
+  auto code = h.run();
+  REQUIRE(code.ok());
+  CHECK(*code == 130);
+  CHECK(h.record.state == RunState::detached);
+  CHECK(h.live() == 2);
+  auto stopped = h.run(event::StopRequested{});
+  REQUIRE(stopped.ok());
+  CHECK(*stopped == 0);
+  CHECK(h.record.state == RunState::stopped);
+  CHECK(h.live() == 0);
+}
+
+TEST_CASE("Executor: Ctrl-C then stop ends the run at once", "[run][controller]") {
+  Harness h(1);
+  h.world->scripts[0].hangs_in_attempt = 1;
+  h.interrupt = true;
+  auto code = h.run();
+  REQUIRE(code.ok());
+  CHECK(*code == 130);
+  CHECK(h.record.state == RunState::stopped);
+  CHECK(h.record.attempts[0].outcome == "stopped by the user");
+  CHECK(h.live() == 0);
+}
