@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -116,6 +117,21 @@ bool state_is_final(const json& state) {
                           ? job_status_from(state["status"].get_ref<const std::string&>())
                           : std::nullopt;
   return status && is_final(*status);
+}
+
+bool supervisor_responsive(const json& state) {
+  const auto pid = state.is_object() && state.contains("pid") && state["pid"].is_number_integer()
+                       ? state["pid"].get<std::int64_t>()
+                       : 0;
+  if (pid <= 0 || pid > std::numeric_limits<pid_t>::max()) return true;
+  if (!process_alive(static_cast<pid_t>(pid))) return false;
+  // /proc/<pid>/stat: "pid (comm) S ...": the state letter follows the last ')'.
+  auto stat = util::read_file("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return true;  // no /proc (a bare chroot): alive is all we can tell
+  const auto close = stat->rfind(')');
+  if (close == std::string::npos || close + 2 >= stat->size()) return true;
+  const char letter = (*stat)[close + 2];
+  return letter != 'T' && letter != 't' && letter != 'Z' && letter != 'X';
 }
 
 Result<pid_t> launch_supervisor(const AgentLayout& layout, const JobSpec& job, const std::string& self_exe) {

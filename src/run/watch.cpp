@@ -46,6 +46,8 @@ Event watch_hosts(const std::vector<WatchedHost>& hosts, LogSink& sink, const Wa
         }
         last_error = state.error();
         if (state.error().kind == ErrorKind::interrupted) break;
+        // The host itself reports its job's processes gone: re-opening the stream cannot help.
+        if (state.error().kind == ErrorKind::remote) break;
         {
           std::lock_guard lock(mutex);
           followers[i].last_error = last_error;
