@@ -1,5 +1,6 @@
 #include <choline/run/controller.hpp>
 
+#include <choline/run/metrics.hpp>
 #include <choline/run/watch.hpp>
 #include <choline/util/interrupt.hpp>
 #include <choline/util/strings.hpp>
@@ -161,11 +162,11 @@ class Executor {
     HostRecord* record = m_record.current_host(a.node);
     if (!record) return;
     if (a.lost) {
-      m_record.host_losses.push_back({a.node, record->host.id, a.why, util::now_iso8601()});
-      checked(m_record.journal("host_lost", {{"node", a.node}, {"id", record->host.id}, {"reason", a.why}}));
+      m_record.host_losses.push_back({a.node, record->host.id, a.reason, util::now_iso8601()});
+      checked(m_record.journal("host_lost", {{"node", a.node}, {"id", record->host.id}, {"reason", a.reason}}));
     }
     m_hosts.erase(a.node);
-    release(*record, a.why);
+    release(*record, a.lost ? "lost: " + a.reason : a.reason);
   }
 
   void carry_out(const action::Launch& a) {
@@ -206,6 +207,14 @@ class Executor {
       job.checkpoint_dir = m_record.options.checkpoint_dir;
       job.resume_from = resume_from;
       job.env = m_job_env;
+      if (record.agent_pid == 0) {
+        // This host's first attempt: its rank logs start at 0 where ours already hold bytes.
+        const auto held = sink().offsets();
+        for (int local = 0; local < job.slots; ++local) {
+          const int rank = node * job.slots + local;
+          record.log_base[rank] = held.count(rank) ? held.at(rank) : 0;
+        }
+      }
       auto pid = control(node).launch(job);
       if (!pid) return post(event::LaunchFailed{node, pid.error().with_context("launching on " + record.host.id)});
       record.agent_pid = *pid;
@@ -254,7 +263,7 @@ class Executor {
   Event follow() {
     std::vector<WatchedHost> hosts;
     for (int node = 0; node < nodes(); ++node) {
-      if (m_record.current_host(node)) hosts.push_back({node, &control(node)});
+      if (const HostRecord* host = m_record.current_host(node)) hosts.push_back({node, &control(node), host->log_base});
     }
     WatchSettings settings;
     settings.clock = m_seams.clock;
@@ -328,13 +337,22 @@ class Executor {
     }
   }
 
+  // The run's log sink, picking metrics lines out as they stream by.
   LogSink& sink() {
-    if (m_seams.sink) return *m_seams.sink;
-    if (!m_sink) {
-      const HostRecord* node0 = m_record.current_host(0);
-      m_sink = std::make_unique<LogSink>(m_record.logs_dir(), &m_out, node0 ? node0->host.slots : 1);
+    LogSink* sink = m_seams.sink;
+    if (!sink) {
+      if (!m_sink) {
+        const HostRecord* node0 = m_record.current_host(0);
+        m_sink = std::make_unique<LogSink>(m_record.logs_dir(), &m_out, node0 ? node0->host.slots : 1);
+      }
+      sink = m_sink.get();
     }
-    return *m_sink;
+    if (!m_metrics) {
+      const int attempt = m_record.attempts.empty() ? 1 : m_record.attempts.back().number;
+      m_metrics = std::make_unique<MetricsCollector>(m_record.metrics_file(), attempt);
+      sink->set_line_hook([this](int rank, std::string_view line) { m_metrics->on_line(rank, line); });
+    }
+    return *sink;
   }
 
   RunRecord& m_record;
@@ -347,6 +365,7 @@ class Executor {
   bool m_follow_pending = false;
   std::map<int, std::unique_ptr<HostControl>> m_hosts;
   std::unique_ptr<LogSink> m_sink;
+  std::unique_ptr<MetricsCollector> m_metrics;
   std::optional<Error> m_journal_error;
   std::optional<Result<int>> m_result;
 };

@@ -58,7 +58,7 @@ Actions on_host_loss(const Snapshot& s, int node, const std::string& reason) {
     actions.push_back(action::StopWorkers{what, node});
     if (node != 0) actions.push_back(action::PullCheckpoints{});
   }
-  actions.push_back(action::Release{node, "lost: " + reason, true});
+  actions.push_back(action::Release{node, reason, true});
   if (s.observer) {
     actions.push_back(action::Finish{RunState::failed, what + "; choline resume replaces it", 1, std::nullopt});
   } else if (s.host_losses + 1 > s.max_host_losses) {

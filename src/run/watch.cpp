@@ -33,7 +33,7 @@ Event watch_hosts(const std::vector<WatchedHost>& hosts, LogSink& sink, const Wa
       std::optional<Error> last_error;
       for (int tries = 0; tries < settings.reconnect_attempts && !stop_following; ++tries) {
         auto state = host.follow_logs(
-            sink, [&] { return stop_following.load(); },
+            sink, hosts[i].log_base, [&] { return stop_following.load(); },
             [&](const agent::JobState&) {
               std::lock_guard lock(mutex);
               followers[i].last_heard = clock.now();

@@ -78,7 +78,8 @@ class FakeHost final : public run::HostControl {
     return static_cast<std::int64_t>(1000 + m_world->launches.size());
   }
 
-  Result<agent::JobState> follow_logs(run::LogSink& sink, const std::function<bool()>& should_stop,
+  Result<agent::JobState> follow_logs(run::LogSink& sink, const std::map<int, std::uint64_t>& log_base,
+                                      const std::function<bool()>& should_stop,
                                       const std::function<void(const agent::JobState&)>& on_state) override {
     if (!m_job) return make_error(ErrorKind::remote, "no job");
     if (m_script.dies_in_attempt == m_job->attempt) return make_error(ErrorKind::network, "connection reset by peer");
@@ -95,7 +96,9 @@ class FakeHost final : public run::HostControl {
     for (int local = 0; local < m_job->slots; ++local) {
       const int rank = m_job->node_rank * m_job->slots + local;
       const std::string line = "attempt " + std::to_string(m_job->attempt) + " rank " + std::to_string(rank) + "\n";
-      if (auto ok = sink.append(rank, sink.offsets()[rank], line); !ok) return ok.error();
+      // This fake host's log holds only this attempt's line: its byte 0 is the base.
+      const std::uint64_t base = log_base.count(rank) ? log_base.at(rank) : 0;
+      if (auto ok = sink.append(rank, std::max(base, sink.offsets()[rank]), line); !ok) return ok.error();
       std::lock_guard lock(m_world->mutex);
       if (auto f = m_world->failures.find(m_job->attempt); f != m_world->failures.end() && f->second.first == rank) {
         state.status = agent::JobStatus::failed;

@@ -1,6 +1,7 @@
 // The run executor end to end over a scripted fake provider and a fake clock: every host is a
 // FakeHost, so a whole run (renting, restarts, host losses, Ctrl-C) takes milliseconds.
 #include <choline/run/controller.hpp>
+#include <choline/util/files.hpp>
 
 #include "fakes/fake_provider.hpp"
 #include "sync_fixtures.hpp"
@@ -76,6 +77,7 @@ TEST_CASE("Executor: a two-node run rents, launches every node, succeeds and rel
   CHECK_THAT(h.out.str(), Catch::Contains("[1/3] attempt 1 rank 3"));
   // Reloading the journal gives the same picture.
   auto loaded = load_run(h.record.dir);
+  INFO((loaded ? std::string() : loaded.error().message + util::read_file(h.record.file()).value()));
   REQUIRE(loaded.ok());
   CHECK(loaded->state == RunState::succeeded);
   CHECK(loaded->hosts[1].released_because == "run succeeded");
@@ -119,7 +121,8 @@ TEST_CASE("Executor: a host lost in training is replaced by another machine and 
   CHECK(h.record.state == RunState::succeeded);
   REQUIRE(h.record.hosts.size() == 3);
   // Its stream broke and could not be re-opened within host_timeout.
-  CHECK(h.record.hosts[1].released_because == "lost: no heartbeat for 15 s (connection reset by peer)");
+  CHECK_THAT(h.record.hosts[1].released_because,
+             Catch::StartsWith("lost: no heartbeat for 1") && Catch::EndsWith(" s (connection reset by peer)"));
   CHECK(h.record.hosts[2].node == 1);
   REQUIRE(h.record.host_losses.size() == 1);
   CHECK(h.record.host_losses[0].host_id == "fake-1");
@@ -130,7 +133,7 @@ TEST_CASE("Executor: a host lost in training is replaced by another machine and 
   // Survivors were stopped, the new host got the checkpoint, attempt 2 ran on it.
   CHECK(h.world->stops == std::vector<std::string>{"fake-0"});
   REQUIRE(h.record.attempts.size() == 2);
-  CHECK(h.record.attempts[0].outcome == "node 1 lost (no heartbeat for 15 s (connection reset by peer))");
+  CHECK_THAT(h.record.attempts[0].outcome, Catch::StartsWith("node 1 lost (no heartbeat for 1"));
   CHECK(h.record.attempts[1].resume_from == "checkpoints/epoch-1.pt");
   CHECK(h.world->pushed_dirs == std::vector<std::pair<std::string, std::string>>{{"fake-2", "checkpoints"}});
   CHECK(h.live() == 0);
@@ -144,7 +147,7 @@ TEST_CASE("Executor: a hung host (silent, no heartbeats) is declared lost after 
   CHECK(*code == 0);
   REQUIRE(h.record.host_losses.size() == 1);
   CHECK(h.record.host_losses[0].node == 0);
-  CHECK_THAT(h.record.host_losses[0].reason, Catch::StartsWith("lost: no heartbeat for 1"));
+  CHECK_THAT(h.record.host_losses[0].reason, Catch::StartsWith("no heartbeat for 1"));
   // Node 0 was replaced: both nodes get the laptop's checkpoints for attempt 2... if there are any.
   CHECK(h.record.attempts.back().number == 2);
   CHECK(h.live() == 0);
@@ -157,7 +160,7 @@ TEST_CASE("Executor: a host that never boots is released and replaced", "[run][c
   REQUIRE(code.ok());
   CHECK(*code == 0);
   REQUIRE(h.record.host_losses.size() == 1);
-  CHECK(h.record.host_losses[0].reason == "lost: it did not come up in time");
+  CHECK(h.record.host_losses[0].reason == "it did not come up in time");
   CHECK(h.world->creates == 2);
   CHECK(h.live() == 0);
 }

@@ -151,10 +151,10 @@ struct StopWorkers {
 };
 // Bring node 0's checkpoints home.
 struct PullCheckpoints {};
-// Give the node's host back. `lost`: it is counted and recorded as a host loss.
+// Give the node's host back. `lost`: it is counted and recorded as a host loss, for `reason`.
 struct Release {
   int node = 0;
-  std::string why;
+  std::string reason;
   bool lost = false;
 };
 // Push the laptop's checkpoints to `spread_to`, then start attempt `attempt` on every node from

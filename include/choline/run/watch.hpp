@@ -8,6 +8,7 @@
 #include <choline/util/clock.hpp>
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -16,6 +17,7 @@ namespace choline::run {
 struct WatchedHost {
   int node = 0;
   HostControl* host = nullptr;
+  std::map<int, std::uint64_t> log_base;  // see HostRecord::log_base
 };
 
 struct WatchSettings {
