@@ -2,6 +2,7 @@
 
 #include <choline/run/metrics.hpp>
 #include <choline/run/watch.hpp>
+#include <choline/util/files.hpp>
 #include <choline/util/interrupt.hpp>
 #include <choline/util/strings.hpp>
 
@@ -328,6 +329,7 @@ class Executor {
           << " (" << attempts << " attempt" << (attempts == 1 ? "" : "s") << ", " << seconds << " s)";
     if (!latest_checkpoint().empty()) m_out << "; checkpoints in " << m_record.checkpoints_dir().string();
     m_out << "\n";
+    if (a.failed_rank) show_last_lines(*a.failed_rank);
     if (a.error) {
       m_result = *a.error;
     } else if (m_journal_error) {
@@ -338,6 +340,22 @@ class Executor {
   }
 
   // The run's log sink, picking metrics lines out as they stream by.
+  // The end of a failed rank's log, so the reason is on screen without `choline logs`.
+  void show_last_lines(int rank) {
+    constexpr std::size_t k_lines = 10;
+    auto text = util::read_file(m_record.logs_dir() / ("rank-" + std::to_string(rank) + ".log"));
+    if (!text || text->empty()) return;
+    std::vector<std::string_view> lines;
+    std::string_view rest(*text);
+    if (rest.back() == '\n') rest.remove_suffix(1);
+    for (std::size_t nl; (nl = rest.rfind('\n')) != std::string_view::npos && lines.size() < k_lines; rest = rest.substr(0, nl)) {
+      lines.push_back(rest.substr(nl + 1));
+    }
+    if (lines.size() < k_lines) lines.push_back(rest);
+    m_out << "choline: the last lines of rank " << rank << " (choline logs " << m_record.id << " for all):\n";
+    for (auto it = lines.rbegin(); it != lines.rend(); ++it) m_out << "  " << *it << "\n";
+  }
+
   LogSink& sink() {
     LogSink* sink = m_seams.sink;
     if (!sink) {

@@ -111,7 +111,7 @@ AttemptResult combine_attempt(const std::vector<agent::JobState>& node_states) {
     if (failed->failed_rank) {
       description += ": rank " + std::to_string(*failed->failed_rank) + " exited " + (code ? std::to_string(*code) : "?");
     }
-    return {AttemptOutcome::failed, code && *code != 0 ? *code : 1, description};
+    return {AttemptOutcome::failed, code && *code != 0 ? *code : 1, description, failed->failed_rank};
   }
   if (stopped) return {AttemptOutcome::stopped, 1, "stopped"};
   return {AttemptOutcome::succeeded, 0, "succeeded"};
@@ -188,7 +188,8 @@ Actions decide(const Snapshot& s, const Event& event) {
             if (r.outcome == AttemptOutcome::failed && !s.observer && s.restarts < s.max_restarts) {
               for (auto& next : launch_next(s, true)) actions.push_back(std::move(next));
             } else {
-              actions.push_back(action::Finish{final_state_of(r.outcome), r.description, r.exit_code, std::nullopt});
+              actions.push_back(
+                  action::Finish{final_state_of(r.outcome), r.description, r.exit_code, std::nullopt, r.failed_rank});
             }
             return actions;
           },

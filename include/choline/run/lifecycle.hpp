@@ -27,6 +27,7 @@ struct AttemptResult {
   AttemptOutcome outcome = AttemptOutcome::succeeded;
   int exit_code = 0;        // the job's: 0, else the first failed rank's code (1 when unknown)
   std::string description;  // "succeeded", "failed: rank 1 exited 3", "stopped"
+  std::optional<int> failed_rank;
 };
 
 // Gang semantics over every node's final job state: one failure fails the attempt, a stop (or a
@@ -176,6 +177,7 @@ struct Finish {
   std::string reason;
   int exit_code = 0;
   std::optional<Error> error;  // reported to the user as the command's error
+  std::optional<int> failed_rank;  // the rank whose failure ended the run: its last lines are shown
 };
 }  // namespace action
 
