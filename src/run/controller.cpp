@@ -1,8 +1,8 @@
 #include <choline/run/controller.hpp>
 
 #include <choline/run/metrics.hpp>
+#include <choline/run/run_files.hpp>
 #include <choline/run/watch.hpp>
-#include <choline/util/files.hpp>
 #include <choline/util/interrupt.hpp>
 #include <choline/util/strings.hpp>
 
@@ -11,7 +11,6 @@
 #include <deque>
 #include <iostream>
 #include <random>
-#include <sys/stat.h>
 #include <unistd.h>
 
 namespace choline::run {
@@ -287,20 +286,7 @@ class Executor {
     }
   }
 
-  // The newest complete checkpoint at home, as a path relative to the project ("" if none).
-  std::string latest_checkpoint() const {
-    std::vector<CheckpointFile> files;
-    std::error_code ec;
-    for (const auto& item : std::filesystem::recursive_directory_iterator(m_record.checkpoints_dir(), ec)) {
-      if (!item.is_regular_file()) continue;
-      struct stat st {};
-      if (::stat(item.path().c_str(), &st) != 0) continue;
-      files.push_back({item.path().lexically_relative(m_record.checkpoints_dir()).string(),
-                       static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec});
-    }
-    auto newest = newest_checkpoint(files);
-    return newest ? m_record.options.checkpoint_dir + "/" + *newest : std::string();
-  }
+  std::string latest_checkpoint() const { return newest_local_checkpoint(m_record); }
 
   void release(HostRecord& host, const std::string& why) {
     if (auto ok = m_seams.provider->release(host.host); !ok) {
@@ -339,23 +325,15 @@ class Executor {
     }
   }
 
-  // The run's log sink, picking metrics lines out as they stream by.
   // The end of a failed rank's log, so the reason is on screen without `choline logs`.
   void show_last_lines(int rank) {
-    constexpr std::size_t k_lines = 10;
-    auto text = util::read_file(m_record.logs_dir() / ("rank-" + std::to_string(rank) + ".log"));
-    if (!text || text->empty()) return;
-    std::vector<std::string_view> lines;
-    std::string_view rest(*text);
-    if (rest.back() == '\n') rest.remove_suffix(1);
-    for (std::size_t nl; (nl = rest.rfind('\n')) != std::string_view::npos && lines.size() < k_lines; rest = rest.substr(0, nl)) {
-      lines.push_back(rest.substr(nl + 1));
-    }
-    if (lines.size() < k_lines) lines.push_back(rest);
+    const auto lines = last_lines(m_record.logs_dir() / ("rank-" + std::to_string(rank) + ".log"), 10);
+    if (lines.empty()) return;
     m_out << "choline: the last lines of rank " << rank << " (choline logs " << m_record.id << " for all):\n";
-    for (auto it = lines.rbegin(); it != lines.rend(); ++it) m_out << "  " << *it << "\n";
+    for (const auto& line : lines) m_out << "  " << line << "\n";
   }
 
+  // The run's log sink, picking metrics lines out as they stream by.
   LogSink& sink() {
     LogSink* sink = m_seams.sink;
     if (!sink) {

@@ -74,6 +74,10 @@ set +e; wait "$TRAIN_PID"; code=$?; set -e
 [ "$code" = 0 ] || fail "train exited $code after losing a host: $(cat "$SCRATCH/run.out")"
 check_recovered "$RUN"
 contains "$(cat "$SCRATCH/run.out")" "node 1 lost"
+# One continuous log, cut by attempt.
+expect_exit 0 "$CHOLINE" -C "$PROJECT" logs "$RUN" --attempt 2
+contains "$OUT" "[1/1] === choline: attempt 2 ==="
+case "$OUT" in *"attempt 1 ==="*) fail "logs --attempt 2 shows attempt 1" ;; esac
 
 # kill -STOP: a hung host, not a crashed one. Its frozen processes are killed on release.
 start_run_and_wait

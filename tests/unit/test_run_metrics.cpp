@@ -90,3 +90,13 @@ TEST_CASE("Attempt markers round-trip and nothing else is one", "[agent]") {
   CHECK_FALSE(agent::parse_attempt_marker("attempt 2"));
   CHECK_FALSE(agent::parse_attempt_marker("=== choline: attempt 99999999999 ==="));
 }
+
+#include <choline/run/run_files.hpp>
+
+TEST_CASE("One attempt's part of a rank's log is cut out by its marker lines", "[run]") {
+  const std::string log = agent::attempt_marker(1) + "\nfirst\n" + agent::attempt_marker(2) + "\nsecond\nmore\n" +
+                          agent::attempt_marker(3) + "\nthird";
+  CHECK(attempt_part(log, 2) == agent::attempt_marker(2) + "\nsecond\nmore\n");
+  CHECK(attempt_part(log, 3) == agent::attempt_marker(3) + "\nthird");
+  CHECK(attempt_part(log, 4).empty());
+}

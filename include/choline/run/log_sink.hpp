@@ -33,6 +33,12 @@ class LogSink {
   // so bytes streamed later complete it instead of starting a new line.
   void echo_held();
 
+  // Prints `data` as rank's lines with the usual prefix, without storing it.
+  void print(int rank, std::string_view data) {
+    std::lock_guard lock(m_mutex);
+    echo_lines(rank, data);
+  }
+
   // Prints partial last lines, e.g. when the job ended without a newline.
   void flush_partial_lines();
 
