@@ -39,6 +39,8 @@ struct Config {
   std::optional<std::string> checkpoint_dir;
   std::optional<double> max_price;  // USD per GPU-hour
   std::optional<int> max_restarts;
+  std::optional<int> max_host_losses;  // hosts that may be lost and replaced in one run
+  std::optional<int> host_timeout;     // seconds of silence after which a host counts as lost
   std::vector<HostEntry> hosts;
 };
 

@@ -30,6 +30,8 @@ struct RunFlags {
   std::optional<std::string> checkpoint_dir;
   std::optional<double> max_price;
   std::optional<int> max_restarts;
+  std::optional<int> max_host_losses;
+  std::optional<int> host_timeout;
 };
 
 struct RunOptions {
