@@ -273,6 +273,15 @@ class Executor {
     settings.host_timeout_s = m_record.options.host_timeout_s;
     settings.poll_interrupt = m_seams.poll_interrupt;
     settings.pull_checkpoints = [this] { pull_checkpoints(); };
+    settings.dead_host = [this]() -> std::optional<int> {
+      for (int node = 0; node < nodes(); ++node) {
+        const HostRecord* host = m_record.current_host(node);
+        if (!host) continue;
+        auto status = m_seams.provider->status(host->host);
+        if (status && *status == providers::HostStatus::gone) return node;
+      }
+      return std::nullopt;
+    };
     return watch_hosts(hosts, sink(), settings);
   }
 

@@ -62,6 +62,7 @@ Event watch_hosts(const std::vector<WatchedHost>& hosts, LogSink& sink, const Wa
 
   std::optional<Event> event;
   auto next_pull = clock.now() + settings.pull_every;
+  auto next_check = clock.now() + settings.check_every;
   while (!event) {
     clock.sleep_for(settings.poll_every);
     if (settings.poll_interrupt) {
@@ -94,6 +95,10 @@ Event watch_hosts(const std::vector<WatchedHost>& hosts, LogSink& sink, const Wa
     if (!event && clock.now() >= next_pull && settings.pull_checkpoints) {
       settings.pull_checkpoints();
       next_pull = clock.now() + settings.pull_every;
+    }
+    if (!event && clock.now() >= next_check && settings.dead_host) {
+      if (auto node = settings.dead_host()) event = event::HostLost{*node, "the provider reports it gone"};
+      next_check = clock.now() + settings.check_every;
     }
   }
   stop_following = true;

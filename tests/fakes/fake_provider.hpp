@@ -38,6 +38,7 @@ struct HostScript {
   int dies_in_attempt = 0;     // its log stream breaks for good during this attempt
   int hangs_in_attempt = 0;    // its stream stays open but silent (no heartbeats) in this attempt
   std::optional<Error> prepare_error;  // check_python fails with this
+  int gone_in_attempt = 0;             // the provider reports it gone (its stream hangs) in this attempt
 };
 
 struct FakeWorld {
@@ -50,6 +51,7 @@ struct FakeWorld {
   std::vector<agent::JobSpec> launches;          // every job launched, in order
   std::vector<std::pair<std::string, std::string>> pushed_dirs;  // (host id, remote dir)
   std::vector<std::string> stops;                // host ids told to stop
+  std::map<std::string, int> attempt_of;         // host id -> the attempt it runs
 };
 
 class FakeHost final : public run::HostControl {
@@ -74,6 +76,7 @@ class FakeHost final : public run::HostControl {
   Result<std::int64_t> launch(const agent::JobSpec& job) override {
     std::lock_guard lock(m_world->mutex);
     m_world->launches.push_back(job);
+    m_world->attempt_of[m_host.id] = job.attempt;
     m_job = job;
     return static_cast<std::int64_t>(1000 + m_world->launches.size());
   }
@@ -83,7 +86,7 @@ class FakeHost final : public run::HostControl {
                                       const std::function<void(const agent::JobState&)>& on_state) override {
     if (!m_job) return make_error(ErrorKind::remote, "no job");
     if (m_script.dies_in_attempt == m_job->attempt) return make_error(ErrorKind::network, "connection reset by peer");
-    if (m_script.hangs_in_attempt == m_job->attempt) {
+    if (m_script.hangs_in_attempt == m_job->attempt || m_script.gone_in_attempt == m_job->attempt) {
       while (!should_stop()) std::this_thread::sleep_for(std::chrono::microseconds(200));
       return make_error(ErrorKind::interrupted, "stopped following logs");
     }
@@ -161,8 +164,9 @@ class FakeProvider final : public providers::Provider {
 
   Result<providers::HostStatus> status(const providers::Host& host) override {
     std::lock_guard lock(m_world->mutex);
-    return m_world->scripts[host.access.value("index", 0)].never_boots ? providers::HostStatus::provisioning
-                                                                       : providers::HostStatus::ready;
+    const HostScript& script = m_world->scripts[host.access.value("index", 0)];
+    if (script.gone_in_attempt && m_world->attempt_of[host.id] == script.gone_in_attempt) return providers::HostStatus::gone;
+    return script.never_boots ? providers::HostStatus::provisioning : providers::HostStatus::ready;
   }
 
   Result<std::unique_ptr<transport::Transport>> connect(const providers::Host&) override {

@@ -226,3 +226,15 @@ TEST_CASE("Executor: Ctrl-C then stop ends the run at once", "[run][controller]"
   CHECK(h.record.attempts[0].outcome == "stopped by the user");
   CHECK(h.live() == 0);
 }
+
+TEST_CASE("Executor: a host the provider reports dead is replaced before its heartbeats time out", "[run][controller]") {
+  Harness h(2);
+  h.record.options.host_timeout_s = 3600;  // only the provider can tell
+  h.world->scripts[1].gone_in_attempt = 1;
+  auto code = h.run();
+  REQUIRE(code.ok());
+  CHECK(*code == 0);
+  REQUIRE(h.record.host_losses.size() == 1);
+  CHECK(h.record.host_losses[0].reason == "the provider reports it gone");
+  CHECK(h.live() == 0);
+}
