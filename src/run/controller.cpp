@@ -1,5 +1,6 @@
 #include <choline/run/controller.hpp>
 
+#include <choline/run/checkpoint_index.hpp>
 #include <choline/run/metrics.hpp>
 #include <choline/run/run_files.hpp>
 #include <choline/run/watch.hpp>
@@ -170,7 +171,7 @@ class Executor {
   }
 
   void carry_out(const action::Launch& a) {
-    const std::string resume_from = latest_checkpoint();
+    const std::string resume_from = checkpoint_to_resume(m_record);
     if (a.restart) {
       ++m_record.restarts;
       m_out << "choline: restarting all workers" << (resume_from.empty() ? "" : " from " + resume_from) << " (restart "
@@ -290,6 +291,7 @@ class Executor {
     auto pulled = control(0).pull(m_record.options.checkpoint_dir, m_record.checkpoints_dir(), k_checkpoint_ignore);
     if (pulled && pulled->files_transferred > 0) {
       spdlog::info("pulled {} checkpoint file(s) into {}", pulled->files_transferred, m_record.checkpoints_dir().string());
+      if (auto ok = record_checkpoints(m_record); !ok) spdlog::warn("checkpoints: {}", ok.error().message);
     } else if (!pulled) {
       spdlog::debug("checkpoint pull: {}", pulled.error().message);
     }

@@ -18,17 +18,29 @@
 
 namespace choline::fakes {
 
-// Virtual time: sleeping advances it at once (and yields, so other threads make progress).
+// Virtual time. The thread that made the clock (the one driving the executor) advances it by
+// sleeping; other threads' sleeps wait until it has moved past their wake-up time (or, so that
+// nothing waits forever on a thread that is joining them, for at most 20 ms of real time).
 class FakeClock final : public util::Clock {
  public:
   TimePoint now() override { return TimePoint(std::chrono::nanoseconds(m_ns.load())); }
   void sleep_for(Duration duration) override {
-    m_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(duration).count();
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(duration).count();
+    if (std::this_thread::get_id() == m_owner) {
+      m_ns += ns;
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      return;
+    }
+    const std::int64_t wake = m_ns.load() + ns;
+    const auto real_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(20);
+    while (m_ns.load() < wake && std::chrono::steady_clock::now() < real_deadline) {
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
   }
 
  private:
   std::atomic<std::int64_t> m_ns{1'000'000'000};
+  std::thread::id m_owner = std::this_thread::get_id();
 };
 
 // What happens to the host created by the provider's n-th create() call (0-based).
