@@ -141,12 +141,28 @@ class Executor {
     }
     // After setup, which may be what installs torch.
     if (util::ends_with(m_record.entry, ".py")) {
-      if (auto ok = host.check_python(m_record.options.python); !ok) return post(event::PrepareFailed{a.node, ok.error()});
+      if (auto ok = check_python(host); !ok) return post(event::PrepareFailed{a.node, ok.error()});
     }
     HostRecord* record = m_record.current_host(a.node);
     record->state = HostState::ready;
     if (auto ok = m_record.journal("host_ready", {{"node", a.node}}); !ok) return fail(ok.error());
     post(event::Prepared{a.node});
+  }
+
+  // The run's interpreter must have torch. On this machine a missing torch is often just the
+  // wrong python3 first on PATH: another that has it is used instead, and said so.
+  Status check_python(HostControl& host) {
+    auto ok = host.check_python(m_record.options.python);
+    if (ok || ok.error().kind != ErrorKind::usage || !m_seams.provider->shares_this_machine()) return ok;
+    for (const auto& candidate : fallback_interpreters(m_record.options.python)) {
+      if (!host.check_python(candidate)) continue;
+      spdlog::info("'{}' has no torch; using {}, which has (set \"python\" in choline.json or CHOLINE_PYTHON to choose)",
+                   m_record.options.python, candidate);
+      if (!m_record.command.empty() && m_record.command[0] == m_record.options.python) m_record.command[0] = candidate;
+      m_record.options.python = candidate;
+      return m_record.journal("interpreter_chosen", {{"python", candidate}});
+    }
+    return ok;
   }
 
   void carry_out(const action::StopWorkers& a) {

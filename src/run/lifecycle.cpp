@@ -163,6 +163,14 @@ Snapshot snapshot_of(const RunRecord& record, bool observer) {
   return s;
 }
 
+std::vector<std::string> fallback_interpreters(const std::string& configured) {
+  std::vector<std::string> candidates;
+  for (const char* candidate : {"python3", "/usr/bin/python3", "python"}) {
+    if (candidate != configured) candidates.emplace_back(candidate);
+  }
+  return candidates;
+}
+
 bool is_host_loss(const Error& error) {
   return error.kind == ErrorKind::network || error.kind == ErrorKind::timeout;
 }

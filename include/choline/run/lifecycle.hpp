@@ -185,6 +185,10 @@ using Action = std::variant<action::Create, action::Prepare, action::StopWorkers
                             action::Release, action::Launch, action::Follow, action::Detach, action::Finish>;
 using Actions = std::vector<Action>;
 
+// Interpreters to try, in order, when `configured` has no torch on a host that is this machine
+// (a pyenv or venv python3 first on PATH is common): python3, /usr/bin/python3, python.
+std::vector<std::string> fallback_interpreters(const std::string& configured);
+
 // Whether an error from a host means the host is gone (rather than the job or the user being
 // wrong): connection lost, unreachable, timed out.
 bool is_host_loss(const Error& error);
