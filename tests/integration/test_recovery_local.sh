@@ -115,4 +115,23 @@ contains "$OUT" "rank 1 attempt 3 cannot go on"
 [ "$(run_field "$run" 'r["restarts"]')" = 2 ] || fail "expected 2 restarts"
 [ "$(run_field "$run" 'len(r["host_losses"])')" = 0 ] || fail "a job failure was taken for a host loss"
 [ "$(run_field "$run" 'len(r["hosts"])')" = 2 ] || fail "a host was replaced after a job failure"
+# The C++ trainer on choline's runtime survives the same loss (where the runtime was built).
+trainer="$(dirname "$CHOLINE")/runtime/fashion-mnist"
+if [ -x "$trainer" ]; then
+  previous=$(latest_run)
+  "$CHOLINE" -C "$PROJECT" train --1xcpu --nodes 2 -- "$trainer" --epochs 3 --limit 6000 --test-limit 500 \
+    >"$SCRATCH/cpp.out" 2>&1 </dev/null &
+  train_pid=$!
+  for _ in $(seq 1 100); do RUN=$(latest_run); [ "$RUN" != "$previous" ] && break; sleep 0.1; done
+  for _ in $(seq 1 900); do ls "$PROJECT/.choline/runs/$RUN/checkpoints/"step-*.pt >/dev/null 2>&1 && break; sleep 0.1; done
+  ls "$PROJECT/.choline/runs/$RUN/checkpoints/"step-*.pt >/dev/null || fail "no C++ checkpoint came home: $(cat "$SCRATCH/cpp.out")"
+  kill -9 -- "-$(run_field "$RUN" 'r["hosts"][1]["agent_pid"]')"
+  set +e; wait "$train_pid"; code=$?; set -e
+  [ "$code" = 0 ] || fail "the C++ run exited $code after losing a host: $(cat "$SCRATCH/cpp.out")"
+  [ "$(run_field "$RUN" 'len(r["host_losses"])')" = 1 ] || fail "expected one host loss in the C++ run"
+  contains "$(cat "$SCRATCH/cpp.out")" "resumed from"
+  contains "$(cat "$SCRATCH/cpp.out")" "test accuracy"
+else
+  echo "the runtime was not built (no libtorch): C++ trainer part skipped"
+fi
 echo "recovery on local: ok"
