@@ -223,3 +223,31 @@ TEST_CASE("Executor: Ctrl-C then stop ends the run at once", "[run][controller]"
   CHECK(h.record.attempts[0].outcome == "stopped by the user");
   CHECK(h.live() == 0);
 }
+
+TEST_CASE("Executor: creates refused for capacity are journaled and the next offer is tried", "[run][controller]") {
+  Harness h(2);
+  h.world->scripts[1].refuse_create = true;
+  h.world->scripts[1].refuse_kind = ErrorKind::capacity;
+  h.world->scripts[2].refuse_create = true;
+  h.world->scripts[2].refuse_kind = ErrorKind::capacity;
+  auto code = h.run();
+  REQUIRE(code.ok());
+  CHECK(*code == 0);
+  CHECK(h.world->creates == 4);
+  CHECK(h.record.hosts.size() == 2);
+  CHECK(std::count_if(h.record.events.begin(), h.record.events.end(),
+                      [](const auto& e) { return e["type"] == "provision_failed"; }) == 2);
+  CHECK(h.live() == 0);
+}
+
+TEST_CASE("Executor: a provider that keeps refusing ends the run after k_max_create_tries", "[run][controller]") {
+  Harness h(1);
+  for (int i = 0; i < 10; ++i) {
+    h.world->scripts[i].refuse_create = true;
+    h.world->scripts[i].refuse_kind = ErrorKind::capacity;
+  }
+  auto code = h.run();
+  REQUIRE_FALSE(code.ok());
+  CHECK(h.world->creates == k_max_create_tries);
+  CHECK(h.record.state == RunState::failed);
+}
