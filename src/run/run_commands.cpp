@@ -2,6 +2,7 @@
 // record, opens the provider, and hands the executor the event that starts its part.
 #include <choline/providers/registry.hpp>
 #include <choline/run/controller.hpp>
+#include <choline/run/orphans.hpp>
 #include <choline/util/log.hpp>
 
 #include <spdlog/spdlog.h>
@@ -29,6 +30,10 @@ std::vector<agent::JobState> probe_hosts(RunRecord& record, Seams& seams) {
     states.push_back(state ? *state : agent::JobState{});
   }
   return states;
+}
+
+bool holds_hosts(const RunRecord& record) {
+  return std::any_of(record.hosts.begin(), record.hosts.end(), [](const HostRecord& h) { return h.state != HostState::released; });
 }
 
 bool any_running(const std::vector<agent::JobState>& states) {
@@ -116,6 +121,7 @@ Result<int> show_logs(RunRecord& record, bool follow, std::ostream& out) {
 }
 
 Result<int> stop(RunRecord& record, std::ostream& out) {
+  if (is_final(record.state) && holds_hosts(record)) return release_leftovers(record, out);  // a destroy failed before
   if (is_final(record.state)) {
     out << "choline: run " << record.id << " already " << to_string(record.state) << "\n";
     return 0;

@@ -7,6 +7,7 @@ Scenario keys (--scenario JSON or POST /_test/config):
   refuse            offer ids whose rent answers 404 no_such_ask (someone else took it)
   never_boot        offer ids whose instance stays "loading" forever
   offers            replaces the default offers
+  ignore_destroys   the next N destroys answer success but leave the instance running
 Instance ids are reused after a destroy, as vast does.
 """
 
@@ -217,6 +218,9 @@ class VastSim(simcommon.Server):
 
     def destroy(self, iid):
         with self.lock:
+            if self.config.get("ignore_destroys", 0) > 0 and iid in self.instances:
+                self.config["ignore_destroys"] -= 1
+                return 200, {"success": True}
             inst = self.instances.pop(iid, None)
             host = self.hosts.pop(iid, None)
             if inst:
