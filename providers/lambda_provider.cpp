@@ -133,6 +133,7 @@ class LambdaProvider final : public Provider {
     criteria.max_price_per_gpu = request.max_price;
     criteria.exclude = m_refused;
     criteria.nodes = request.shape.nodes;
+    if (auto it = m_run_location.find(request.run_id); it != m_run_location.end()) criteria.prefer_location = it->second;
     auto ranked = rank_offers(*found, criteria);
     if (ranked.empty()) {
       return make_error(ErrorKind::capacity, "Lambda has no region with capacity for " + request.shape.describe() +
@@ -166,6 +167,7 @@ class LambdaProvider final : public Provider {
     host.access = {{"label", label}, {"region", offer.location}, {"user", ssh_user()}};
     std::lock_guard state_lock(m_mutex);
     m_created_at[host.id] = std::chrono::steady_clock::now();
+    if (request.shape.nodes > 1 && !m_run_location.count(request.run_id)) m_run_location[request.run_id] = offer.location;
     return host;
   }
 
@@ -291,6 +293,7 @@ class LambdaProvider final : public Provider {
   std::vector<std::string> m_refused;
   std::map<std::string, std::string> m_last_message;
   std::map<std::string, std::chrono::steady_clock::time_point> m_created_at;
+  std::map<std::string, std::string> m_run_location;  // run id -> the region of its first node
 };
 
 }  // namespace

@@ -53,7 +53,7 @@ std::vector<Offer> rank_offers(std::vector<Offer> offers, const RankCriteria& cr
     return criteria.max_price_per_gpu && price_per_gpu(offer) > *criteria.max_price_per_gpu;
   });
   std::sort(offers.begin(), offers.end(), better);
-  if (auto location = best_location(offers, criteria.nodes)) {
+  if (auto location = criteria.prefer_location ? criteria.prefer_location : best_location(offers, criteria.nodes)) {
     std::stable_partition(offers.begin(), offers.end(), [&](const Offer& o) { return o.location == *location; });
   }
   return offers;

@@ -206,6 +206,8 @@ class VastProvider final : public Provider {
     criteria.exclude = request.exclude;
     criteria.exclude.insert(criteria.exclude.end(), m_tried.begin(), m_tried.end());
     criteria.nodes = request.shape.nodes;
+    // The run's other nodes: same place, so torch.distributed has a chance to connect them.
+    if (auto it = m_run_location.find(request.run_id); it != m_run_location.end()) criteria.prefer_location = it->second;
     auto ranked = rank_offers(*found, criteria);
     if (ranked.empty()) {
       return make_error(ErrorKind::capacity, "vast.ai has no offer for " + request.shape.describe() +
@@ -239,6 +241,7 @@ class VastProvider final : public Provider {
     host.access = {{"label", label}, {"machine", offer.machine}, {"offer", offer.id}, {"user", ssh_user()}};
     std::lock_guard state_lock(m_mutex);
     m_created_at[host.id] = std::chrono::steady_clock::now();
+    if (request.shape.nodes > 1 && !m_run_location.count(request.run_id)) m_run_location[request.run_id] = offer.location;
     return host;
   }
 
@@ -388,6 +391,7 @@ class VastProvider final : public Provider {
   std::vector<std::string> m_tried;
   std::map<std::string, std::string> m_last_message;
   std::map<std::string, std::chrono::steady_clock::time_point> m_created_at;
+  std::map<std::string, std::string> m_run_location;  // run id -> where its first node was rented
 };
 
 }  // namespace

@@ -206,7 +206,8 @@ class Executor {
       if (m_seams.clock->now() >= deadline) return event::HostLost{node, "it did not come up in time"};
       if (!status) spdlog::debug("{}: status: {}", host.id, status.error().message);
       m_seams.clock->sleep_for(poll_every);
-      poll_every = std::min<util::Clock::Duration>(poll_every * 3 / 2, std::chrono::seconds(2));
+      // Quick at first (a host often boots in seconds), then at most once a second per host.
+      poll_every = std::min<util::Clock::Duration>(poll_every * 6 / 5, std::chrono::seconds(1));
     }
     // REST providers learn the address only now.
     const providers::Host up = m_seams.provider->located(host);
@@ -287,6 +288,9 @@ class Executor {
     if (auto ok = m_record.journal("attempt_started", {{"attempt", a.attempt}, {"resume_from", resume_from}}); !ok) {
       return post(event::LaunchFailed{0, ok.error()});
     }
+    // Every node's supervisor starts at once (each launch is an SSH round trip or more); the
+    // pids are journaled in node order.
+    std::vector<agent::JobSpec> jobs;
     for (int node = 0; node < nodes(); ++node) {
       HostRecord& record = *m_record.current_host(node);
       agent::JobSpec job;
@@ -302,7 +306,20 @@ class Executor {
       job.checkpoint_dir = m_record.options.checkpoint_dir;
       job.resume_from = resume_from;
       job.env = m_job_env;
-      auto pid = control(node).launch(job);
+      jobs.push_back(job);
+      control(node);
+    }
+    std::vector<std::optional<Result<std::int64_t>>> pids(jobs.size());
+    {
+      std::vector<std::thread> launchers;
+      for (std::size_t k = 0; k < jobs.size(); ++k) {
+        launchers.emplace_back([&, k] { pids[k] = m_hosts.at(static_cast<int>(k))->launch(jobs[k]); });
+      }
+      for (auto& launcher : launchers) launcher.join();
+    }
+    for (int node = 0; node < nodes(); ++node) {
+      HostRecord& record = *m_record.current_host(node);
+      const auto& pid = *pids[static_cast<std::size_t>(node)];
       if (!pid) return post(event::LaunchFailed{node, pid.error().with_context("launching on " + record.host.id)});
       record.agent_pid = *pid;
       if (auto ok = m_record.journal("launched", {{"node", node}, {"agent_pid", *pid}}); !ok) {

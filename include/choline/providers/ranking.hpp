@@ -20,6 +20,8 @@ struct RankCriteria {
   double min_reliability = k_default_min_reliability;
   std::vector<std::string> exclude;  // offer ids or machine ids
   int nodes = 1;
+  // Where the run's other nodes already are: offers there go first (else best_location's).
+  std::optional<std::string> prefer_location;
 };
 
 // GPU price plus storage, per hour.
