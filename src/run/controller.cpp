@@ -1,5 +1,6 @@
 #include <choline/run/controller.hpp>
 
+#include <choline/run/cost.hpp>
 #include <choline/run/watch.hpp>
 #include <choline/util/interrupt.hpp>
 #include <choline/util/strings.hpp>
@@ -24,6 +25,9 @@ using nlohmann::json;
 // Patterns that keep half-written checkpoints out of a pull: workers write a temp name and
 // rename it (tr.py writes "<name>.tmp").
 const std::vector<std::string> k_checkpoint_ignore = {"*.tmp", "*.partial", ".*"};
+
+// How long stopping a run takes (stop workers, pull checkpoints, release), for --max-cost.
+constexpr double k_stop_margin_s = 60;
 
 int pick_master_port() {
   std::random_device random;
@@ -386,7 +390,18 @@ class Executor {
     settings.host_timeout_s = m_record.options.host_timeout_s;
     settings.poll_interrupt = m_seams.poll_interrupt;
     settings.pull_checkpoints = [this] { pull_checkpoints(); };
+    if (m_record.options.max_cost) settings.cost_limit_reached = [this] { return over_budget(); };
     return watch_hosts(hosts, sink(), settings);
+  }
+
+  // The money spent, once what is spent plus the hosts' price over the time a stop takes
+  // (pulling checkpoints, releasing) would pass --max-cost.
+  std::optional<double> over_budget() const {
+    const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    std::lock_guard lock(m_record_mutex);
+    const RunCost cost = cost_of(m_record, now);
+    if (cost.spent + cost.per_hour * k_stop_margin_s / 3600.0 < *m_record.options.max_cost) return std::nullopt;
+    return cost.spent;
   }
 
   void pull_checkpoints() {

@@ -1,7 +1,7 @@
 # Money safety on the vast.ai simulator: a destroy that silently fails is caught by reading the
 # instance back, journaled, shown by status and retried by choline stop; instances whose run
 # record is gone (a crashed laptop) are listed by status --provider and destroyed by
-# stop --orphans; status shows $/h and cost. (~15 s)
+# stop --orphans; status shows $/h and cost; --max-cost stops a run in time. (~20 s)
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/sim.sh"
 make_project
@@ -42,5 +42,15 @@ contains "$OUT" "choline stop --orphans"
 expect_exit 0 "$CHOLINE" -C "$PROJECT" stop --orphans --provider vast
 contains "$OUT" "destroyed vast instance"
 require_no_leak
+require_key_hidden
+# --max-cost: the run stops (checkpoints pulled) before it would pass the limit, and releases.
+expect_exit 1 "$CHOLINE" -C "$PROJECT" train lines.py --1x3090 --provider vast --max-cost 0.001 -- 600
+contains "$OUT" "cost limit reached"
+run=$(latest_run)
+[ "$(run_field "$run" 'r["state"]')" = stopped ] || fail "a run over its cost limit should be stopped"
+require_no_leak
+# The plan shows the limits, and never a key.
+expect_exit 0 "$CHOLINE" -C "$PROJECT" train lines.py --1x3090 --provider vast --max-cost 5 --dry-run
+contains "$OUT" '"max_cost": 5'
 require_key_hidden
 echo "leak handling: ok"
