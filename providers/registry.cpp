@@ -1,14 +1,21 @@
 #include <choline/providers/registry.hpp>
 
+#include <choline/providers/rest.hpp>
 #include <choline/util/strings.hpp>
 
 namespace choline::providers {
 
 namespace {
 
-Result<std::unique_ptr<Provider>> not_built(const spec::RunOptions& options) {
-  return make_error(ErrorKind::unsupported, "provider '" + options.provider +
-                                                "' is not built yet in this version of choline; use local or ssh");
+// A REST provider's factory: its key, base URL and SSH identity from the environment.
+template <class Make>
+auto rest(const char* provider, const char* key_env, const char* display, const char* url_env, const char* default_url,
+          Make make) {
+  return [=](const spec::RunOptions&) -> Result<std::unique_ptr<Provider>> {
+    auto config = rest_config_from_environment(provider, key_env, display, url_env, default_url);
+    if (!config) return config.error();
+    return make(std::move(*config));
+  };
 }
 
 }  // namespace
@@ -19,9 +26,12 @@ const std::vector<ProviderInfo>& provider_table() {
        [](const spec::RunOptions&) -> Result<std::unique_ptr<Provider>> { return make_local_provider(); }},
       {"ssh", "your own machines, listed under \"hosts\" in choline.json", true,
        [](const spec::RunOptions& options) -> Result<std::unique_ptr<Provider>> { return make_ssh_provider(options.hosts); }},
-      {"vast", "vast.ai marketplace", true, not_built},
-      {"runpod", "RunPod", true, not_built},
-      {"lambda", "Lambda Cloud", true, not_built},
+      {"vast", "vast.ai marketplace (VAST_API_KEY)", true,
+       rest("vast", "VAST_API_KEY", "vast.ai", "CHOLINE_VAST_URL", "https://console.vast.ai", make_vast_provider)},
+      {"runpod", "RunPod (RUNPOD_API_KEY)", true,
+       rest("runpod", "RUNPOD_API_KEY", "RunPod", "CHOLINE_RUNPOD_URL", "https://api.runpod.io/graphql", make_runpod_provider)},
+      {"lambda", "Lambda Cloud (LAMBDA_API_KEY)", true,
+       rest("lambda", "LAMBDA_API_KEY", "Lambda", "CHOLINE_LAMBDA_URL", "https://cloud.lambda.ai/api/v1", make_lambda_provider)},
   };
   return table;
 }

@@ -13,6 +13,7 @@ const char* to_string(ErrorKind kind) {
     case ErrorKind::remote: return "remote";
     case ErrorKind::timeout: return "timeout";
     case ErrorKind::unsupported: return "unsupported";
+    case ErrorKind::capacity: return "no capacity";
     case ErrorKind::interrupted: return "interrupted";
     case ErrorKind::internal: return "internal";
   }

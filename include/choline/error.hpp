@@ -20,6 +20,7 @@ enum class ErrorKind {
   remote,       // a remote command or host reported failure
   timeout,
   unsupported,  // asked for something this build or provider cannot do
+  capacity,     // a provider has no machine for the request now (sold out, the offer is gone)
   interrupted,  // Ctrl-C: exit 130
   internal,     // a bug of ours that we caught
 };

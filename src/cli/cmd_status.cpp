@@ -1,14 +1,29 @@
 #include <choline/cli/command.hpp>
+#include <choline/run/cost.hpp>
+#include <choline/run/orphans.hpp>
 #include <choline/run/run_record.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <chrono>
 #include <ostream>
+#include <unistd.h>
 
 namespace choline::cli {
 
 namespace {
+
+double now_epoch() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Red on a terminal: a paid host a finished run could not release.
+std::string red(const std::string& text) { return ::isatty(STDOUT_FILENO) ? "\033[31m" + text + "\033[0m" : text; }
+
+bool leaked(const run::RunRecord& record, const run::HostRecord& host) {
+  return run::is_final(record.state) && host.state != run::HostState::released;
+}
 
 std::string hosts_summary(const run::RunRecord& record) {
   int held = 0;
@@ -21,9 +36,12 @@ class StatusCommand final : public Command {
   void define(CLI::App& app) override {
     app.add_option("RUN", m_run, "Run id or a unique part of it (default: every run, newest first)");
     app.add_flag("--json", m_json, "Print the run record (run.json) on stdout");
+    app.add_option("--provider", m_provider,
+                   "List instances labelled choline-* at this provider (vast, runpod, lambda, all) that no run here holds");
   }
 
   Result<int> run(CommandContext& context) override {
+    if (!m_provider.empty()) return orphans(context);
     if (!m_run.empty() || m_json) {
       auto record = run::find_run(context.global.project_dir, m_run);
       if (!record) return std::move(record).error();
@@ -39,12 +57,37 @@ class StatusCommand final : public Command {
       context.out << "no runs yet in this project (choline train starts one)\n";
       return 0;
     }
-    context.out << fmt::format("{:<36} {:<12} {:<14} {:<10} {:<8} {}\n", "RUN", "STATE", "GPUS", "HOSTS", "ATTEMPTS", "CREATED");
+    context.out << fmt::format("{:<36} {:<12} {:<14} {:<10} {:<8} {:>7} {:>8}  {}\n", "RUN", "STATE", "GPUS", "HOSTS",
+                               "ATTEMPTS", "$/H", "COST", "CREATED");
     for (const auto& record : runs) {
-      context.out << fmt::format("{:<36} {:<12} {:<14} {:<10} {:<8} {}\n", record.id, run::to_string(record.state),
-                                 record.options.spec.describe(), hosts_summary(record), record.attempts.size(),
-                                 record.created_at);
+      const auto cost = run::cost_of(record, now_epoch());
+      context.out << fmt::format("{:<36} {:<12} {:<14} {:<10} {:<8} {:>7.3f} {:>8.2f}  {}\n", record.id,
+                                 run::to_string(record.state), record.options.spec.describe(), hosts_summary(record),
+                                 record.attempts.size(), cost.per_hour, cost.spent, record.created_at);
+      for (const auto& host : record.hosts) {
+        if (leaked(record, host)) {
+          context.out << red("  " + host.host.provider + " instance " + host.host.id +
+                             " was not released and may still bill; retry: choline stop " + record.id) << "\n";
+        }
+      }
     }
+    return 0;
+  }
+
+  Result<int> orphans(CommandContext& context) {
+    auto found = run::find_orphans(context.global.project_dir, m_provider);
+    if (!found) return std::move(found).error();
+    if (found->empty()) {
+      context.out << "no choline instances at " << m_provider << " that no run here holds\n";
+      return 0;
+    }
+    context.out << fmt::format("{:<8} {:<20} {:>7}  {}\n", "PROVIDER", "INSTANCE", "$/H", "LABEL");
+    for (const auto& host : *found) {
+      context.out << red(fmt::format("{:<8} {:<20} {:>7.3f}  {}", host.provider, host.id, host.price_per_hour,
+                                     host.access.value("label", ""))) << "\n";
+    }
+    context.out << found->size() << " orphaned instance(s); destroy them with: choline stop --orphans --provider " << m_provider
+                << "\n";
     return 0;
   }
 
@@ -55,10 +98,14 @@ class StatusCommand final : public Command {
         << "command   " << fmt::format("{}", fmt::join(record.command, " ")) << "\n"
         << "gpus      " << record.options.spec.describe() << " on " << record.options.provider << "\n"
         << "created   " << record.created_at << "\n";
+    const auto cost = run::cost_of(record, now_epoch());
+    out << "cost      " << fmt::format("${:.2f} so far, ${:.3f}/h now", cost.spent, cost.per_hour) << "\n";
     for (const auto& host : record.hosts) {
       out << "host " << host.node << "    " << host.host.id << " (" << host.host.address << ") "
           << (host.state == run::HostState::released ? "released" : host.state == run::HostState::ready ? "ready" : "created")
-          << (host.released_because.empty() ? "" : " (" + host.released_because + ")") << "\n";
+          << (host.released_because.empty() ? "" : " (" + host.released_because + ")")
+          << (host.host.price_per_hour > 0 ? fmt::format(" ${:.3f}/h", host.host.price_per_hour) : "") << "\n";
+      if (leaked(record, host)) out << red("          NOT RELEASED: it may still bill; retry with: choline stop " + record.id) << "\n";
     }
     if (record.restarts > 0) out << "restarts  " << record.restarts << "\n";
     for (const auto& loss : record.host_losses) {
@@ -84,6 +131,7 @@ class StatusCommand final : public Command {
 
   std::string m_run;
   bool m_json = false;
+  std::string m_provider;
 };
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include <choline/cli/command.hpp>
 #include <choline/run/controller.hpp>
+#include <choline/run/orphans.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -9,9 +10,16 @@ namespace {
 
 class StopCommand final : public Command {
  public:
-  void define(CLI::App& app) override { app.add_option("RUN", m_run, "Run id or a unique part of it")->required(); }
+  void define(CLI::App& app) override {
+    app.add_option("RUN", m_run, "Run id or a unique part of it");
+    app.add_flag("--orphans", m_orphans,
+                 "Destroy instances labelled choline-* that no run of this project holds (a crashed laptop's leftovers)");
+    app.add_option("--provider", m_provider, "With --orphans: vast, runpod, lambda or all (default all)");
+  }
 
   Result<int> run(CommandContext& context) override {
+    if (m_orphans) return run::destroy_orphans(context.global.project_dir, m_provider, context.out);
+    if (m_run.empty()) return make_error(ErrorKind::usage, "choline stop needs a RUN (or --orphans)");
     auto record = run::find_run(context.global.project_dir, m_run);
     if (!record) return std::move(record).error();
     return run::stop(*record, context.out);
@@ -19,6 +27,8 @@ class StopCommand final : public Command {
 
  private:
   std::string m_run;
+  bool m_orphans = false;
+  std::string m_provider = "all";
 };
 
 }  // namespace

@@ -65,6 +65,7 @@ class TrainCommand final : public Command {
                              {"setup", options->setup},
                              {"env", options->env}};
       if (options->max_price) plan["max_price"] = *options->max_price;
+      if (options->max_cost) plan["max_cost"] = *options->max_cost;
       if (!options->image.empty()) plan["image"] = options->image;
       context.out << plan.dump(2) << "\n";
       return 0;

@@ -20,6 +20,9 @@ void define_run_flags(CLI::App& app, spec::RunFlags& flags) {
                  "Where hosts come from: " + providers::provider_names() + " (default " + std::string(spec::k_default_provider) + ")")
       ->group("Hardware");
   app.add_option("--max-price", flags.max_price, "Highest price to pay, in USD per GPU-hour")->group("Hardware");
+  app.add_option("--max-cost", flags.max_cost,
+                 "Stop the run (checkpoints pulled first) before it would spend more than this many USD")
+      ->group("Hardware");
   app.add_option("--image", flags.image, "Container image for rented hosts (default: the provider's PyTorch image)")
       ->group("Environment");
   app.add_option("--python", flags.python, "Python interpreter for .py entries (default: $CHOLINE_PYTHON or python3)")

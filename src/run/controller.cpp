@@ -3,13 +3,17 @@
 #include <choline/run/checkpoint_index.hpp>
 #include <choline/run/metrics.hpp>
 #include <choline/run/run_files.hpp>
+#include <choline/run/cost.hpp>
 #include <choline/run/watch.hpp>
 #include <choline/util/interrupt.hpp>
 #include <choline/util/strings.hpp>
 
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <deque>
+#include <mutex>
+#include <thread>
 #include <iostream>
 #include <random>
 #include <unistd.h>
@@ -23,6 +27,9 @@ using nlohmann::json;
 // Patterns that keep half-written checkpoints out of a pull: workers write a temp name and
 // rename it (tr.py writes "<name>.tmp").
 const std::vector<std::string> k_checkpoint_ignore = {"*.tmp", "*.partial", ".*"};
+
+// How long stopping a run takes (stop workers, pull checkpoints, release), for --max-cost.
+constexpr double k_stop_margin_s = 60;
 
 int pick_master_port() {
   std::random_device random;
@@ -59,11 +66,15 @@ class Executor {
       const Event event = m_events.front();
       m_events.pop_front();
       observe(event);
-      for (const Action& action : decide(snapshot_of(m_record, m_observer), event)) {
-        if (m_result) break;
-        spdlog::debug("run {}: {}", m_record.id, describe(action));
-        std::visit([this](const auto& a) { carry_out(a); }, action);
+      Actions actions = decide(snapshot_of(m_record, m_observer), event);
+      // Nodes that came up together are prepared together (see carry_out_all).
+      while (std::holds_alternative<event::Provisioned>(event) && !m_events.empty() &&
+             std::holds_alternative<event::Provisioned>(m_events.front())) {
+        const Event next = m_events.front();
+        m_events.pop_front();
+        for (auto& action : decide(snapshot_of(m_record, m_observer), next)) actions.push_back(std::move(action));
       }
+      carry_out_all(actions);
     }
     return *m_result;
   }
@@ -97,39 +108,128 @@ class Executor {
 
   // ---- Actions ----
 
-  void carry_out(const action::Create& a) {
-    providers::HostRequest request{m_record.id, a.node, m_record.options.spec, m_record.options.image,
-                                   m_record.options.max_price, excluded_machines(a.node)};
-    auto host = m_seams.provider->create(request);
-    if (!host) return post(event::ProvisionFailed{a.node, host.error()});
-    HostRecord record;
-    record.node = a.node;
-    record.host = *host;
-    m_record.hosts.push_back(record);
-    if (auto ok = m_record.journal("host_created", {{"node", a.node}, {"id", host->id}, {"address", host->address}}); !ok) {
-      // A paid machine the record cannot mention must not outlive this moment.
-      m_record.hosts.pop_back();
-      if (auto released = m_seams.provider->release(*host); !released) {
-        spdlog::error("could not record or release {} ({}); release it in the provider's console", host->id,
-                      released.error().message);
+  // ---- Renting and preparing nodes, in parallel ----
+
+  // Runs the actions in order; consecutive Creates (or Prepares) run in parallel, since each
+  // waits on a provider or a network for seconds to minutes. Their outcomes are posted in node
+  // order once all are done.
+  void carry_out_all(const Actions& actions) {
+    for (std::size_t i = 0; i < actions.size() && !m_result;) {
+      std::vector<int> creates, prepares;
+      while (i < actions.size() && std::holds_alternative<action::Create>(actions[i])) {
+        creates.push_back(std::get<action::Create>(actions[i++]).node);
       }
-      return post(event::ProvisionFailed{a.node, ok.error()});
+      while (creates.empty() && i < actions.size() && std::holds_alternative<action::Prepare>(actions[i])) {
+        prepares.push_back(std::get<action::Prepare>(actions[i++]).node);
+      }
+      if (!creates.empty()) {
+        // Creates go one after another (in node order: two parallel launches must not buy one
+        // offer, and a create returns in a second); the waits for the hosts to boot overlap.
+        std::vector<int> booting;
+        std::map<int, providers::Host> hosts;
+        for (int node : creates) {
+          auto rented = rent(node);
+          if (auto* failed = std::get_if<Event>(&rented)) {
+            post(std::move(*failed));
+            continue;
+          }
+          hosts[node] = std::get<providers::Host>(rented);
+          booting.push_back(node);
+        }
+        in_parallel(booting, "Create", [&](int node) { return wait_until_up(node, hosts.at(node)); });
+      } else if (!prepares.empty()) {
+        for (int node : prepares) control(node);  // opened here: m_hosts is not shared with the workers
+        in_parallel(prepares, "Prepare", [this](int node) { return prepare(node); });
+      } else {
+        spdlog::debug("run {}: {}", m_record.id, describe(actions[i]));
+        std::visit([this](const auto& a) { carry_out(a); }, actions[i]);
+        ++i;
+      }
     }
-    const auto deadline = m_seams.clock->now() + k_provision_timeout;
-    for (;;) {
-      auto status = m_seams.provider->status(*host);
-      if (status && *status == providers::HostStatus::ready) break;
-      if (status && *status == providers::HostStatus::gone) return post(event::HostLost{a.node, "the provider reports it gone"});
-      if (m_seams.clock->now() >= deadline) return post(event::HostLost{a.node, "it did not come up in time"});
-      if (!status) spdlog::debug("{}: status: {}", host->id, status.error().message);
-      m_seams.clock->sleep_for(std::chrono::seconds(2));
-    }
-    post(event::Provisioned{a.node});
   }
 
-  void carry_out(const action::Prepare& a) {
-    HostControl& host = control(a.node);
-    const auto fail = [&](const Error& error) { post(event::PrepareFailed{a.node, error.with_context(host.host().id)}); };
+  void in_parallel(const std::vector<int>& nodes, const char* what, const std::function<Event(int)>& work) {
+    for (int node : nodes) spdlog::debug("run {}: {}({})", m_record.id, what, node);
+    std::vector<std::optional<Event>> outcomes(nodes.size());
+    if (nodes.size() == 1) {
+      outcomes[0] = work(nodes[0]);
+    } else {
+      std::vector<std::thread> workers;
+      for (std::size_t k = 0; k < nodes.size(); ++k) workers.emplace_back([&, k] { outcomes[k] = work(nodes[k]); });
+      for (auto& worker : workers) worker.join();
+    }
+    for (auto& outcome : outcomes) post(std::move(*outcome));
+  }
+
+  void carry_out(const action::Create& a) {
+    auto rented = rent(a.node);
+    if (auto* failed = std::get_if<Event>(&rented)) return post(std::move(*failed));
+    post(wait_until_up(a.node, std::get<providers::Host>(rented)));
+  }
+  void carry_out(const action::Prepare& a) { post(prepare(a.node)); }
+
+  // Rents a host for the node and journals it before anything else. The event on failure.
+  std::variant<providers::Host, Event> rent(int node) {
+    providers::HostRequest request{m_record.id, node, m_record.options.spec, m_record.options.image,
+                                   m_record.options.max_price, excluded_machines(node)};
+    auto host = m_seams.provider->create(request);
+    if (!host) {
+      std::lock_guard lock(m_record_mutex);
+      checked(m_record.journal("provision_failed", {{"node", node}, {"error", host.error().message}}));
+      return Event{event::ProvisionFailed{node, host.error()}};
+    }
+    {
+      std::lock_guard lock(m_record_mutex);
+      HostRecord record;
+      record.node = node;
+      record.host = *host;
+      m_record.hosts.push_back(record);
+      if (auto ok = m_record.journal("host_created", {{"node", node}, {"id", host->id}, {"address", host->address},
+                                                      {"label", host->access.value("label", "")}});
+          !ok) {
+        // A paid machine the record cannot mention must not outlive this moment.
+        m_record.hosts.pop_back();
+        if (auto released = m_seams.provider->release(*host); !released) {
+          spdlog::error("could not record or release {} ({}); release it in the provider's console", host->id,
+                        released.error().message);
+        }
+        return Event{event::ProvisionFailed{node, ok.error()}};
+      }
+    }
+    return *host;
+  }
+
+  // Polls the provider until the host is up, then journals where it is. Safe to run for several
+  // nodes at once (the record is behind a lock).
+  Event wait_until_up(int node, const providers::Host& host) {
+    const auto deadline = m_seams.clock->now() + m_seams.provision_timeout;
+    auto poll_every = std::chrono::duration_cast<util::Clock::Duration>(std::chrono::milliseconds(250));
+    for (;;) {
+      auto status = m_seams.provider->status(host);
+      if (status && *status == providers::HostStatus::ready) break;
+      if (status && *status == providers::HostStatus::gone) return event::HostLost{node, "the provider reports it gone"};
+      if (util::interrupt_requested()) return event::ProvisionFailed{node, make_error(ErrorKind::interrupted, "interrupted")};
+      if (m_seams.clock->now() >= deadline) return event::HostLost{node, "it did not come up in time"};
+      if (!status) spdlog::debug("{}: status: {}", host.id, status.error().message);
+      m_seams.clock->sleep_for(poll_every);
+      // Quick at first (a host often boots in seconds), then at most once a second per host.
+      poll_every = std::min<util::Clock::Duration>(poll_every * 6 / 5, std::chrono::seconds(1));
+    }
+    // REST providers learn the address only now.
+    const providers::Host up = m_seams.provider->located(host);
+    if (up.address != host.address || up.access != host.access) {
+      std::lock_guard lock(m_record_mutex);
+      if (HostRecord* record = m_record.current_host(node); record && record->host.id == up.id) {
+        record->host = up;
+        checked(m_record.journal("host_up", {{"node", node}, {"id", up.id}, {"address", up.address}}));
+      }
+    }
+    return event::Provisioned{node};
+  }
+
+  Event prepare(int node) {
+    HostControl& host = *m_hosts.at(node);
+    const auto fail = [&](const Error& error) -> Event { return event::PrepareFailed{node, error.with_context(host.host().id)}; };
     if (auto ok = host.install_agent(); !ok) return fail(ok.error().with_context("installing the agent"));
     auto pushed = host.push(m_record.project_dir, m_record.options.ignore);
     if (!pushed) return fail(pushed.error().with_context("pushing the project"));
@@ -137,28 +237,37 @@ class Executor {
                   pushed->seconds);
     for (const auto& error : pushed->errors) spdlog::warn("{}: {}", host.host().id, error);
     if (auto ok = host.run_setup(m_record.options.setup, m_record.options.python, m_out); !ok) {
-      return post(event::PrepareFailed{a.node, ok.error()});
+      return event::PrepareFailed{node, ok.error()};
     }
     // After setup, which may be what installs torch.
     if (util::ends_with(m_record.entry, ".py")) {
-      if (auto ok = check_python(host); !ok) return post(event::PrepareFailed{a.node, ok.error()});
+      if (auto ok = check_python(host); !ok) return event::PrepareFailed{node, ok.error()};
     }
-    HostRecord* record = m_record.current_host(a.node);
+    std::lock_guard lock(m_record_mutex);
+    HostRecord* record = m_record.current_host(node);
     record->state = HostState::ready;
-    if (auto ok = m_record.journal("host_ready", {{"node", a.node}}); !ok) return fail(ok.error());
-    post(event::Prepared{a.node});
+    if (auto ok = m_record.journal("host_ready", {{"node", node}}); !ok) return fail(ok.error());
+    return event::Prepared{node};
   }
 
   // The run's interpreter must have torch. On this machine a missing torch is often just the
-  // wrong python3 first on PATH: another that has it is used instead, and said so.
+  // wrong python3 first on PATH: another that has it is used instead, and said so. (Nodes are
+  // prepared in parallel: the record changes under its lock, once.)
   Status check_python(HostControl& host) {
-    auto ok = host.check_python(m_record.options.python);
+    std::string python;
+    {
+      std::lock_guard lock(m_record_mutex);
+      python = m_record.options.python;
+    }
+    auto ok = host.check_python(python);
     if (ok || ok.error().kind != ErrorKind::usage || !m_seams.provider->shares_this_machine()) return ok;
-    for (const auto& candidate : fallback_interpreters(m_record.options.python)) {
+    for (const auto& candidate : fallback_interpreters(python)) {
       if (!host.check_python(candidate)) continue;
+      std::lock_guard lock(m_record_mutex);
+      if (m_record.options.python != python) return {};  // another node of this machine switched already
       spdlog::info("'{}' has no torch; using {}, which has (set \"python\" in choline.json or CHOLINE_PYTHON to choose)",
-                   m_record.options.python, candidate);
-      if (!m_record.command.empty() && m_record.command[0] == m_record.options.python) m_record.command[0] = candidate;
+                   python, candidate);
+      if (!m_record.command.empty() && m_record.command[0] == python) m_record.command[0] = candidate;
       m_record.options.python = candidate;
       return m_record.journal("interpreter_chosen", {{"python", candidate}});
     }
@@ -209,6 +318,9 @@ class Executor {
     if (auto ok = m_record.journal("attempt_started", {{"attempt", a.attempt}, {"resume_from", resume_from}}); !ok) {
       return post(event::LaunchFailed{0, ok.error()});
     }
+    // Every node's supervisor starts at once (each launch is an SSH round trip or more); the
+    // pids are journaled in node order.
+    std::vector<agent::JobSpec> jobs;
     for (int node = 0; node < nodes(); ++node) {
       HostRecord& record = *m_record.current_host(node);
       agent::JobSpec job;
@@ -232,7 +344,20 @@ class Executor {
           record.log_base[rank] = held.count(rank) ? held.at(rank) : 0;
         }
       }
-      auto pid = control(node).launch(job);
+      jobs.push_back(job);
+      control(node);
+    }
+    std::vector<std::optional<Result<std::int64_t>>> pids(jobs.size());
+    {
+      std::vector<std::thread> launchers;
+      for (std::size_t k = 0; k < jobs.size(); ++k) {
+        launchers.emplace_back([&, k] { pids[k] = m_hosts.at(static_cast<int>(k))->launch(jobs[k]); });
+      }
+      for (auto& launcher : launchers) launcher.join();
+    }
+    for (int node = 0; node < nodes(); ++node) {
+      HostRecord& record = *m_record.current_host(node);
+      const auto& pid = *pids[static_cast<std::size_t>(node)];
       if (!pid) return post(event::LaunchFailed{node, pid.error().with_context("launching on " + record.host.id)});
       record.agent_pid = *pid;
       if (auto ok = m_record.journal("launched", {{"node", node}, {"agent_pid", *pid}}); !ok) {
@@ -263,12 +388,21 @@ class Executor {
   // Machines a new host for `node` must not be: those this run lost, and those serving its
   // other nodes.
   std::vector<std::string> excluded_machines(int node) const {
+    std::lock_guard lock(m_record_mutex);
     std::vector<std::string> ids;
-    for (const auto& loss : m_record.host_losses) ids.push_back(loss.host_id);
+    for (const auto& loss : m_record.host_losses) ids.push_back(machine_of(loss.host_id));
     for (int other = 0; other < nodes(); ++other) {
-      if (const HostRecord* host = m_record.current_host(other); host && other != node) ids.push_back(host->host.id);
+      if (const HostRecord* host = m_record.current_host(other); host && other != node) ids.push_back(machine_of(host->host.id));
     }
     return ids;
+  }
+
+  // Marketplaces rent instances on machines: what must not be rented again is the machine.
+  std::string machine_of(const std::string& host_id) const {
+    for (const auto& host : m_record.hosts) {
+      if (host.host.id == host_id) return host.host.access.value("machine", host_id);
+    }
+    return host_id;
   }
 
   HostControl& control(int node) {
@@ -299,7 +433,18 @@ class Executor {
       }
       return std::nullopt;
     };
+    if (m_record.options.max_cost) settings.cost_limit_reached = [this] { return over_budget(); };
     return watch_hosts(hosts, sink(), settings);
+  }
+
+  // The money spent, once what is spent plus the hosts' price over the time a stop takes
+  // (pulling checkpoints, releasing) would pass --max-cost.
+  std::optional<double> over_budget() const {
+    const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    std::lock_guard lock(m_record_mutex);
+    const RunCost cost = cost_of(m_record, now);
+    if (cost.spent + cost.per_hour * k_stop_margin_s / 3600.0 < *m_record.options.max_cost) return std::nullopt;
+    return cost.spent;
   }
 
   void pull_checkpoints() {
@@ -391,6 +536,7 @@ class Executor {
   std::unique_ptr<MetricsCollector> m_metrics;
   std::optional<Error> m_journal_error;
   std::optional<Result<int>> m_result;
+  mutable std::mutex m_record_mutex;  // nodes are rented and prepared in parallel
 };
 
 }  // namespace
@@ -399,6 +545,9 @@ Seams make_seams(providers::Provider& provider, bool may_stop) {
   Seams seams;
   seams.provider = &provider;
   seams.open_host = session_opener(provider);
+  if (const char* timeout = std::getenv("CHOLINE_PROVISION_TIMEOUT_S"); timeout && std::atoi(timeout) > 0) {
+    seams.provision_timeout = std::chrono::seconds(std::atoi(timeout));
+  }
   seams.poll_interrupt = [may_stop]() -> std::optional<bool> {
     if (!util::interrupt_requested()) return std::nullopt;
     util::clear_interrupt();

@@ -2,6 +2,7 @@
 
 #include <choline/util/strings.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 namespace choline::run {
@@ -148,6 +149,9 @@ Snapshot snapshot_of(const RunRecord& record, bool observer) {
   s.host_losses = static_cast<int>(record.host_losses.size());
   s.max_host_losses = record.options.max_host_losses;
   s.host_timeout_s = record.options.host_timeout_s;
+  s.provision_failures = static_cast<int>(std::count_if(record.events.begin(), record.events.end(), [](const auto& e) {
+    return e.is_object() && e.value("type", "") == "provision_failed";
+  }));
   s.nodes.resize(static_cast<std::size_t>(std::max(1, record.options.spec.nodes)));
   for (int node = 0; node < static_cast<int>(s.nodes.size()); ++node) {
     const HostRecord* host = record.current_host(node);
@@ -171,6 +175,18 @@ std::vector<std::string> fallback_interpreters(const std::string& configured) {
   return candidates;
 }
 
+bool may_try_another_offer(const Error& error) {
+  switch (error.kind) {
+    case ErrorKind::capacity:
+    case ErrorKind::not_found:
+    case ErrorKind::network:
+    case ErrorKind::timeout:
+    case ErrorKind::remote:
+    case ErrorKind::protocol: return true;
+    default: return false;  // a bad key, a wrong spec, Ctrl-C: the next offer would fail the same way
+  }
+}
+
 bool is_host_loss(const Error& error) {
   return error.kind == ErrorKind::network || error.kind == ErrorKind::timeout;
 }
@@ -184,6 +200,8 @@ Actions decide(const Snapshot& s, const Event& event) {
           [&](const event::Provisioned& e) { return Actions{action::Prepare{e.node}}; },
           [&](const event::ProvisionFailed& e) {
             if (e.error.kind == ErrorKind::interrupted) return give_up(s, RunState::stopped, "interrupted while renting", 130, e.error);
+            // Refused or gone offers: the next offer (the provider skips what it tried).
+            if (may_try_another_offer(e.error) && s.provision_failures < k_max_create_tries) return Actions{action::Create{e.node}};
             return give_up(s, RunState::failed, "could not rent a host for " + node_name(e.node) + ": " + e.error.message,
                            exit_code_for(e.error.kind), e.error.with_context("renting " + node_name(e.node)));
           },

@@ -4,6 +4,7 @@
 #include <choline/run/controller.hpp>
 #include <choline/run/run_files.hpp>
 #include <choline/util/files.hpp>
+#include <choline/run/orphans.hpp>
 #include <choline/util/log.hpp>
 
 #include <spdlog/spdlog.h>
@@ -31,6 +32,10 @@ std::vector<agent::JobState> probe_hosts(RunRecord& record, Seams& seams) {
     states.push_back(state ? *state : agent::JobState{});
   }
   return states;
+}
+
+bool holds_hosts(const RunRecord& record) {
+  return std::any_of(record.hosts.begin(), record.hosts.end(), [](const HostRecord& h) { return h.state != HostState::released; });
 }
 
 bool any_running(const std::vector<agent::JobState>& states) {
@@ -132,6 +137,7 @@ Result<int> show_logs(RunRecord& record, bool follow, std::optional<int> attempt
 }
 
 Result<int> stop(RunRecord& record, std::ostream& out) {
+  if (is_final(record.state) && holds_hosts(record)) return release_leftovers(record, out);  // a destroy failed before
   if (is_final(record.state)) {
     out << "choline: run " << record.id << " already " << to_string(record.state) << "\n";
     return 0;

@@ -71,6 +71,12 @@ Event watch_hosts(const std::vector<WatchedHost>& hosts, LogSink& sink, const Wa
         break;
       }
     }
+    if (settings.cost_limit_reached) {
+      if (auto spent = settings.cost_limit_reached()) {
+        event = event::CostLimitReached{*spent};
+        break;
+      }
+    }
     {
       std::lock_guard lock(mutex);
       std::size_t ended = 0;

@@ -169,7 +169,8 @@ std::string position_of(std::string_view text, std::size_t byte) {
 const std::vector<std::string>& config_keys() {
   static const std::vector<std::string> keys = {"provider", "gpus",   "nodes",          "image",     "python",
                                                 "setup",    "env",    "ignore",         "checkpoint_dir",
-                                                "max_price", "max_restarts", "max_host_losses", "host_timeout", "hosts"};
+                                                "max_price", "max_cost", "max_restarts", "max_host_losses", "host_timeout",
+                                                "hosts"};
   return keys;
 }
 
@@ -213,6 +214,8 @@ Result<Config> parse_config(std::string_view text, const std::string& source) {
       config.checkpoint_dir = check.string(key, value);
     } else if (key == "max_price") {
       config.max_price = check.positive_number(key, value);
+    } else if (key == "max_cost") {
+      config.max_cost = check.positive_number(key, value);
     } else if (key == "max_restarts") {
       config.max_restarts = check.integer(key, value, 0, 1000);
     } else if (key == "max_host_losses") {

@@ -51,6 +51,8 @@ Result<RunOptions> resolve_run_options(const Config& config, const RunFlags& fla
                                             "' must be a relative path inside the project, without '..'");
   }
   options.max_price = flags.max_price ? flags.max_price : config.max_price;
+  options.max_cost = flags.max_cost ? flags.max_cost : config.max_cost;
+  if (options.max_cost && *options.max_cost <= 0) return make_error(ErrorKind::usage, "--max-cost must be positive");
   options.max_restarts = flags.max_restarts.value_or(config.max_restarts.value_or(k_default_max_restarts));
   if (options.max_restarts < 0) return make_error(ErrorKind::usage, "--max-restarts must be 0 or more");
   options.max_host_losses = flags.max_host_losses.value_or(config.max_host_losses.value_or(k_default_max_host_losses));
@@ -86,6 +88,7 @@ nlohmann::json to_json(const RunOptions& o) {
                       {"ignore", o.ignore},
                       {"hosts", hosts}};
   if (o.max_price) j["max_price"] = *o.max_price;
+  if (o.max_cost) j["max_cost"] = *o.max_cost;
   return j;
 }
 
@@ -108,6 +111,7 @@ Result<RunOptions> run_options_from_json(const nlohmann::json& j) {
     o.env = j.value("env", std::vector<std::string>{});
     o.ignore = j.value("ignore", std::vector<std::string>{});
     if (j.contains("max_price") && !j["max_price"].is_null()) o.max_price = j["max_price"].get<double>();
+    if (j.contains("max_cost") && !j["max_cost"].is_null()) o.max_cost = j["max_cost"].get<double>();
     for (const auto& h : j.value("hosts", nlohmann::json::array())) {
       o.hosts.push_back({h.value("host", host_defaults.host), h.value("port", host_defaults.port),
                          h.value("user", host_defaults.user), h.value("identity", host_defaults.identity),

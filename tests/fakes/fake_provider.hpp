@@ -46,6 +46,7 @@ class FakeClock final : public util::Clock {
 // What happens to the host created by the provider's n-th create() call (0-based).
 struct HostScript {
   bool refuse_create = false;  // create() fails: no capacity
+  ErrorKind refuse_kind = ErrorKind::unsupported;  // the kind of that failure
   bool never_boots = false;    // status() stays provisioning
   int dies_in_attempt = 0;     // its log stream breaks for good during this attempt
   int hangs_in_attempt = 0;    // its stream stays open but silent (no heartbeats) in this attempt
@@ -161,7 +162,7 @@ class FakeProvider final : public providers::Provider {
     std::lock_guard lock(m_world->mutex);
     m_world->requests.push_back(request);
     const int index = m_world->creates++;
-    if (m_world->scripts[index].refuse_create) return make_error(ErrorKind::unsupported, "no capacity for this offer");
+    if (m_world->scripts[index].refuse_create) return make_error(m_world->scripts[index].refuse_kind, "no capacity for this offer");
     providers::Host host;
     host.provider = "fake";
     host.id = "fake-" + std::to_string(index);

@@ -69,9 +69,12 @@ TEST_CASE("Executor: a two-node run rents, launches every node, succeeds and rel
   REQUIRE(h.record.hosts.size() == 2);
   CHECK(h.released() == 2);
   REQUIRE(h.world->launches.size() == 2);
-  CHECK(h.world->launches[0].node_rank == 0);
-  CHECK(h.world->launches[1].node_rank == 1);
-  CHECK(h.world->launches[1].master_addr == h.record.hosts[0].host.address);
+  // Nodes launch in parallel: in any order, each once, all pointing at node 0.
+  auto launches = h.world->launches;
+  std::sort(launches.begin(), launches.end(), [](const auto& a, const auto& b) { return a.node_rank < b.node_rank; });
+  CHECK(launches[0].node_rank == 0);
+  CHECK(launches[1].node_rank == 1);
+  CHECK(launches[1].master_addr == h.record.hosts[0].host.address);
   CHECK(h.record.attempts.size() == 1);
   CHECK(h.record.attempts[0].outcome == "succeeded");
   CHECK_THAT(h.out.str(), Catch::Contains("[1/3] attempt 1 rank 3"));
@@ -237,4 +240,31 @@ TEST_CASE("Executor: a host the provider reports dead is replaced before its hea
   REQUIRE(h.record.host_losses.size() == 1);
   CHECK(h.record.host_losses[0].reason == "the provider reports it gone");
   CHECK(h.live() == 0);
+}
+TEST_CASE("Executor: creates refused for capacity are journaled and the next offer is tried", "[run][controller]") {
+  Harness h(2);
+  h.world->scripts[1].refuse_create = true;
+  h.world->scripts[1].refuse_kind = ErrorKind::capacity;
+  h.world->scripts[2].refuse_create = true;
+  h.world->scripts[2].refuse_kind = ErrorKind::capacity;
+  auto code = h.run();
+  REQUIRE(code.ok());
+  CHECK(*code == 0);
+  CHECK(h.world->creates == 4);
+  CHECK(h.record.hosts.size() == 2);
+  CHECK(std::count_if(h.record.events.begin(), h.record.events.end(),
+                      [](const auto& e) { return e["type"] == "provision_failed"; }) == 2);
+  CHECK(h.live() == 0);
+}
+
+TEST_CASE("Executor: a provider that keeps refusing ends the run after k_max_create_tries", "[run][controller]") {
+  Harness h(1);
+  for (int i = 0; i < 10; ++i) {
+    h.world->scripts[i].refuse_create = true;
+    h.world->scripts[i].refuse_kind = ErrorKind::capacity;
+  }
+  auto code = h.run();
+  REQUIRE_FALSE(code.ok());
+  CHECK(h.world->creates == k_max_create_tries);
+  CHECK(h.record.state == RunState::failed);
 }

@@ -249,3 +249,15 @@ TEST_CASE("The snapshot reads nodes, attempts and counts from the record", "[run
   record.attempts.back().ended_at = "t2";
   CHECK(snapshot_of(record).nodes[0].phase == NodePhase::ready);
 }
+
+TEST_CASE("A refused create tries the next offer, a bounded number of times; a bad key does not", "[run]") {
+  Snapshot s = run_of(2, NodePhase::absent);
+  s.provision_failures = 1;
+  CHECK(plan(s, event::ProvisionFailed{1, {ErrorKind::capacity, "sold out"}}) == Plan{"Create(1)"});
+  CHECK(plan(s, event::ProvisionFailed{1, {ErrorKind::not_found, "offer gone"}}) == Plan{"Create(1)"});
+  CHECK(plan(s, event::ProvisionFailed{0, {ErrorKind::network, "503 for a minute"}}) == Plan{"Create(0)"});
+  CHECK(plan(s, event::ProvisionFailed{0, {ErrorKind::auth, "bad key"}}) == Plan{"Finish(failed)"});
+  CHECK(plan(s, event::ProvisionFailed{0, {ErrorKind::usage, "no such GPU"}}) == Plan{"Finish(failed)"});
+  s.provision_failures = k_max_create_tries;
+  CHECK(plan(s, event::ProvisionFailed{1, {ErrorKind::capacity, "sold out"}}) == Plan{"Finish(failed)"});
+}

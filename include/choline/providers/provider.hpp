@@ -28,6 +28,8 @@ struct HostRequest {
   std::optional<double> max_price;
   // Machines (Host::id) this run already lost: a replacement must not be one of them.
   std::vector<std::string> exclude;
+  bool interruptible = false;
+  int disk_gb = 0;  // 0: the provider's default
 };
 
 struct Offer {
@@ -35,8 +37,16 @@ struct Offer {
   std::string id;
   std::string gpu;
   int gpus = 0;
-  double price_per_hour = 0;
+  double price_per_hour = 0;  // the machine's GPUs, all of them, per hour
   std::string location;
+  // Marketplace details (REST providers; others leave the defaults).
+  std::string machine;           // the machine behind the offer: what HostRequest::exclude names
+  double storage_per_hour = 0;   // the requested disk's cost per hour
+  double reliability = 1;        // 0..1, as the provider rates the machine
+  double inet_down_mbps = 0;
+  double inet_up_mbps = 0;
+  bool interruptible = false;
+  nlohmann::json details = nlohmann::json::object();  // what create() needs: gpu type id, region, ...
 };
 
 enum class HostStatus { provisioning, ready, gone };
@@ -67,11 +77,24 @@ class Provider {
   // Where the machine stands; REST providers poll their API, others answer ready.
   virtual Result<HostStatus> status(const Host& host) = 0;
 
+  // The host as it is once up: REST providers learn its address (and SSH port) only then. The
+  // caller journals the result.
+  virtual Host located(const Host& host) { return host; }
+
   // A transport to the host, for the agent, sync and log streams.
   virtual Result<std::unique_ptr<transport::Transport>> connect(const Host& host) = 0;
 
-  // Gives the machine back (stops paying). Idempotent.
+  // Gives the machine back (stops paying). Idempotent. REST providers verify it by reading the
+  // instance back (by id and label, since ids are reused).
   virtual Status release(const Host& host) = 0;
+
+  // Instances of this account whose label starts with `label_prefix` ("choline-"), as hosts
+  // release() accepts: how orphans of a crashed laptop are found. Providers that rent nothing
+  // have none.
+  virtual Result<std::vector<Host>> labelled_instances(const std::string& label_prefix) {
+    (void)label_prefix;
+    return std::vector<Host>{};
+  }
 
   // True when the provider's hosts are this very machine (same files, same processes): the
   // agent is then taken from the laptop's own agent cache instead of being uploaded.

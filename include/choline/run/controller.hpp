@@ -37,6 +37,8 @@ struct Seams {
   std::function<std::optional<bool>()> poll_interrupt;
   std::chrono::milliseconds poll_every{100};
   util::Clock::Duration checkpoint_pull_every = k_checkpoint_pull_every;
+  // How long a rented host may take to come up (CHOLINE_PROVISION_TIMEOUT_S overrides it).
+  util::Clock::Duration provision_timeout = k_provision_timeout;
   // Where followed logs go; null: a sink over the run's logs directory echoing to `out`.
   LogSink* sink = nullptr;
 };

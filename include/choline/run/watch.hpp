@@ -32,6 +32,8 @@ struct WatchSettings {
   // Asked every `check_every`: the node of a host its provider reports dead, if any.
   std::function<std::optional<int>()> dead_host;
   util::Clock::Duration check_every = std::chrono::seconds(5);
+  // Polled with poll_interrupt: the money spent when the run must stop for its cost limit.
+  std::function<std::optional<double>()> cost_limit_reached;
 };
 
 // Returns AttemptEnded (every host's job reached a final state), HostLost (a host's stream

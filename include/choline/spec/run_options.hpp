@@ -29,6 +29,7 @@ struct RunFlags {
   std::optional<std::string> python;
   std::optional<std::string> checkpoint_dir;
   std::optional<double> max_price;
+  std::optional<double> max_cost;
   std::optional<int> max_restarts;
   std::optional<int> max_host_losses;
   std::optional<int> host_timeout;
@@ -41,6 +42,7 @@ struct RunOptions {
   std::string python;
   std::string checkpoint_dir;
   std::optional<double> max_price;
+  std::optional<double> max_cost;  // USD: the run stops (checkpoints pulled) before it would spend more
   int max_restarts = k_default_max_restarts;
   int max_host_losses = k_default_max_host_losses;  // hosts that may be lost and replaced in one run
   int host_timeout_s = k_default_host_timeout_s;    // silence after which a host counts as lost

@@ -1,0 +1,105 @@
+#pragma once
+// The REST marketplaces (vast.ai, RunPod, Lambda): their factories, what they share (labels,
+// SSH to a rented host, waiting for its sshd), and the pure pieces of each client (GPU name
+// tables, request bodies, response parsing) that tests check against recorded API shapes.
+
+#include <choline/providers/http.hpp>
+#include <choline/providers/provider.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace choline::providers {
+
+// What a REST provider is built from; tests substitute the client and the base URL.
+struct RestConfig {
+  std::string api_key;
+  std::string base_url;
+  std::shared_ptr<HttpClient> http;
+  std::string ssh_user;     // empty: the provider's (vast/RunPod root, Lambda ubuntu)
+  std::string public_key;   // choline's SSH public key, registered with the provider
+  std::string private_key;  // its file on this machine
+  std::string workdir = "choline";  // choline's directory on the host, relative to the SSH user's home
+  RetryPolicy retry;
+};
+
+std::unique_ptr<Provider> make_vast_provider(RestConfig config);
+std::unique_ptr<Provider> make_runpod_provider(RestConfig config);
+std::unique_ptr<Provider> make_lambda_provider(RestConfig config);
+
+// Builds the config of a REST provider from the environment: the API key (env or credentials
+// file), the base URL (`url_env` overrides `default_url`), choline's SSH identity (generated on
+// first use), CHOLINE_SSH_USER (tests: the simulated hosts' user).
+Result<RestConfig> rest_config_from_environment(const std::string& provider, const std::string& key_env,
+                                                const std::string& display, const std::string& url_env,
+                                                const std::string& default_url);
+
+// "choline-<run>-node<k>": every instance choline creates carries it, so a destroy can be
+// verified (ids are reused) and orphans found.
+std::string instance_label(const std::string& run_id, int node);
+inline constexpr std::string_view k_label_prefix = "choline-";
+
+// True when something answers with an SSH banner at host:port within `timeout_ms`.
+bool ssh_answers(const std::string& host, int port, int timeout_ms);
+
+// A transport to a rented host: choline's key, the host key pinned per instance (TOFU) in
+// choline's known_hosts directory. `host.access` holds ssh_host, ssh_port, user.
+Result<std::unique_ptr<transport::Transport>> connect_rented(const Host& host, const std::string& private_key);
+
+namespace vast {
+// "RTX3090" -> "RTX 3090"; nullopt for GPUs vast does not list.
+std::optional<std::string> gpu_name(const std::string& canonical);
+nlohmann::json search_body(const spec::GpuSpec& shape, bool interruptible, int disk_gb);
+std::vector<Offer> parse_offers(const nlohmann::json& answer, int disk_gb, bool interruptible);
+nlohmann::json create_body(const std::string& image, int disk_gb, const std::string& label,
+                           std::optional<double> bid);
+struct InstanceView {
+  HostStatus status = HostStatus::provisioning;
+  bool exists = true;   // false: no instance has this id and label (destroyed, or the id was reused)
+  std::string message;  // "loading: pulling image" for progress lines
+  std::string ssh_host;
+  int ssh_port = 0;
+};
+// One instance from GET /api/v0/instances/{id}/ ({"instances": {...}|null}); `label` must
+// match (vast reuses ids).
+InstanceView parse_instance(const nlohmann::json& answer, const std::string& label);
+std::variant<nlohmann::json, ApiError> classify(const HttpResponse& response);
+}  // namespace vast
+
+namespace runpod {
+// "RTX3090" -> "NVIDIA GeForce RTX 3090".
+std::optional<std::string> gpu_type_id(const std::string& canonical);
+// The GraphQL request bodies ({"query": ...}).
+nlohmann::json gpu_types_query(int gpu_count);
+nlohmann::json deploy_mutation(const std::string& gpu_type_id, int gpu_count, const std::string& image, int disk_gb,
+                               const std::string& label, const std::string& public_key, std::optional<double> bid);
+nlohmann::json pod_query(const std::string& pod_id);
+std::vector<Offer> parse_offers(const nlohmann::json& data, const std::string& gpu_type_id, int gpu_count);
+struct PodView {
+  HostStatus status = HostStatus::provisioning;
+  std::string message;
+  std::string ssh_host;
+  int ssh_port = 0;
+};
+PodView parse_pod(const nlohmann::json& data);
+std::variant<nlohmann::json, ApiError> classify(const HttpResponse& response);
+}  // namespace runpod
+
+namespace lambda {
+// ("A100", 8) -> "gpu_8x_a100"; nullopt for GPUs Lambda does not rent.
+std::optional<std::string> instance_type(const std::string& canonical, int count);
+std::vector<Offer> parse_offers(const nlohmann::json& answer, const std::string& instance_type);
+struct InstanceView {
+  HostStatus status = HostStatus::provisioning;
+  std::string message;
+  std::string ip;
+};
+InstanceView parse_instance(const nlohmann::json& answer);
+std::variant<nlohmann::json, ApiError> classify(const HttpResponse& response);
+}  // namespace lambda
+
+}  // namespace choline::providers

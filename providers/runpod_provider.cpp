@@ -1,0 +1,328 @@
+// RunPod over its GraphQL API: RunPod picks the machine for a GPU type (no offer ids), errors
+// arrive inside HTTP 200, and the SSH port mapping may lag behind RUNNING.
+#include <choline/providers/registry.hpp>
+#include <choline/providers/rest.hpp>
+
+#include <choline/providers/ranking.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <mutex>
+
+namespace choline::providers {
+
+namespace runpod {
+
+namespace {
+
+const std::map<std::string, std::string>& gpu_table() {
+  static const std::map<std::string, std::string> table = {
+      {"RTX3070", "NVIDIA GeForce RTX 3070"},   {"RTX3080", "NVIDIA GeForce RTX 3080"},
+      {"RTX3090", "NVIDIA GeForce RTX 3090"},   {"RTX3090TI", "NVIDIA GeForce RTX 3090 Ti"},
+      {"RTX4080", "NVIDIA GeForce RTX 4080"},   {"RTX4090", "NVIDIA GeForce RTX 4090"},
+      {"RTX5090", "NVIDIA GeForce RTX 5090"},   {"RTXA4000", "NVIDIA RTX A4000"},
+      {"RTXA5000", "NVIDIA RTX A5000"},         {"RTXA6000", "NVIDIA RTX A6000"},
+      {"RTX6000ADA", "NVIDIA RTX 6000 Ada Generation"},
+      {"A100", "NVIDIA A100 80GB PCIe"},         {"A100-80GB", "NVIDIA A100-SXM4-80GB"},
+      {"H100", "NVIDIA H100 80GB HBM3"},        {"H100-NVL", "NVIDIA H100 NVL"},
+      {"L40S", "NVIDIA L40S"},                  {"A40", "NVIDIA A40"},
+  };
+  return table;
+}
+
+// GraphQL string literal.
+std::string quoted(const std::string& value) { return nlohmann::json(value).dump(); }
+
+}  // namespace
+
+std::optional<std::string> gpu_type_id(const std::string& canonical) {
+  auto it = gpu_table().find(canonical);
+  if (it == gpu_table().end()) return std::nullopt;
+  return it->second;
+}
+
+nlohmann::json gpu_types_query(int gpu_count) {
+  return {{"query", "query GpuTypes { gpuTypes { id displayName memoryInGb securePrice communityPrice "
+                    "lowestPrice(input: {gpuCount: " + std::to_string(gpu_count) +
+                        "}) { minimumBidPrice uninterruptablePrice } } }"}};
+}
+
+nlohmann::json deploy_mutation(const std::string& gpu_type_id, int gpu_count, const std::string& image, int disk_gb,
+                               const std::string& label, const std::string& public_key, std::optional<double> bid) {
+  std::string input = "name: " + quoted(label) + ", imageName: " + quoted(image) + ", cloudType: ALL, gpuTypeId: " +
+                      quoted(gpu_type_id) + ", gpuCount: " + std::to_string(gpu_count) +
+                      ", containerDiskInGb: " + std::to_string(disk_gb) +
+                      ", volumeInGb: 0, minVcpuCount: 2, minMemoryInGb: 8, supportPublicIp: true, startSsh: true, "
+                      "ports: \"22/tcp\", env: [{key: \"PUBLIC_KEY\", value: " + quoted(public_key) + "}]";
+  if (bid) {
+    char price[32];
+    std::snprintf(price, sizeof price, "%.4f", *bid);
+    return {{"query", "mutation { podRentInterruptable(input: {" + input + ", bidPerGpu: " + price + "}) { id machineId } }"}};
+  }
+  return {{"query", "mutation { podFindAndDeployOnDemand(input: {" + input + "}) { id machineId } }"}};
+}
+
+nlohmann::json pod_query(const std::string& pod_id) {
+  return {{"query", "query Pod { pod(input: {podId: " + quoted(pod_id) +
+                        "}) { id name desiredStatus costPerHr gpuCount machineId runtime { uptimeInSeconds "
+                        "ports { ip isIpPublic privatePort publicPort type } } } }"}};
+}
+
+std::vector<Offer> parse_offers(const nlohmann::json& data, const std::string& gpu_type_id, int gpu_count) {
+  std::vector<Offer> offers;
+  for (const auto& type : data.value("gpuTypes", nlohmann::json::array())) {
+    if (type.value("id", "") != gpu_type_id) continue;
+    const auto lowest = type.value("lowestPrice", nlohmann::json::object());
+    const auto price = lowest.is_object() ? lowest.value("uninterruptablePrice", nlohmann::json()) : nlohmann::json();
+    if (!price.is_number()) continue;  // none available at this count
+    Offer offer;
+    offer.provider = "runpod";
+    offer.id = gpu_type_id;
+    offer.gpu = type.value("displayName", gpu_type_id);
+    offer.gpus = gpu_count;
+    offer.price_per_hour = price.get<double>() * gpu_count;
+    offer.location = "RunPod (any datacenter)";
+    offer.reliability = 1;  // RunPod does not publish per-machine figures
+    offer.details = {{"gpu_type_id", gpu_type_id}};
+    if (lowest.contains("minimumBidPrice") && lowest["minimumBidPrice"].is_number()) {
+      offer.details["min_bid_per_gpu"] = lowest["minimumBidPrice"];
+    }
+    offers.push_back(offer);
+  }
+  return offers;
+}
+
+PodView parse_pod(const nlohmann::json& data) {
+  PodView view;
+  const auto pod = data.value("pod", nlohmann::json());
+  if (!pod.is_object()) {
+    view.status = HostStatus::gone;
+    view.message = "no such pod";
+    return view;
+  }
+  const std::string desired = pod.value("desiredStatus", "");
+  view.message = desired.empty() ? "CREATED" : desired;
+  if (desired == "EXITED" || desired == "TERMINATED" || desired == "DEAD") {
+    view.status = HostStatus::gone;
+    return view;
+  }
+  const auto runtime = pod.value("runtime", nlohmann::json());
+  if (!runtime.is_object()) {
+    view.message += ", container starting";
+    return view;
+  }
+  for (const auto& port : runtime.value("ports", nlohmann::json::array())) {
+    if (port.value("privatePort", 0) == 22 && port.value("isIpPublic", false) && port.value("type", "") == "tcp") {
+      view.ssh_host = port.value("ip", "");
+      view.ssh_port = port.value("publicPort", 0);
+    }
+  }
+  if (view.ssh_port == 0) {
+    view.message += ", waiting for the SSH port";  // ports lag behind RUNNING
+    return view;
+  }
+  if (desired == "RUNNING") view.status = HostStatus::ready;
+  return view;
+}
+
+std::variant<nlohmann::json, ApiError> classify(const HttpResponse& response) {
+  if (response.status == 401 || response.status == 403) {
+    return ApiError{ApiErrorKind::auth, "the API key was refused (HTTP " + std::to_string(response.status) +
+                                            "); check RUNPOD_API_KEY or \"runpod\" in the credentials file"};
+  }
+  if (response.status == 429) return ApiError{ApiErrorKind::rate_limited, "rate limited (HTTP 429)"};
+  auto body = nlohmann::json::parse(response.body, nullptr, false);
+  if (response.status < 200 || response.status >= 300) {
+    return ApiError{classify_status(response.status), "HTTP " + std::to_string(response.status)};
+  }
+  if (body.is_discarded() || !body.is_object()) return ApiError{ApiErrorKind::transient, "unreadable answer"};
+  if (body.contains("errors") && body["errors"].is_array() && !body["errors"].empty()) {
+    const std::string message = body["errors"][0].value("message", "unknown error");
+    std::string lower;
+    for (char c : message) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    ApiErrorKind kind = ApiErrorKind::invalid;
+    if (lower.find("no longer any instances available") != std::string::npos || lower.find("not enough") != std::string::npos) {
+      kind = ApiErrorKind::no_capacity;
+    } else if (lower.find("unauthorized") != std::string::npos || lower.find("api key") != std::string::npos) {
+      return ApiError{ApiErrorKind::auth, "the API key was refused (" + message +
+                                              "); check RUNPOD_API_KEY or \"runpod\" in the credentials file"};
+    } else if (lower.find("not found") != std::string::npos) {
+      kind = ApiErrorKind::not_found;
+    } else if (lower.find("rate") != std::string::npos && lower.find("limit") != std::string::npos) {
+      kind = ApiErrorKind::rate_limited;
+    } else if (lower.find("internal") != std::string::npos) {
+      kind = ApiErrorKind::transient;
+    }
+    return ApiError{kind, message};
+  }
+  return body.value("data", nlohmann::json::object());
+}
+
+}  // namespace runpod
+
+namespace {
+
+constexpr int k_default_disk_gb = 32;
+constexpr const char* k_default_image = "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04";
+constexpr int k_destroy_checks = 5;
+
+class RunPodProvider final : public Provider {
+ public:
+  explicit RunPodProvider(RestConfig config)
+      : m_config(std::move(config)), m_api("RunPod", m_config.http, runpod::classify, m_config.retry) {}
+
+  std::string name() const override { return "runpod"; }
+
+  Result<std::vector<Offer>> offers(const spec::GpuSpec& shape) override {
+    auto type = runpod::gpu_type_id(shape.gpu);
+    if (!type) return unknown_gpu(shape.gpu);
+    auto data = graphql(runpod::gpu_types_query(shape.count));
+    if (!data) return data.error();
+    return runpod::parse_offers(*data, *type, shape.count);
+  }
+
+  Result<Host> create(const HostRequest& request) override {
+    auto type = runpod::gpu_type_id(request.shape.gpu);
+    if (!type) return unknown_gpu(request.shape.gpu);
+    auto found = offers(request.shape);
+    if (!found) return found.error();
+    RankCriteria criteria;
+    criteria.max_price_per_gpu = request.max_price;
+    auto ranked = rank_offers(*found, criteria);
+    if (ranked.empty()) {
+      return make_error(ErrorKind::capacity, "RunPod has no " + request.shape.describe() +
+                                                 (request.max_price ? " at or below the --max-price" : "") + " available");
+    }
+    const std::string label = instance_label(request.run_id, request.node);
+    std::optional<double> bid;
+    if (request.interruptible) bid = ranked.front().details.value("min_bid_per_gpu", ranked.front().price_per_hour / request.shape.count);
+    spdlog::info("node {}: renting a RunPod pod with {} ({:.3f} $/h)", request.node, request.shape.describe(),
+                 ranked.front().price_per_hour);
+    const int disk = request.disk_gb > 0 ? request.disk_gb : k_default_disk_gb;
+    auto data = graphql(runpod::deploy_mutation(*type, request.shape.count, request.image.empty() ? k_default_image : request.image,
+                                                disk, label, m_config.public_key, bid));
+    if (!data) return data.error();
+    const auto pod = data->value(bid ? "podRentInterruptable" : "podFindAndDeployOnDemand", nlohmann::json());
+    if (!pod.is_object() || !pod.contains("id")) return make_error(ErrorKind::protocol, "RunPod answered the deploy without a pod id");
+    Host host;
+    host.provider = "runpod";
+    host.id = pod.value("id", "");
+    host.root = m_config.workdir + "/runs/" + request.run_id + "/node" + std::to_string(request.node);
+    host.agent_dir = m_config.workdir + "/agent";
+    host.gpu = request.shape.gpu;
+    host.slots = request.shape.count;
+    host.price_per_hour = ranked.front().price_per_hour;
+    host.access = {{"label", label}, {"machine", pod.value("machineId", "")}, {"user", ssh_user()}};
+    std::lock_guard lock(m_mutex);
+    m_created_at[host.id] = std::chrono::steady_clock::now();
+    return host;
+  }
+
+  Result<HostStatus> status(const Host& host) override {
+    auto view = read(host);
+    if (!view) return view.error();
+    if (view->status == HostStatus::ready && !ssh_answers(view->ssh_host, view->ssh_port, 2000)) {
+      view->status = HostStatus::provisioning;
+      view->message += ", waiting for sshd";
+    }
+    progress(host, view->message);
+    return view->status;
+  }
+
+  Host located(const Host& host) override {
+    auto view = read(host);
+    if (!view || view->ssh_port == 0) return host;
+    Host up = host;
+    up.address = view->ssh_host;
+    up.access["ssh_host"] = view->ssh_host;
+    up.access["ssh_port"] = view->ssh_port;
+    return up;
+  }
+
+  Result<std::unique_ptr<transport::Transport>> connect(const Host& host) override {
+    if (host.access.contains("ssh_host")) return connect_rented(host, m_config.private_key);
+    return connect_rented(located(host), m_config.private_key);
+  }
+
+  Status release(const Host& host) override {
+    for (int check = 0; check < k_destroy_checks; ++check) {
+      auto done = graphql({{"query", "mutation { podTerminate(input: {podId: " + nlohmann::json(host.id).dump() + "}) }"}});
+      if (!done && done.error().kind != ErrorKind::not_found) spdlog::warn("RunPod pod {}: terminate: {}", host.id, done.error().message);
+      auto view = read(host);
+      if (view && view->status == HostStatus::gone && (view->message == "no such pod" || view->message == "TERMINATED")) return {};
+      util::system_clock().sleep_for(std::chrono::milliseconds(300 * (check + 1)));
+    }
+    return make_error(ErrorKind::remote, "RunPod pod " + host.id + " still exists after " + std::to_string(k_destroy_checks) +
+                                             " terminate attempts");
+  }
+
+  Result<std::vector<Host>> labelled_instances(const std::string& prefix) override {
+    auto data = graphql({{"query", "query Pods { myself { pods { id name desiredStatus costPerHr } } }"}});
+    if (!data) return data.error();
+    std::vector<Host> hosts;
+    const auto myself = data->value("myself", nlohmann::json::object());
+    for (const auto& pod : myself.value("pods", nlohmann::json::array())) {
+      const std::string name = pod.value("name", "");
+      if (name.rfind(prefix, 0) != 0 || pod.value("desiredStatus", "") == "TERMINATED") continue;
+      Host host;
+      host.provider = "runpod";
+      host.id = pod.value("id", "");
+      host.price_per_hour = pod.value("costPerHr", 0.0);
+      host.access = {{"label", name}, {"user", ssh_user()}};
+      hosts.push_back(host);
+    }
+    return hosts;
+  }
+
+  bool shares_this_machine() const override { return false; }
+
+ private:
+  std::string ssh_user() const { return m_config.ssh_user.empty() ? "root" : m_config.ssh_user; }
+
+  static Error unknown_gpu(const std::string& gpu) {
+    return make_error(ErrorKind::usage, "RunPod does not rent " + gpu + " (choline knows no RunPod GPU type for it)");
+  }
+
+  Result<nlohmann::json> graphql(const nlohmann::json& body) {
+    return m_api.call({"POST", m_config.base_url, {{"Authorization", "Bearer " + m_config.api_key}}, body.dump()});
+  }
+
+  Result<runpod::PodView> read(const Host& host) {
+    auto data = graphql(runpod::pod_query(host.id));
+    if (!data) {
+      if (data.error().kind == ErrorKind::not_found) return runpod::parse_pod(nlohmann::json::object());
+      return data.error();
+    }
+    auto view = runpod::parse_pod(*data);
+    // A pod of another name under this id is not ours.
+    const auto pod = data->value("pod", nlohmann::json());
+    if (pod.is_object() && host.access.contains("label") && pod.value("name", "") != host.access.value("label", "")) {
+      view.status = HostStatus::gone;
+      view.message = "no such pod";
+    }
+    return view;
+  }
+
+  void progress(const Host& host, const std::string& message) {
+    std::lock_guard lock(m_mutex);
+    auto& last = m_last_message[host.id];
+    if (last == message) return;
+    last = message;
+    const auto created = m_created_at.count(host.id) ? m_created_at[host.id] : std::chrono::steady_clock::now();
+    const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - created).count();
+    spdlog::info("RunPod pod {} ({}): {} ({} s)", host.id, host.access.value("label", ""), message, elapsed);
+  }
+
+  RestConfig m_config;
+  ApiCaller m_api;
+  std::mutex m_mutex;
+  std::map<std::string, std::string> m_last_message;
+  std::map<std::string, std::chrono::steady_clock::time_point> m_created_at;
+};
+
+}  // namespace
+
+std::unique_ptr<Provider> make_runpod_provider(RestConfig config) { return std::make_unique<RunPodProvider>(std::move(config)); }
+
+}  // namespace choline::providers
