@@ -63,7 +63,7 @@ class SshProvider final : public Provider {
                      {"workdir", entry.workdir}};
       return host;
     }
-    return make_error(ErrorKind::usage, "no free host in choline.json offers " + request.shape.describe() + " (node " +
+    return make_error(ErrorKind::capacity, "no free host in choline.json offers " + request.shape.describe() + " (node " +
                                             std::to_string(request.node) + " of the run); list more hosts or ask for fewer");
   }
 

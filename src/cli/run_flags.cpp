@@ -35,6 +35,10 @@ void define_run_flags(CLI::App& app, spec::RunFlags& flags) {
   app.add_option("--max-host-losses", flags.max_host_losses,
                  "Lost hosts that may be replaced in one run (default " + std::to_string(spec::k_default_max_host_losses) + ")")
       ->group("Recovery");
+  app.add_option("--replacement-timeout", flags.replacement_timeout,
+                 "Seconds to keep trying to rent a replacement for a lost host (default " +
+                     std::to_string(spec::k_default_replacement_timeout_s) + ")")
+      ->group("Recovery");
   app.add_option("--host-timeout", flags.host_timeout,
                  "Seconds without a heartbeat after which a host counts as lost (default " +
                      std::to_string(spec::k_default_host_timeout_s) + ")")

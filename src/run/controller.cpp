@@ -114,7 +114,8 @@ class Executor {
   // waits on a provider or a network for seconds to minutes. Their outcomes are posted in node
   // order once all are done.
   void carry_out_all(const Actions& actions) {
-    for (std::size_t i = 0; i < actions.size() && !m_result;) {
+    m_rest_cancelled = false;
+    for (std::size_t i = 0; i < actions.size() && !m_result && !m_rest_cancelled;) {
       std::vector<int> creates, prepares;
       while (i < actions.size() && std::holds_alternative<action::Create>(actions[i])) {
         creates.push_back(std::get<action::Create>(actions[i++]).node);
@@ -368,6 +369,24 @@ class Executor {
 
   void carry_out(const action::Follow&) { m_follow_pending = true; }
 
+  // Waits in short steps so that Ctrl-C is heard; every wait is journaled (the lifecycle adds
+  // them up against replacement_timeout).
+  void carry_out(const action::Wait& a) {
+    m_out << "choline: " << a.why << "; trying again in " << a.seconds << " s" << std::endl;
+    const auto until = m_seams.clock->now() + std::chrono::seconds(a.seconds);
+    while (m_seams.clock->now() < until) {
+      if (m_seams.poll_interrupt) {
+        if (auto stop = m_seams.poll_interrupt()) {
+          m_rest_cancelled = true;  // the Create planned after the wait waits for the answer
+          return post(event::Interrupted{*stop});
+        }
+      }
+      m_seams.clock->sleep_for(std::chrono::milliseconds(200));
+    }
+    std::lock_guard lock(m_record_mutex);
+    checked(m_record.journal("replacement_wait", {{"seconds", a.seconds}, {"why", a.why}}));
+  }
+
   void carry_out(const action::Detach&) {
     m_record.state = RunState::detached;
     checked(m_record.journal("detached"));
@@ -531,6 +550,7 @@ class Executor {
   util::Clock::TimePoint m_started;
   std::deque<Event> m_events;
   bool m_follow_pending = false;
+  bool m_rest_cancelled = false;  // Ctrl-C during a Wait: the batch's remaining actions are dropped
   std::map<int, std::unique_ptr<HostControl>> m_hosts;
   std::unique_ptr<LogSink> m_sink;
   std::unique_ptr<MetricsCollector> m_metrics;

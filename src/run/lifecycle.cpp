@@ -149,6 +149,12 @@ Snapshot snapshot_of(const RunRecord& record, bool observer) {
   s.host_losses = static_cast<int>(record.host_losses.size());
   s.max_host_losses = record.options.max_host_losses;
   s.host_timeout_s = record.options.host_timeout_s;
+  s.replacement_timeout_s = record.options.replacement_timeout_s;
+  for (const auto& e : record.events) {
+    if (e.is_object() && e.value("type", "") == "replacement_wait" && e.contains("seconds") && e["seconds"].is_number_integer()) {
+      s.replacement_waited_s += e["seconds"].get<int>();
+    }
+  }
   s.provision_failures = static_cast<int>(std::count_if(record.events.begin(), record.events.end(), [](const auto& e) {
     return e.is_object() && e.value("type", "") == "provision_failed";
   }));
@@ -202,6 +208,21 @@ Actions decide(const Snapshot& s, const Event& event) {
             if (e.error.kind == ErrorKind::interrupted) return give_up(s, RunState::stopped, "interrupted while renting", 130, e.error);
             // Refused or gone offers: the next offer (the provider skips what it tried).
             if (may_try_another_offer(e.error) && s.provision_failures < k_max_create_tries) return Actions{action::Create{e.node}};
+            // A lost host's replacement that cannot be had yet: wait with backoff, up to
+            // replacement_timeout, then stop with the checkpoints safe at home.
+            if (s.host_losses > 0 && may_try_another_offer(e.error)) {
+              if (s.replacement_waited_s < s.replacement_timeout_s) {
+                const int wait = std::min({30 << std::clamp(s.provision_failures - k_max_create_tries, 0, 4), 300,
+                                           s.replacement_timeout_s - s.replacement_waited_s});
+                return Actions{action::Wait{wait, "no replacement host for " + node_name(e.node) + " yet: " + e.error.message},
+                               action::Create{e.node}};
+              }
+              return give_up(s, RunState::stopped,
+                             "no replacement host for " + node_name(e.node) + " within replacement_timeout (" +
+                                 std::to_string(s.replacement_timeout_s) + " s): " + e.error.message +
+                                 "; the checkpoints are at home, and choline resume tries again",
+                             1);
+            }
             return give_up(s, RunState::failed, "could not rent a host for " + node_name(e.node) + ": " + e.error.message,
                            exit_code_for(e.error.kind), e.error.with_context("renting " + node_name(e.node)));
           },
@@ -261,6 +282,7 @@ std::string describe(const Action& action) {
                    util::join(nodes, ",") + "])";
           },
           [](const action::Follow&) { return std::string("Follow"); },
+          [](const action::Wait& a) { return "Wait(" + std::to_string(a.seconds) + ")"; },
           [](const action::Detach&) { return std::string("Detach"); },
           [](const action::Finish& a) { return std::string("Finish(") + to_string(a.state) + ")"; },
       },

@@ -170,6 +170,7 @@ const std::vector<std::string>& config_keys() {
   static const std::vector<std::string> keys = {"provider", "gpus",   "nodes",          "image",     "python",
                                                 "setup",    "env",    "ignore",         "checkpoint_dir",
                                                 "max_price", "max_cost", "max_restarts", "max_host_losses", "host_timeout",
+                                                "replacement_timeout",
                                                 "hosts"};
   return keys;
 }
@@ -222,6 +223,8 @@ Result<Config> parse_config(std::string_view text, const std::string& source) {
       config.max_host_losses = check.integer(key, value, 0, 1000);
     } else if (key == "host_timeout") {
       config.host_timeout = check.integer(key, value, 2, 3600);
+    } else if (key == "replacement_timeout") {
+      config.replacement_timeout = check.integer(key, value, 0, 7 * 24 * 3600);
     } else if (key == "hosts") {
       if (!value.is_array()) {
         check.wrong_type(key, value, "an array of host objects");

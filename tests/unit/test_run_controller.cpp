@@ -268,3 +268,20 @@ TEST_CASE("Executor: a provider that keeps refusing ends the run after k_max_cre
   CHECK(h.world->creates == k_max_create_tries);
   CHECK(h.record.state == RunState::failed);
 }
+
+TEST_CASE("Executor: when no replacement can be had the run waits, then stops cleanly with nothing held", "[run][controller]") {
+  Harness h(2);
+  h.record.options.replacement_timeout_s = 120;
+  h.world->scripts[1].dies_in_attempt = 1;
+  for (int i = 2; i < 40; ++i) {
+    h.world->scripts[i].refuse_create = true;
+    h.world->scripts[i].refuse_kind = ErrorKind::capacity;
+  }
+  auto code = h.run();
+  REQUIRE(code.ok());
+  CHECK(*code == 1);
+  CHECK(h.record.state == RunState::stopped);
+  CHECK_THAT(h.out.str(), Catch::Contains("no replacement host for node 1 yet") && Catch::Contains("trying again in 30 s"));
+  CHECK(h.live() == 0);
+  CHECK(std::filesystem::exists(h.record.checkpoints_dir() / "epoch-1.pt"));  // node 0 pulled before the wait
+}

@@ -261,3 +261,22 @@ TEST_CASE("A refused create tries the next offer, a bounded number of times; a b
   s.provision_failures = k_max_create_tries;
   CHECK(plan(s, event::ProvisionFailed{1, {ErrorKind::capacity, "sold out"}}) == Plan{"Finish(failed)"});
 }
+
+TEST_CASE("No replacement to be had: wait with backoff up to replacement_timeout, then stop", "[run]") {
+  Snapshot s = run_of(2, NodePhase::ready, 1);
+  s.nodes[1].phase = NodePhase::absent;
+  s.host_losses = 1;
+  s.provision_failures = k_max_create_tries;
+  s.replacement_timeout_s = 100;
+  const event::ProvisionFailed sold_out{1, {ErrorKind::capacity, "no free host"}};
+  CHECK(plan(s, sold_out) == Plan{"Wait(30)", "Create(1)"});
+  s.provision_failures += 2;
+  s.replacement_waited_s = 90;
+  CHECK(plan(s, sold_out) == Plan{"Wait(10)", "Create(1)"});  // never past the timeout
+  s.replacement_waited_s = 100;
+  CHECK(plan(s, sold_out) == Plan{"Finish(stopped)"});
+  CHECK_THAT(std::get<action::Finish>(decide(s, sold_out).back()).reason, Catch::Contains("checkpoints are at home"));
+  // The first rent of a run is not a replacement: it gives up instead of waiting.
+  s.host_losses = 0;
+  CHECK(plan(s, sold_out) == Plan{"Finish(failed)"});
+}

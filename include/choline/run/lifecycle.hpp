@@ -74,6 +74,8 @@ struct Snapshot {
   int host_losses = 0;
   int max_host_losses = 0;
   int host_timeout_s = 10;
+  int replacement_timeout_s = 1800;
+  int replacement_waited_s = 0;  // waited so far for replacements (journaled "replacement_wait" events)
   int provision_failures = 0;  // creates refused so far (journaled "provision_failed" events)
   // `choline logs -f` watches a run nobody else drives: it records how the attempt ended and
   // releases the hosts, but restarting or replacing is left to `choline resume`.
@@ -170,6 +172,11 @@ struct Launch {
 // Watch logs and heartbeats until something happens. Outcome: AttemptEnded, HostLost,
 // HeartbeatMissed, Interrupted or CostLimitReached.
 struct Follow {};
+// Wait before trying again (no replacement host can be had yet), saying why.
+struct Wait {
+  int seconds = 0;
+  std::string why;
+};
 // Leave the job running and stop watching it.
 struct Detach {};
 // Release every host, record the final state, report. The run is over for this process.
@@ -183,7 +190,8 @@ struct Finish {
 }  // namespace action
 
 using Action = std::variant<action::Create, action::Prepare, action::StopWorkers, action::PullCheckpoints,
-                            action::Release, action::Launch, action::Follow, action::Detach, action::Finish>;
+                            action::Release, action::Launch, action::Follow, action::Wait, action::Detach,
+                            action::Finish>;
 using Actions = std::vector<Action>;
 
 // Interpreters to try, in order, when `configured` has no torch on a host that is this machine

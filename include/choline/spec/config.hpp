@@ -42,6 +42,7 @@ struct Config {
   std::optional<int> max_restarts;
   std::optional<int> max_host_losses;  // hosts that may be lost and replaced in one run
   std::optional<int> host_timeout;     // seconds of silence after which a host counts as lost
+  std::optional<int> replacement_timeout;  // seconds to keep trying to rent a replacement
   std::vector<HostEntry> hosts;
 };
 

@@ -19,6 +19,7 @@ inline constexpr std::string_view k_default_checkpoint_dir = "checkpoints";
 inline constexpr int k_default_max_restarts = 3;
 inline constexpr int k_default_max_host_losses = 5;
 inline constexpr int k_default_host_timeout_s = 10;
+inline constexpr int k_default_replacement_timeout_s = 30 * 60;
 
 // What the train/resume flags set; unset flags leave the lower layers in charge.
 struct RunFlags {
@@ -33,6 +34,7 @@ struct RunFlags {
   std::optional<int> max_restarts;
   std::optional<int> max_host_losses;
   std::optional<int> host_timeout;
+  std::optional<int> replacement_timeout;
 };
 
 struct RunOptions {
@@ -46,6 +48,7 @@ struct RunOptions {
   int max_restarts = k_default_max_restarts;
   int max_host_losses = k_default_max_host_losses;  // hosts that may be lost and replaced in one run
   int host_timeout_s = k_default_host_timeout_s;    // silence after which a host counts as lost
+  int replacement_timeout_s = k_default_replacement_timeout_s;  // how long to wait for a replacement
   std::vector<std::string> setup;
   std::vector<std::string> env;
   std::vector<std::string> ignore;
