@@ -32,9 +32,8 @@ std::string embedded_agent_hash() {
 Status extract_agent(const std::filesystem::path& path) {
   const auto blob = embedded_agent();
   if (blob.empty()) return make_error(ErrorKind::unsupported, "this binary carries no embedded agent (it is the agent itself, or a test build)");
-  if (auto ok = util::write_file_atomic(path, blob); !ok) return ok;
-  if (::chmod(path.c_str(), 0755) != 0) return make_error(ErrorKind::io, "cannot make " + path.string() + " executable");
-  return {};
+  // Executable from the moment it appears: a concurrent reader may run it at once.
+  return util::write_file_atomic(path, blob, 0755);
 }
 
 std::string agent_file_name() { return "choline-agent-" + embedded_agent_hash(); }

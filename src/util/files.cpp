@@ -1,5 +1,7 @@
 #include <choline/util/files.hpp>
 
+#include <atomic>
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -26,9 +28,12 @@ Result<std::string> read_file(const std::filesystem::path& path) {
   return buffer.str();
 }
 
-Status write_file_atomic(const std::filesystem::path& path, std::string_view content) {
-  const std::filesystem::path temp = path.string() + ".tmp." + std::to_string(::getpid());
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+Status write_file_atomic(const std::filesystem::path& path, std::string_view content, mode_t mode) {
+  // Unique per process and per call: threads of one process may write the same file at once.
+  static std::atomic<unsigned> counter{0};
+  const std::filesystem::path temp =
+      path.string() + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1));
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return errno_error("cannot create", temp);
   std::size_t done = 0;
   while (done < content.size()) {

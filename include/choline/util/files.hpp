@@ -4,6 +4,7 @@
 #include <choline/error.hpp>
 
 #include <filesystem>
+#include <sys/types.h>
 #include <string>
 
 namespace choline::util {
@@ -13,6 +14,7 @@ Result<std::string> read_file(const std::filesystem::path& path);
 
 // Replaces `path` with `content` so that a reader sees either the old or the new file, never a
 // torn one, even across a crash: write a temp file beside it, fsync, rename, fsync the directory.
-Status write_file_atomic(const std::filesystem::path& path, std::string_view content);
+// The file is created with `mode` (less the umask), so it appears with it.
+Status write_file_atomic(const std::filesystem::path& path, std::string_view content, mode_t mode = 0644);
 
 }  // namespace choline::util
