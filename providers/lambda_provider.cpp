@@ -140,7 +140,7 @@ class LambdaProvider final : public Provider {
                                                  (request.max_price ? " at or below the --max-price" : ""));
     }
     const Offer& offer = ranked.front();
-    const std::string label = instance_label(request.run_id, request.node);
+    const std::string label = instance_label(request.run_id, request.node, request.replacement);
     spdlog::info("node {}: launching Lambda {} in {} (${:.2f}/h)", request.node, offer.details.value("instance_type", ""),
                  offer.location, offer.price_per_hour);
     nlohmann::json body = {{"region_name", offer.location},

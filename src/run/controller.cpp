@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <deque>
 #include <mutex>
@@ -147,6 +148,16 @@ class Executor {
   }
 
   void in_parallel(const std::vector<int>& nodes, const char* what, const std::function<Event(int)>& work) {
+    auto outcomes = run_in_parallel(nodes, what, work);
+    // Several nodes ready at once are one Prepared: each would find every node ready and ask
+    // for the same launch.
+    const bool all_prepared = std::all_of(outcomes.begin(), outcomes.end(),
+                                          [](const Event& e) { return std::holds_alternative<event::Prepared>(e); });
+    if (all_prepared && outcomes.size() > 1) outcomes.erase(outcomes.begin(), outcomes.end() - 1);
+    for (auto& outcome : outcomes) post(std::move(outcome));
+  }
+
+  std::vector<Event> run_in_parallel(const std::vector<int>& nodes, const char* what, const std::function<Event(int)>& work) {
     for (int node : nodes) spdlog::debug("run {}: {}({})", m_record.id, what, node);
     std::vector<std::optional<Event>> outcomes(nodes.size());
     if (nodes.size() == 1) {
@@ -156,7 +167,9 @@ class Executor {
       for (std::size_t k = 0; k < nodes.size(); ++k) workers.emplace_back([&, k] { outcomes[k] = work(nodes[k]); });
       for (auto& worker : workers) worker.join();
     }
-    for (auto& outcome : outcomes) post(std::move(*outcome));
+    std::vector<Event> events;
+    for (auto& outcome : outcomes) events.push_back(std::move(*outcome));
+    return events;
   }
 
   void carry_out(const action::Create& a) {
@@ -170,6 +183,8 @@ class Executor {
   std::variant<providers::Host, Event> rent(int node) {
     providers::HostRequest request{m_record.id, node, m_record.options.spec, m_record.options.image,
                                    m_record.options.max_price, excluded_machines(node)};
+    request.replacement = static_cast<int>(
+        std::count_if(m_record.hosts.begin(), m_record.hosts.end(), [&](const HostRecord& h) { return h.node == node; }));
     auto host = m_seams.provider->create(request);
     if (!host) {
       std::lock_guard lock(m_record_mutex);
@@ -283,6 +298,7 @@ class Executor {
       }
     }
     m_record.master_port = pick_master_port();
+    if (auto refused = preflight_reachability()) return post(std::move(*refused));
     AttemptRecord attempt;
     attempt.number = a.attempt;
     attempt.started_at = util::now_iso8601();
@@ -330,6 +346,52 @@ class Executor {
         return post(event::LaunchFailed{node, ok.error()});
       }
     }
+  }
+
+  // Multi-node: node 0 listens on the master port and a second one, every other node connects.
+  // Hosts that cannot reach each other (P2P hosts behind NAT) fail here in seconds, with what to
+  // do, instead of in a collective's 30-minute timeout.
+  std::optional<Event> preflight_reachability() {
+    if (nodes() < 2) return std::nullopt;
+    int second = pick_master_port();
+    while (second == m_record.master_port) second = pick_master_port();
+    const std::vector<int> ports = {m_record.master_port, second};
+    auto listener = control(0).listen_for_probes(ports);
+    if (!listener) return event::LaunchFailed{0, listener.error().with_context("multi-node preflight")};
+    if (!*listener) return std::nullopt;  // this kind of host takes no part
+    spdlog::debug("multi-node preflight: node 0 listens on ports {} and {}", ports[0], ports[1]);
+    const std::string master = m_record.current_host(0)->host.address;
+    std::vector<int> others;
+    for (int node = 1; node < nodes(); ++node) {
+      control(node);  // opened here: m_hosts is not shared with the probes
+      others.push_back(node);
+    }
+    std::vector<std::optional<Result<std::vector<int>>>> missed(others.size());
+    {
+      std::vector<std::thread> probes;
+      for (std::size_t k = 0; k < others.size(); ++k) {
+        probes.emplace_back([&, k] { missed[k] = m_hosts.at(others[k])->unreachable(master, ports); });
+      }
+      for (auto& probe : probes) probe.join();
+    }
+    (*listener)->close_write();
+    (void)(*listener)->wait();
+    for (std::size_t k = 0; k < others.size(); ++k) {
+      const auto& result = *missed[k];
+      if (!result) return event::LaunchFailed{others[k], result.error().with_context("multi-node preflight")};
+      if (result->empty()) continue;
+      std::vector<std::string> which;
+      for (int port : *result) which.push_back(std::to_string(port));
+      return event::LaunchFailed{
+          others[k],
+          make_error(ErrorKind::unsupported,
+                     "node " + std::to_string(others[k]) + " cannot reach node 0 at " + master + " on port(s) " +
+                         util::join(which, ", ") +
+                         ": torch.distributed needs every node to reach node 0 on arbitrary ports, which marketplace "
+                         "hosts behind NAT usually do not allow. Run on one host with all the GPUs instead (e.g. --1x8... "
+                         "rather than --nodes), or use offers in one datacenter (Lambda, RunPod secure cloud)")};
+    }
+    return std::nullopt;
   }
 
   void carry_out(const action::Follow&) { m_follow_pending = true; }
