@@ -174,7 +174,7 @@ class LambdaProvider final : public Provider {
   Result<HostStatus> status(const Host& host) override {
     auto view = read(host);
     if (!view) return view.error();
-    if (view->status == HostStatus::ready && !ssh_answers(view->ip, 22, 2000)) {
+    if (view->status == HostStatus::ready && !ssh_answers(view->ip, 22, 1000)) {
       view->status = HostStatus::provisioning;
       view->message += ", waiting for sshd";
     }

@@ -3,11 +3,14 @@
 // which makes it the default and what the tests and the README's main job use.
 #include <choline/providers/registry.hpp>
 
+#include <choline/agent/supervisor.hpp>
 #include <choline/run/paths.hpp>
+#include <choline/util/files.hpp>
 #include <choline/transport/local_transport.hpp>
 
 #include <algorithm>
 #include <filesystem>
+#include <csignal>
 #include <thread>
 
 namespace choline::providers {
@@ -53,11 +56,28 @@ class LocalProvider final : public Provider {
     return transport::make_local_transport();
   }
 
-  Status release(const Host&) override { return {}; }  // the directory stays: it holds the host's logs
+  // A "machine" given back must not keep running: a lost or hung host's supervisor and workers
+  // (its process group, stopped or not) are killed. The directory stays: it holds the logs.
+  Status release(const Host& host) override {
+    auto state = agent::read_state(agent::AgentLayout{host.root});
+    if (!state || !state->contains("pid") || !(*state)["pid"].is_number_integer()) return {};
+    const auto pid = static_cast<pid_t>((*state)["pid"].get<std::int64_t>());
+    if (pid <= 0 || !is_supervisor_of(pid, host.root)) return {};
+    ::kill(-pid, SIGKILL);
+    return {};
+  }
 
   bool shares_this_machine() const override { return true; }
 
  private:
+  // Guards against a recycled pid: the process must be this host's supervisor.
+  static bool is_supervisor_of(pid_t pid, const std::string& root) {
+    auto cmdline = util::read_file("/proc/" + std::to_string(pid) + "/cmdline");
+    if (!cmdline) return false;
+    std::replace(cmdline->begin(), cmdline->end(), '\0', ' ');
+    return cmdline->find(" supervise ") != std::string::npos && cmdline->find(root) != std::string::npos;
+  }
+
   static Error no_gpus(const spec::GpuSpec& shape) {
     return make_error(ErrorKind::usage, "the local provider runs workers on this machine's CPU and has no " + shape.gpu +
                                             ": use --" + std::to_string(shape.count) +

@@ -222,7 +222,7 @@ class RunPodProvider final : public Provider {
   Result<HostStatus> status(const Host& host) override {
     auto view = read(host);
     if (!view) return view.error();
-    if (view->status == HostStatus::ready && !ssh_answers(view->ssh_host, view->ssh_port, 2000)) {
+    if (view->status == HostStatus::ready && !ssh_answers(view->ssh_host, view->ssh_port, 1000)) {
       view->status = HostStatus::provisioning;
       view->message += ", waiting for sshd";
     }

@@ -9,6 +9,7 @@ CHOLINE_RESUME_FROM (the checkpoint to continue from after a restart on a new ho
 """
 import argparse
 import gzip
+import json
 import os
 import struct
 import time
@@ -138,8 +139,14 @@ def main():
             optimizer.step()
             seen += len(x)
             total_loss += loss.item()
+            global_step = epoch * len(loader) + step
             if step % 100 == 0:
                 print(f"epoch {epoch} step {step} loss {loss.item():.4f}", flush=True)
+            if rank == 0 and global_step % 20 == 0:
+                # choline's metrics convention: one JSON object per line with this prefix; choline
+                # merges them across restarts into .choline/runs/<run>/metrics.jsonl.
+                print("choline-metrics: " + json.dumps({"step": global_step, "epoch": epoch, "loss": loss.item()}),
+                      flush=True)
         elapsed = time.time() - started
         print(f"epoch {epoch} done: mean loss {total_loss / max(1, step + 1):.4f}, "
               f"{seen * world / elapsed:.0f} samples/s", flush=True)
@@ -148,6 +155,9 @@ def main():
             path = save_checkpoint(ckpt_dir, state, epoch)
             accuracy = evaluate(model.module, load_split("test", args.test_limit))
             print(f"epoch {epoch} test accuracy {accuracy:.4f}, checkpoint {path}", flush=True)
+            # At the epoch's last step: choline merges it with that step's other values.
+            print("choline-metrics: " + json.dumps({"step": (epoch + 1) * len(loader) - 1, "epoch": epoch,
+                                                    "test_accuracy": accuracy}), flush=True)
         dist.barrier()
 
     dist.destroy_process_group()

@@ -33,6 +33,31 @@ Result<JobSpec> job_from_json(const nlohmann::json& j) {
   }
 }
 
+namespace {
+constexpr std::string_view k_marker_head = "=== choline: attempt ";
+constexpr std::string_view k_marker_tail = " ===";
+}  // namespace
+
+std::string attempt_marker(int attempt) {
+  return std::string(k_marker_head) + std::to_string(attempt) + std::string(k_marker_tail);
+}
+
+std::optional<int> parse_attempt_marker(std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (line.size() <= k_marker_head.size() + k_marker_tail.size() || line.substr(0, k_marker_head.size()) != k_marker_head ||
+      line.substr(line.size() - k_marker_tail.size()) != k_marker_tail) {
+    return std::nullopt;
+  }
+  const std::string_view digits = line.substr(k_marker_head.size(), line.size() - k_marker_head.size() - k_marker_tail.size());
+  if (digits.size() > 6) return std::nullopt;
+  int attempt = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    attempt = attempt * 10 + (c - '0');
+  }
+  return attempt;
+}
+
 std::map<std::string, std::string> worker_env(const JobSpec& job, int local_rank, const std::string& project_dir) {
   std::map<std::string, std::string> env = job.env;
   const int rank = job.node_rank * job.slots + local_rank;

@@ -66,6 +66,10 @@ Status serve_logs(const AgentLayout& layout, std::map<int, std::uint64_t> offset
       if (auto ok = writer.write(static_cast<std::uint8_t>(LogMsg::end), {}); !ok) return ok;
       return writer.flush();
     }
+    if (state && !supervisor_responsive(*state)) {
+      if (auto ok = writer.write(static_cast<std::uint8_t>(LogMsg::gone), {}); !ok) return ok;
+      return writer.flush();
+    }
     if (auto ok = writer.flush(); !ok) return ok;
     if (!*moved) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -97,6 +101,8 @@ Result<JobState> receive_logs(sync::FrameReader& reader, const LogHandlers& hand
         }
         break;
       }
+      case LogMsg::gone:
+        return make_error(ErrorKind::remote, k_job_processes_gone);
       case LogMsg::end:
         return last_state;
       default:

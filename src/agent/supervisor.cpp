@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -46,9 +47,25 @@ std::vector<std::string> build_environment(const std::map<std::string, std::stri
   return out;
 }
 
+// Every attempt's output starts with a marker line, so the laptop's one continuous log per rank
+// shows where each attempt begins (and `choline logs --attempt N` can cut it out).
+void write_attempt_marker(const std::string& log_path, int attempt) {
+  const int fd = ::open(log_path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  std::string marker = attempt_marker(attempt) + "\n";
+  struct stat st {};
+  char last = '\n';
+  if (::fstat(fd, &st) == 0 && st.st_size > 0 && ::pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n') {
+    marker.insert(0, "\n");  // the previous attempt's last line had no newline
+  }
+  (void)!::write(fd, marker.data(), marker.size());
+  ::close(fd);
+}
+
 pid_t start_worker(const AgentLayout& layout, const JobSpec& job, int local_rank) {
   const int rank = job.node_rank * job.slots + local_rank;
   const std::string log_path = layout.rank_log(rank);
+  write_attempt_marker(log_path, job.attempt);
   std::vector<std::string> env = build_environment(worker_env(job, local_rank, layout.project()));
   std::vector<std::string> argv = job.command;
   const pid_t pid = ::fork();
@@ -116,6 +133,21 @@ bool state_is_final(const json& state) {
                           ? job_status_from(state["status"].get_ref<const std::string&>())
                           : std::nullopt;
   return status && is_final(*status);
+}
+
+bool supervisor_responsive(const json& state) {
+  const auto pid = state.is_object() && state.contains("pid") && state["pid"].is_number_integer()
+                       ? state["pid"].get<std::int64_t>()
+                       : 0;
+  if (pid <= 0 || pid > std::numeric_limits<pid_t>::max()) return true;
+  if (!process_alive(static_cast<pid_t>(pid))) return false;
+  // /proc/<pid>/stat: "pid (comm) S ...": the state letter follows the last ')'.
+  auto stat = util::read_file("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return true;  // no /proc (a bare chroot): alive is all we can tell
+  const auto close = stat->rfind(')');
+  if (close == std::string::npos || close + 2 >= stat->size()) return true;
+  const char letter = (*stat)[close + 2];
+  return letter != 'T' && letter != 't' && letter != 'Z' && letter != 'X';
 }
 
 Result<pid_t> launch_supervisor(const AgentLayout& layout, const JobSpec& job, const std::string& self_exe) {

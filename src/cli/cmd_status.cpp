@@ -115,6 +115,16 @@ class StatusCommand final : public Command {
       out << "attempt " << attempt.number << " " << attempt.started_at << " " << (attempt.outcome.empty() ? "running" : attempt.outcome)
           << (attempt.resume_from.empty() ? "" : " (from " + attempt.resume_from + ")") << "\n";
     }
+    // What happened to the run itself, beyond its hosts and attempts.
+    for (const auto& event : record.events) {
+      if (!event.is_object() || !event.contains("type") || !event["type"].is_string()) continue;
+      const std::string type = event["type"];
+      const std::string at = event.contains("at") && event["at"].is_string() ? event["at"].get<std::string>() : "";
+      if (type == "detached") out << "event     " << at << " detached (choline stopped watching)\n";
+      if (type == "reattached") out << "event     " << at << " re-attached by choline resume\n";
+      if (type == "resumed") out << "event     " << at << " resumed as a new attempt\n";
+      if (type == "release_failed") out << "RELEASE FAILED " << at << " (choline stop " << record.id << " retries it)\n";
+    }
     out << "logs      " << record.logs_dir().string() << "\n"
         << "ckpts     " << record.checkpoints_dir().string() << "\n";
   }

@@ -32,6 +32,13 @@ void define_run_flags(CLI::App& app, spec::RunFlags& flags) {
       ->group("Environment");
   app.add_option("--max-restarts", flags.max_restarts, "Gang restarts allowed after worker failures (default " + std::to_string(spec::k_default_max_restarts) + ")")
       ->group("Recovery");
+  app.add_option("--max-host-losses", flags.max_host_losses,
+                 "Lost hosts that may be replaced in one run (default " + std::to_string(spec::k_default_max_host_losses) + ")")
+      ->group("Recovery");
+  app.add_option("--host-timeout", flags.host_timeout,
+                 "Seconds without a heartbeat after which a host counts as lost (default " +
+                     std::to_string(spec::k_default_host_timeout_s) + ")")
+      ->group("Recovery");
 }
 
 std::map<std::string, std::string> forwarded_env(const std::vector<std::string>& names) {

@@ -1,6 +1,9 @@
 #include <choline/run/controller.hpp>
 
+#include <choline/run/checkpoint_index.hpp>
 #include <choline/run/cost.hpp>
+#include <choline/run/metrics.hpp>
+#include <choline/run/run_files.hpp>
 #include <choline/run/watch.hpp>
 #include <choline/util/interrupt.hpp>
 #include <choline/util/strings.hpp>
@@ -14,7 +17,6 @@
 #include <thread>
 #include <iostream>
 #include <random>
-#include <sys/stat.h>
 #include <unistd.h>
 
 namespace choline::run {
@@ -135,7 +137,7 @@ class Executor {
           hosts[node] = std::get<providers::Host>(rented);
           booting.push_back(node);
         }
-        in_parallel(booting, "Create", [&](int node) { return wait_until_up(node, hosts.at(node)); });
+        for (auto& outcome : wait_until_up(booting, hosts)) post(std::move(outcome));
       } else if (!prepares.empty()) {
         for (int node : prepares) control(node);  // opened here: m_hosts is not shared with the workers
         in_parallel(prepares, "Prepare", [this](int node) { return prepare(node); });
@@ -175,7 +177,7 @@ class Executor {
   void carry_out(const action::Create& a) {
     auto rented = rent(a.node);
     if (auto* failed = std::get_if<Event>(&rented)) return post(std::move(*failed));
-    post(wait_until_up(a.node, std::get<providers::Host>(rented)));
+    for (auto& outcome : wait_until_up({a.node}, {{a.node, std::get<providers::Host>(rented)}})) post(std::move(outcome));
   }
   void carry_out(const action::Prepare& a) { post(prepare(a.node)); }
 
@@ -212,23 +214,48 @@ class Executor {
     return *host;
   }
 
-  // Polls the provider until the host is up, then journals where it is. Safe to run for several
-  // nodes at once (the record is behind a lock).
-  Event wait_until_up(int node, const providers::Host& host) {
+  // Polls the provider until each host is up, then journals where it is; all the nodes in one
+  // loop on this thread, so the hosts boot in parallel and only the provider is waited on.
+  // Returns one event per node, in node order.
+  std::vector<Event> wait_until_up(const std::vector<int>& nodes, const std::map<int, providers::Host>& hosts) {
+    for (int node : nodes) spdlog::debug("run {}: Create({})", m_record.id, node);
     const auto deadline = m_seams.clock->now() + m_seams.provision_timeout;
     auto poll_every = std::chrono::duration_cast<util::Clock::Duration>(std::chrono::milliseconds(250));
+    std::map<int, Event> outcomes;
     for (;;) {
-      auto status = m_seams.provider->status(host);
-      if (status && *status == providers::HostStatus::ready) break;
-      if (status && *status == providers::HostStatus::gone) return event::HostLost{node, "the provider reports it gone"};
-      if (util::interrupt_requested()) return event::ProvisionFailed{node, make_error(ErrorKind::interrupted, "interrupted")};
-      if (m_seams.clock->now() >= deadline) return event::HostLost{node, "it did not come up in time"};
-      if (!status) spdlog::debug("{}: status: {}", host.id, status.error().message);
+      for (int node : nodes) {
+        if (outcomes.count(node)) continue;
+        const providers::Host& host = hosts.at(node);
+        auto status = m_seams.provider->status(host);
+        if (status && *status == providers::HostStatus::ready) {
+          outcomes.emplace(node, came_up(node, host));
+        } else if (status && *status == providers::HostStatus::gone) {
+          outcomes.emplace(node, event::HostLost{node, "the provider reports it gone"});
+        } else if (!status) {
+          spdlog::debug("{}: status: {}", host.id, status.error().message);
+        }
+      }
+      if (outcomes.size() == nodes.size()) break;
+      for (int node : nodes) {
+        if (outcomes.count(node)) continue;
+        if (util::interrupt_requested()) {
+          outcomes.emplace(node, event::ProvisionFailed{node, make_error(ErrorKind::interrupted, "interrupted")});
+        } else if (m_seams.clock->now() >= deadline) {
+          outcomes.emplace(node, event::HostLost{node, "it did not come up in time"});
+        }
+      }
+      if (outcomes.size() == nodes.size()) break;
       m_seams.clock->sleep_for(poll_every);
       // Quick at first (a host often boots in seconds), then at most once a second per host.
       poll_every = std::min<util::Clock::Duration>(poll_every * 6 / 5, std::chrono::seconds(1));
     }
-    // REST providers learn the address only now.
+    std::vector<Event> events;
+    for (int node : nodes) events.push_back(outcomes.at(node));
+    return events;
+  }
+
+  // REST providers learn the address only once the host is up: journaled.
+  Event came_up(int node, const providers::Host& host) {
     const providers::Host up = m_seams.provider->located(host);
     if (up.address != host.address || up.access != host.access) {
       std::lock_guard lock(m_record_mutex);
@@ -254,13 +281,36 @@ class Executor {
     }
     // After setup, which may be what installs torch.
     if (util::ends_with(m_record.entry, ".py")) {
-      if (auto ok = host.check_python(m_record.options.python); !ok) return event::PrepareFailed{node, ok.error()};
+      if (auto ok = check_python(host); !ok) return event::PrepareFailed{node, ok.error()};
     }
     std::lock_guard lock(m_record_mutex);
     HostRecord* record = m_record.current_host(node);
     record->state = HostState::ready;
     if (auto ok = m_record.journal("host_ready", {{"node", node}}); !ok) return fail(ok.error());
     return event::Prepared{node};
+  }
+
+  // The run's interpreter must have torch. On this machine a missing torch is often just the
+  // wrong python3 first on PATH: another that has it is used instead, and said so.
+  // Nodes are prepared in parallel: the record is read and changed under its lock.
+  Status check_python(HostControl& host) {
+    const std::string python = [&] {
+      std::lock_guard lock(m_record_mutex);
+      return m_record.options.python;
+    }();
+    auto ok = host.check_python(python);
+    if (ok || ok.error().kind != ErrorKind::usage || !m_seams.provider->shares_this_machine()) return ok;
+    for (const auto& candidate : fallback_interpreters(python)) {
+      if (!host.check_python(candidate)) continue;
+      std::lock_guard lock(m_record_mutex);
+      if (m_record.options.python != python) return {};  // another node chose already
+      spdlog::info("'{}' has no torch; using {}, which has (set \"python\" in choline.json or CHOLINE_PYTHON to choose)",
+                   m_record.options.python, candidate);
+      if (!m_record.command.empty() && m_record.command[0] == m_record.options.python) m_record.command[0] = candidate;
+      m_record.options.python = candidate;
+      return m_record.journal("interpreter_chosen", {{"python", candidate}});
+    }
+    return ok;
   }
 
   void carry_out(const action::StopWorkers& a) {
@@ -277,15 +327,15 @@ class Executor {
     HostRecord* record = m_record.current_host(a.node);
     if (!record) return;
     if (a.lost) {
-      m_record.host_losses.push_back({a.node, record->host.id, a.why, util::now_iso8601()});
-      checked(m_record.journal("host_lost", {{"node", a.node}, {"id", record->host.id}, {"reason", a.why}}));
+      m_record.host_losses.push_back({a.node, record->host.id, a.reason, util::now_iso8601()});
+      checked(m_record.journal("host_lost", {{"node", a.node}, {"id", record->host.id}, {"reason", a.reason}}));
     }
     m_hosts.erase(a.node);
-    release(*record, a.why);
+    release(*record, a.lost ? "lost: " + a.reason : a.reason);
   }
 
   void carry_out(const action::Launch& a) {
-    const std::string resume_from = latest_checkpoint();
+    const std::string resume_from = checkpoint_to_resume(m_record);
     if (a.restart) {
       ++m_record.restarts;
       m_out << "choline: restarting all workers" << (resume_from.empty() ? "" : " from " + resume_from) << " (restart "
@@ -326,6 +376,14 @@ class Executor {
       job.checkpoint_dir = m_record.options.checkpoint_dir;
       job.resume_from = resume_from;
       job.env = m_job_env;
+      if (record.agent_pid == 0) {
+        // This host's first attempt: its rank logs start at 0 where ours already hold bytes.
+        const auto held = sink().offsets();
+        for (int local = 0; local < job.slots; ++local) {
+          const int rank = node * job.slots + local;
+          record.log_base[rank] = held.count(rank) ? held.at(rank) : 0;
+        }
+      }
       jobs.push_back(job);
       control(node);
     }
@@ -442,7 +500,7 @@ class Executor {
   Event follow() {
     std::vector<WatchedHost> hosts;
     for (int node = 0; node < nodes(); ++node) {
-      if (m_record.current_host(node)) hosts.push_back({node, &control(node)});
+      if (const HostRecord* host = m_record.current_host(node)) hosts.push_back({node, &control(node), host->log_base});
     }
     WatchSettings settings;
     settings.clock = m_seams.clock;
@@ -453,6 +511,15 @@ class Executor {
     settings.poll_interrupt = m_seams.poll_interrupt;
     settings.pull_checkpoints = [this] { pull_checkpoints(); };
     if (m_record.options.max_cost) settings.cost_limit_reached = [this] { return over_budget(); };
+    settings.dead_host = [this]() -> std::optional<int> {
+      for (int node = 0; node < nodes(); ++node) {
+        const HostRecord* host = m_record.current_host(node);
+        if (!host) continue;
+        auto status = m_seams.provider->status(host->host);
+        if (status && *status == providers::HostStatus::gone) return node;
+      }
+      return std::nullopt;
+    };
     return watch_hosts(hosts, sink(), settings);
   }
 
@@ -471,25 +538,13 @@ class Executor {
     auto pulled = control(0).pull(m_record.options.checkpoint_dir, m_record.checkpoints_dir(), k_checkpoint_ignore);
     if (pulled && pulled->files_transferred > 0) {
       spdlog::info("pulled {} checkpoint file(s) into {}", pulled->files_transferred, m_record.checkpoints_dir().string());
+      if (auto ok = record_checkpoints(m_record); !ok) spdlog::warn("checkpoints: {}", ok.error().message);
     } else if (!pulled) {
       spdlog::debug("checkpoint pull: {}", pulled.error().message);
     }
   }
 
-  // The newest complete checkpoint at home, as a path relative to the project ("" if none).
-  std::string latest_checkpoint() const {
-    std::vector<CheckpointFile> files;
-    std::error_code ec;
-    for (const auto& item : std::filesystem::recursive_directory_iterator(m_record.checkpoints_dir(), ec)) {
-      if (!item.is_regular_file()) continue;
-      struct stat st {};
-      if (::stat(item.path().c_str(), &st) != 0) continue;
-      files.push_back({item.path().lexically_relative(m_record.checkpoints_dir()).string(),
-                       static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec});
-    }
-    auto newest = newest_checkpoint(files);
-    return newest ? m_record.options.checkpoint_dir + "/" + *newest : std::string();
-  }
+  std::string latest_checkpoint() const { return newest_local_checkpoint(m_record); }
 
   void release(HostRecord& host, const std::string& why) {
     if (auto ok = m_seams.provider->release(host.host); !ok) {
@@ -518,6 +573,7 @@ class Executor {
           << " (" << attempts << " attempt" << (attempts == 1 ? "" : "s") << ", " << seconds << " s)";
     if (!latest_checkpoint().empty()) m_out << "; checkpoints in " << m_record.checkpoints_dir().string();
     m_out << "\n";
+    if (a.failed_rank) show_last_lines(*a.failed_rank);
     if (a.error) {
       m_result = *a.error;
     } else if (m_journal_error) {
@@ -527,13 +583,30 @@ class Executor {
     }
   }
 
+  // The end of a failed rank's log, so the reason is on screen without `choline logs`.
+  void show_last_lines(int rank) {
+    const auto lines = last_lines(m_record.logs_dir() / ("rank-" + std::to_string(rank) + ".log"), 10);
+    if (lines.empty()) return;
+    m_out << "choline: the last lines of rank " << rank << " (choline logs " << m_record.id << " for all):\n";
+    for (const auto& line : lines) m_out << "  " << line << "\n";
+  }
+
+  // The run's log sink, picking metrics lines out as they stream by.
   LogSink& sink() {
-    if (m_seams.sink) return *m_seams.sink;
-    if (!m_sink) {
-      const HostRecord* node0 = m_record.current_host(0);
-      m_sink = std::make_unique<LogSink>(m_record.logs_dir(), &m_out, node0 ? node0->host.slots : 1);
+    LogSink* sink = m_seams.sink;
+    if (!sink) {
+      if (!m_sink) {
+        const HostRecord* node0 = m_record.current_host(0);
+        m_sink = std::make_unique<LogSink>(m_record.logs_dir(), &m_out, node0 ? node0->host.slots : 1);
+      }
+      sink = m_sink.get();
     }
-    return *m_sink;
+    if (!m_metrics) {
+      const int attempt = m_record.attempts.empty() ? 1 : m_record.attempts.back().number;
+      m_metrics = std::make_unique<MetricsCollector>(m_record.metrics_file(), attempt);
+      sink->set_line_hook([this](int rank, std::string_view line) { m_metrics->on_line(rank, line); });
+    }
+    return *sink;
   }
 
   RunRecord& m_record;
@@ -546,6 +619,7 @@ class Executor {
   bool m_follow_pending = false;
   std::map<int, std::unique_ptr<HostControl>> m_hosts;
   std::unique_ptr<LogSink> m_sink;
+  std::unique_ptr<MetricsCollector> m_metrics;
   std::optional<Error> m_journal_error;
   std::optional<Result<int>> m_result;
   mutable std::mutex m_record_mutex;  // nodes are rented and prepared in parallel

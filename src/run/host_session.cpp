@@ -123,13 +123,18 @@ Result<std::int64_t> HostSession::launch(const agent::JobSpec& job) {
   }
 }
 
-Result<agent::JobState> HostSession::follow_logs(LogSink& sink, const std::function<bool()>& should_stop,
+Result<agent::JobState> HostSession::follow_logs(LogSink& sink, const std::map<int, std::uint64_t>& log_base,
+                                                 const std::function<bool()>& should_stop,
                                                  const std::function<void(const agent::JobState&)>& on_state) {
   if (auto ok = connect(); !ok) return ok.error();
+  const auto base_of = [&](int rank) -> std::uint64_t {
+    auto it = log_base.find(rank);
+    return it == log_base.end() ? 0 : it->second;
+  };
   std::vector<std::string> args = {"logs", "--root", m_host.root, "--follow"};
-  for (const auto& [rank, offset] : sink.offsets()) {
+  for (const auto& [rank, held] : sink.offsets()) {
     args.push_back("--offset");
-    args.push_back(std::to_string(rank) + ":" + std::to_string(offset));
+    args.push_back(std::to_string(rank) + ":" + std::to_string(held >= base_of(rank) ? held - base_of(rank) : 0));
   }
   auto stream = m_transport->exec(agent_command(args));
   if (!stream) return stream.error();
@@ -143,7 +148,7 @@ Result<agent::JobState> HostSession::follow_logs(LogSink& sink, const std::funct
   };
   agent::LogHandlers handlers;
   handlers.on_log = [&](int rank, std::uint64_t offset, std::string_view data) -> Status {
-    if (auto ok = sink.append(rank, offset, data); !ok) return ok;
+    if (auto ok = sink.append(rank, base_of(rank) + offset, data); !ok) return ok;
     return stop_requested();
   };
   handlers.on_state = [&](const agent::JobState& state) -> Status {

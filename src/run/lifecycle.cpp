@@ -59,7 +59,7 @@ Actions on_host_loss(const Snapshot& s, int node, const std::string& reason) {
     actions.push_back(action::StopWorkers{what, node});
     if (node != 0) actions.push_back(action::PullCheckpoints{});
   }
-  actions.push_back(action::Release{node, "lost: " + reason, true});
+  actions.push_back(action::Release{node, reason, true});
   if (s.observer) {
     actions.push_back(action::Finish{RunState::failed, what + "; choline resume replaces it", 1, std::nullopt});
   } else if (s.host_losses + 1 > s.max_host_losses) {
@@ -112,7 +112,7 @@ AttemptResult combine_attempt(const std::vector<agent::JobState>& node_states) {
     if (failed->failed_rank) {
       description += ": rank " + std::to_string(*failed->failed_rank) + " exited " + (code ? std::to_string(*code) : "?");
     }
-    return {AttemptOutcome::failed, code && *code != 0 ? *code : 1, description};
+    return {AttemptOutcome::failed, code && *code != 0 ? *code : 1, description, failed->failed_rank};
   }
   if (stopped) return {AttemptOutcome::stopped, 1, "stopped"};
   return {AttemptOutcome::succeeded, 0, "succeeded"};
@@ -179,6 +179,14 @@ bool may_try_another_offer(const Error& error) {
   }
 }
 
+std::vector<std::string> fallback_interpreters(const std::string& configured) {
+  std::vector<std::string> candidates;
+  for (const char* candidate : {"python3", "/usr/bin/python3", "python"}) {
+    if (candidate != configured) candidates.emplace_back(candidate);
+  }
+  return candidates;
+}
+
 bool is_host_loss(const Error& error) {
   return error.kind == ErrorKind::network || error.kind == ErrorKind::timeout;
 }
@@ -206,7 +214,8 @@ Actions decide(const Snapshot& s, const Event& event) {
             if (r.outcome == AttemptOutcome::failed && !s.observer && s.restarts < s.max_restarts) {
               for (auto& next : launch_next(s, true)) actions.push_back(std::move(next));
             } else {
-              actions.push_back(action::Finish{final_state_of(r.outcome), r.description, r.exit_code, std::nullopt});
+              actions.push_back(
+                  action::Finish{final_state_of(r.outcome), r.description, r.exit_code, std::nullopt, r.failed_rank});
             }
             return actions;
           },

@@ -32,15 +32,17 @@ Status LogSink::append(int rank, std::uint64_t offset, std::string_view data) {
 }
 
 void LogSink::echo_lines(int rank, std::string_view data) {
-  if (!m_echo) return;
+  if (!m_echo && !m_line_hook) return;
   std::string& partial = m_partial[rank];
   partial.append(data);
   std::size_t start = 0;
   for (std::size_t newline; (newline = partial.find('\n', start)) != std::string::npos; start = newline + 1) {
-    *m_echo << "[" << rank / m_slots_per_node << "/" << rank << "] " << std::string_view(partial).substr(start, newline - start + 1);
+    const std::string_view line = std::string_view(partial).substr(start, newline - start);
+    if (m_echo) *m_echo << "[" << rank / m_slots_per_node << "/" << rank << "] " << line << "\n";
+    if (m_line_hook) m_line_hook(rank, line);
   }
   partial.erase(0, start);
-  m_echo->flush();
+  if (m_echo) m_echo->flush();
 }
 
 void LogSink::echo_held() {
@@ -55,12 +57,13 @@ void LogSink::echo_held() {
 
 void LogSink::flush_partial_lines() {
   std::lock_guard lock(m_mutex);
-  if (!m_echo) return;
   for (auto& [rank, partial] : m_partial) {
-    if (!partial.empty()) *m_echo << "[" << rank / m_slots_per_node << "/" << rank << "] " << partial << "\n";
+    if (partial.empty()) continue;
+    if (m_echo) *m_echo << "[" << rank / m_slots_per_node << "/" << rank << "] " << partial << "\n";
+    if (m_line_hook) m_line_hook(rank, partial);
     partial.clear();
   }
-  m_echo->flush();
+  if (m_echo) m_echo->flush();
 }
 
 std::map<int, std::uint64_t> LogSink::offsets() const {

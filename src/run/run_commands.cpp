@@ -3,6 +3,8 @@
 #include <choline/providers/registry.hpp>
 #include <choline/run/controller.hpp>
 #include <choline/run/orphans.hpp>
+#include <choline/run/run_files.hpp>
+#include <choline/util/files.hpp>
 #include <choline/util/log.hpp>
 
 #include <spdlog/spdlog.h>
@@ -103,7 +105,21 @@ Result<int> resume(RunRecord& record, const std::map<std::string, std::string>& 
   return execute(record, seams, event::Resumed{false}, env, out);
 }
 
-Result<int> show_logs(RunRecord& record, bool follow, std::ostream& out) {
+Result<int> show_logs(RunRecord& record, bool follow, std::optional<int> attempt, std::ostream& out) {
+  if (attempt) {
+    LogSink printer({}, &out, record.hosts.empty() ? 1 : record.hosts[0].host.slots);
+    bool any = false;
+    for (const auto& [rank, size] : LogSink(record.logs_dir(), nullptr, 1).offsets()) {
+      auto text = util::read_file(record.logs_dir() / ("rank-" + std::to_string(rank) + ".log"));
+      if (!text) continue;
+      const std::string part = attempt_part(*text, *attempt);
+      any = any || !part.empty();
+      printer.print(rank, part);
+    }
+    printer.flush_partial_lines();
+    if (!any) return make_error(ErrorKind::not_found, "run " + record.id + " has no attempt " + std::to_string(*attempt));
+    return 0;
+  }
   const HostRecord* node0 = record.current_host(0);
   LogSink held(record.logs_dir(), &out, node0 ? node0->host.slots : (record.hosts.empty() ? 1 : record.hosts[0].host.slots));
   held.echo_held();  // what is already here, with the same prefixes as live lines

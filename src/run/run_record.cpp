@@ -16,6 +16,12 @@ namespace {
 
 using nlohmann::json;
 
+json log_base_json(const std::map<int, std::uint64_t>& base) {
+  json j = json::object();
+  for (const auto& [rank, bytes] : base) j[std::to_string(rank)] = bytes;
+  return j;
+}
+
 const char* host_state_name(HostState state) {
   switch (state) {
     case HostState::created: return "created";
@@ -62,6 +68,8 @@ RunRecord from_json(const json& j) {
     host.state = host_state_from(h.value("state", "created"));
     host.agent_pid = h.value("agent_pid", std::int64_t{0});
     host.released_because = h.value("released_because", "");
+    const json log_base = h.value("log_base", json::object());  // held: items() refers to it
+    for (const auto& [rank, bytes] : log_base.items()) host.log_base[std::stoi(rank)] = bytes.get<std::uint64_t>();
     r.hosts.push_back(host);
   }
   for (const auto& a : j.value("attempts", json::array())) {
@@ -140,7 +148,8 @@ json RunRecord::to_json() const {
                           {"state", host_state_name(h.state)},
                           {"agent_pid", h.agent_pid},
                           {"access", h.host.access},
-                          {"released_because", h.released_because}});
+                          {"released_because", h.released_because},
+                          {"log_base", log_base_json(h.log_base)}});
   }
   json losses_json = json::array();
   for (const auto& l : host_losses) {

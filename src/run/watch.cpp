@@ -33,7 +33,7 @@ Event watch_hosts(const std::vector<WatchedHost>& hosts, LogSink& sink, const Wa
       std::optional<Error> last_error;
       for (int tries = 0; tries < settings.reconnect_attempts && !stop_following; ++tries) {
         auto state = host.follow_logs(
-            sink, [&] { return stop_following.load(); },
+            sink, hosts[i].log_base, [&] { return stop_following.load(); },
             [&](const agent::JobState&) {
               std::lock_guard lock(mutex);
               followers[i].last_heard = clock.now();
@@ -46,6 +46,8 @@ Event watch_hosts(const std::vector<WatchedHost>& hosts, LogSink& sink, const Wa
         }
         last_error = state.error();
         if (state.error().kind == ErrorKind::interrupted) break;
+        // The host itself reports its job's processes gone: re-opening the stream cannot help.
+        if (state.error().kind == ErrorKind::remote) break;
         {
           std::lock_guard lock(mutex);
           followers[i].last_error = last_error;
@@ -60,6 +62,7 @@ Event watch_hosts(const std::vector<WatchedHost>& hosts, LogSink& sink, const Wa
 
   std::optional<Event> event;
   auto next_pull = clock.now() + settings.pull_every;
+  auto next_check = clock.now() + settings.check_every;
   while (!event) {
     clock.sleep_for(settings.poll_every);
     if (settings.poll_interrupt) {
@@ -98,6 +101,10 @@ Event watch_hosts(const std::vector<WatchedHost>& hosts, LogSink& sink, const Wa
     if (!event && clock.now() >= next_pull && settings.pull_checkpoints) {
       settings.pull_checkpoints();
       next_pull = clock.now() + settings.pull_every;
+    }
+    if (!event && clock.now() >= next_check && settings.dead_host) {
+      if (auto node = settings.dead_host()) event = event::HostLost{*node, "the provider reports it gone"};
+      next_check = clock.now() + settings.check_every;
     }
   }
   stop_following = true;

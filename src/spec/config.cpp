@@ -169,7 +169,7 @@ std::string position_of(std::string_view text, std::size_t byte) {
 const std::vector<std::string>& config_keys() {
   static const std::vector<std::string> keys = {"provider", "gpus",   "nodes",          "image",     "python",
                                                 "setup",    "env",    "ignore",         "checkpoint_dir",
-                                                "max_price", "max_cost", "max_restarts", "hosts"};
+                                                "max_price", "max_cost", "max_restarts", "max_host_losses", "host_timeout", "hosts"};
   return keys;
 }
 
@@ -217,6 +217,10 @@ Result<Config> parse_config(std::string_view text, const std::string& source) {
       config.max_cost = check.positive_number(key, value);
     } else if (key == "max_restarts") {
       config.max_restarts = check.integer(key, value, 0, 1000);
+    } else if (key == "max_host_losses") {
+      config.max_host_losses = check.integer(key, value, 0, 1000);
+    } else if (key == "host_timeout") {
+      config.host_timeout = check.integer(key, value, 2, 3600);
     } else if (key == "hosts") {
       if (!value.is_array()) {
         check.wrong_type(key, value, "an array of host objects");

@@ -55,6 +55,10 @@ Result<RunOptions> resolve_run_options(const Config& config, const RunFlags& fla
   if (options.max_cost && *options.max_cost <= 0) return make_error(ErrorKind::usage, "--max-cost must be positive");
   options.max_restarts = flags.max_restarts.value_or(config.max_restarts.value_or(k_default_max_restarts));
   if (options.max_restarts < 0) return make_error(ErrorKind::usage, "--max-restarts must be 0 or more");
+  options.max_host_losses = flags.max_host_losses.value_or(config.max_host_losses.value_or(k_default_max_host_losses));
+  if (options.max_host_losses < 0) return make_error(ErrorKind::usage, "--max-host-losses must be 0 or more");
+  options.host_timeout_s = flags.host_timeout.value_or(config.host_timeout.value_or(k_default_host_timeout_s));
+  if (options.host_timeout_s < 2) return make_error(ErrorKind::usage, "--host-timeout must be at least 2 seconds");
   if (options.max_price && *options.max_price <= 0) return make_error(ErrorKind::usage, "--max-price must be positive");
   options.setup = config.setup;
   options.env = config.env;

@@ -18,17 +18,29 @@
 
 namespace choline::fakes {
 
-// Virtual time: sleeping advances it at once (and yields, so other threads make progress).
+// Virtual time. The thread that made the clock (the one driving the executor) advances it by
+// sleeping; other threads' sleeps wait until it has moved past their wake-up time (or, so that
+// nothing waits forever on a thread that is joining them, for at most 20 ms of real time).
 class FakeClock final : public util::Clock {
  public:
   TimePoint now() override { return TimePoint(std::chrono::nanoseconds(m_ns.load())); }
   void sleep_for(Duration duration) override {
-    m_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(duration).count();
-    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(duration).count();
+    if (std::this_thread::get_id() == m_owner) {
+      m_ns += ns;
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+      return;
+    }
+    const std::int64_t wake = m_ns.load() + ns;
+    const auto real_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(20);
+    while (m_ns.load() < wake && std::chrono::steady_clock::now() < real_deadline) {
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
   }
 
  private:
   std::atomic<std::int64_t> m_ns{1'000'000'000};
+  std::thread::id m_owner = std::this_thread::get_id();
 };
 
 // What happens to the host created by the provider's n-th create() call (0-based).
@@ -39,6 +51,7 @@ struct HostScript {
   int dies_in_attempt = 0;     // its log stream breaks for good during this attempt
   int hangs_in_attempt = 0;    // its stream stays open but silent (no heartbeats) in this attempt
   std::optional<Error> prepare_error;  // check_python fails with this
+  int gone_in_attempt = 0;             // the provider reports it gone (its stream hangs) in this attempt
 };
 
 struct FakeWorld {
@@ -51,6 +64,7 @@ struct FakeWorld {
   std::vector<agent::JobSpec> launches;          // every job launched, in order
   std::vector<std::pair<std::string, std::string>> pushed_dirs;  // (host id, remote dir)
   std::vector<std::string> stops;                // host ids told to stop
+  std::map<std::string, int> attempt_of;         // host id -> the attempt it runs
 };
 
 class FakeHost final : public run::HostControl {
@@ -75,15 +89,17 @@ class FakeHost final : public run::HostControl {
   Result<std::int64_t> launch(const agent::JobSpec& job) override {
     std::lock_guard lock(m_world->mutex);
     m_world->launches.push_back(job);
+    m_world->attempt_of[m_host.id] = job.attempt;
     m_job = job;
     return static_cast<std::int64_t>(1000 + m_world->launches.size());
   }
 
-  Result<agent::JobState> follow_logs(run::LogSink& sink, const std::function<bool()>& should_stop,
+  Result<agent::JobState> follow_logs(run::LogSink& sink, const std::map<int, std::uint64_t>& log_base,
+                                      const std::function<bool()>& should_stop,
                                       const std::function<void(const agent::JobState&)>& on_state) override {
     if (!m_job) return make_error(ErrorKind::remote, "no job");
     if (m_script.dies_in_attempt == m_job->attempt) return make_error(ErrorKind::network, "connection reset by peer");
-    if (m_script.hangs_in_attempt == m_job->attempt) {
+    if (m_script.hangs_in_attempt == m_job->attempt || m_script.gone_in_attempt == m_job->attempt) {
       while (!should_stop()) std::this_thread::sleep_for(std::chrono::microseconds(200));
       return make_error(ErrorKind::interrupted, "stopped following logs");
     }
@@ -96,7 +112,9 @@ class FakeHost final : public run::HostControl {
     for (int local = 0; local < m_job->slots; ++local) {
       const int rank = m_job->node_rank * m_job->slots + local;
       const std::string line = "attempt " + std::to_string(m_job->attempt) + " rank " + std::to_string(rank) + "\n";
-      if (auto ok = sink.append(rank, sink.offsets()[rank], line); !ok) return ok.error();
+      // This fake host's log holds only this attempt's line: its byte 0 is the base.
+      const std::uint64_t base = log_base.count(rank) ? log_base.at(rank) : 0;
+      if (auto ok = sink.append(rank, std::max(base, sink.offsets()[rank]), line); !ok) return ok.error();
       std::lock_guard lock(m_world->mutex);
       if (auto f = m_world->failures.find(m_job->attempt); f != m_world->failures.end() && f->second.first == rank) {
         state.status = agent::JobStatus::failed;
@@ -159,8 +177,9 @@ class FakeProvider final : public providers::Provider {
 
   Result<providers::HostStatus> status(const providers::Host& host) override {
     std::lock_guard lock(m_world->mutex);
-    return m_world->scripts[host.access.value("index", 0)].never_boots ? providers::HostStatus::provisioning
-                                                                       : providers::HostStatus::ready;
+    const HostScript& script = m_world->scripts[host.access.value("index", 0)];
+    if (script.gone_in_attempt && m_world->attempt_of[host.id] == script.gone_in_attempt) return providers::HostStatus::gone;
+    return script.never_boots ? providers::HostStatus::provisioning : providers::HostStatus::ready;
   }
 
   Result<std::unique_ptr<transport::Transport>> connect(const providers::Host&) override {

@@ -42,6 +42,14 @@ expect_exit 0 "$CHOLINE" sync "$remote:$SCRATCH/dst" "$SCRATCH/back" --delete --
 [ ! -e "$SCRATCH/back/stale.txt" ] || fail "--delete kept a stale file"
 diff -r --no-dereference "$SCRATCH/dst" "$SCRATCH/back" || fail "pull differs"
 
+# Without --remote-choline, a host with no choline on its PATH gets the embedded static agent,
+# installed once by content hash under ~/.choline/agent, as `choline train` does.
+expect_exit 0 "$CHOLINE" sync "$src" "$remote:$SCRATCH/fresh" -i "$SSHD_KEY" --known-hosts "$SSHD_KNOWN_HOSTS"
+diff -r --no-dereference --exclude=x.tmp "$src" "$SCRATCH/fresh" || fail "push through the installed agent differs"
+ls "$(eval echo "~$SSHD_USER")"/.choline/agent/choline-agent-* >/dev/null || fail "the agent was not installed on the host"
+expect_exit 0 "$CHOLINE" sync "$remote:$SCRATCH/fresh" "$SCRATCH/fresh-back" -i "$SSHD_KEY" --known-hosts "$SSHD_KNOWN_HOSTS"
+diff -r --no-dereference "$SCRATCH/fresh" "$SCRATCH/fresh-back" || fail "pull through the installed agent differs"
+
 # A changed host key is a hard failure; an unknown host is pinned on first use.
 echo "[127.0.0.1]:$SSHD_PORT ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOq2nJ2pqv0ZkV8DRbq3Z8GgJmtS6Fh5Yq6Hqfn+xkYz" >"$SCRATCH/wrong_known_hosts"
 expect_exit 1 "$CHOLINE" sync "$src" "$remote:$SCRATCH/dst2" -i "$SSHD_KEY" --known-hosts "$SCRATCH/wrong_known_hosts" --remote-choline "$CHOLINE"

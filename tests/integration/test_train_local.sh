@@ -11,6 +11,12 @@ run=$(latest_run)
 require_finished_run "$run"
 [ "$(run_field "$run" 'all(h["state"] == "released" for h in r["hosts"])')" = True ] || fail "hosts not released"
 
+# An interpreter without torch on this machine: choline finds one that has it and says so.
+printf '#!/bin/sh\nexit 3\n' >"$SCRATCH/python-without-torch" && chmod +x "$SCRATCH/python-without-torch"
+expect_exit 0 env CHOLINE_PYTHON="$SCRATCH/python-without-torch" "$CHOLINE" -C "$PROJECT" train tr.py --1xcpu --epochs 1 --limit 200 --test-limit 50
+contains "$ERR" "has no torch; using"
+contains "$OUT" "epoch 0 done"
+
 # Setup commands run in the project on the host, their output streamed; forwarded env reaches
 # workers but neither the run record nor choline's own output.
 mkdir -p "$SCRATCH/setup-project"

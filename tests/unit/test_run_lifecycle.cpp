@@ -106,7 +106,7 @@ TEST_CASE("A host lost during training: survivors stop, checkpoints come home, t
   // Node 0 lost: its checkpoints cannot be pulled; the laptop's copies are what is left.
   CHECK(plan(s, event::HostLost{0, "connection reset"}) == Plan{"StopWorkers(except 0)", "Release(0, lost)", "Create(0)"});
   auto release = std::get<action::Release>(decide(s, event::HostLost{1, "connection reset"})[2]);
-  CHECK(release.why == "lost: connection reset");
+  CHECK(release.reason == "connection reset");
 }
 
 TEST_CASE("After a replacement is ready the next attempt is not a restart, and the new host gets the checkpoints", "[run]") {
@@ -158,7 +158,7 @@ TEST_CASE("Heartbeats: silence below host_timeout waits, at it the host is lost"
   CHECK(plan(s, event::HeartbeatMissed{1, 9.5}).empty());
   CHECK(plan(s, event::HeartbeatMissed{1, 10.0}) == Plan{"StopWorkers(except 1)", "PullCheckpoints", "Release(1, lost)", "Create(1)"});
   auto release = std::get<action::Release>(decide(s, event::HeartbeatMissed{1, 12.7})[2]);
-  CHECK(release.why == "lost: no heartbeat for 12 s");
+  CHECK(release.reason == "no heartbeat for 12 s");
 }
 
 TEST_CASE("A loss reported for a node already released is ignored", "[run]") {

@@ -96,3 +96,25 @@ TEST_CASE("Checkpoint dirs must stay inside the project", "[spec]") {
     CHECK_THAT(options.error().message, Catch::Contains("must be a relative path inside the project"));
   }
 }
+
+TEST_CASE("Recovery limits come from flags over choline.json over defaults", "[spec]") {
+  auto defaults = resolve({}, {}, std::nullopt);
+  REQUIRE(defaults.ok());
+  CHECK(defaults->max_host_losses == k_default_max_host_losses);
+  CHECK(defaults->host_timeout_s == k_default_host_timeout_s);
+  Config config;
+  config.max_host_losses = 2;
+  config.host_timeout = 30;
+  RunFlags flags;
+  flags.host_timeout = 5;
+  auto resolved = resolve(config, flags, std::nullopt);
+  REQUIRE(resolved.ok());
+  CHECK(resolved->max_host_losses == 2);
+  CHECK(resolved->host_timeout_s == 5);
+  flags.host_timeout = 1;
+  CHECK_FALSE(resolve(config, flags, std::nullopt).ok());
+  auto parsed = parse_config(R"({"max_host_losses": 1, "host_timeout": 20})", "choline.json");
+  REQUIRE(parsed.ok());
+  CHECK(parsed->host_timeout == 20);
+  CHECK_FALSE(parse_config(R"({"host_timeout": 0})", "choline.json").ok());
+}

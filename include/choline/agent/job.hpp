@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -35,6 +37,12 @@ Result<JobSpec> job_from_json(const nlohmann::json& j);
 // The environment torchrun gives worker `local_rank`, plus choline's own variables. Paths are
 // absolute, under `project_dir` on the host.
 std::map<std::string, std::string> worker_env(const JobSpec& job, int local_rank, const std::string& project_dir);
+
+// The line the supervisor writes into every rank's log before the attempt's worker starts.
+std::string attempt_marker(int attempt);
+
+// The attempt number of a marker line (without its newline), or nullopt for any other line.
+std::optional<int> parse_attempt_marker(std::string_view line);
 
 // Where things live under an agent's root directory on a host.
 struct AgentLayout {

@@ -18,7 +18,9 @@
 
 namespace choline::agent {
 
-enum class LogMsg : std::uint8_t { log = 1, state = 2, end = 3 };
+// `gone`: the job's supervisor died or was stopped (SIGSTOP) while its state says it runs; the
+// stream ends there. Heartbeats (state frames) prove the job's processes alive, not the reader.
+enum class LogMsg : std::uint8_t { log = 1, state = 2, end = 3, gone = 4 };
 
 inline constexpr auto k_heartbeat_every = std::chrono::seconds(2);
 
@@ -34,6 +36,9 @@ struct LogHandlers {
   // A state snapshot (also the heartbeat), already validated. An error return ends the stream.
   std::function<Status(const JobState& state)> on_state;
 };
+
+// What receive_logs returns (kind remote) when the host reports its job's processes gone.
+inline constexpr const char* k_job_processes_gone = "the job's processes on the host are gone or stopped";
 
 // Laptop side: reads frames until the agent's end frame. Returns the last state seen.
 Result<JobState> receive_logs(sync::FrameReader& reader, const LogHandlers& handlers);

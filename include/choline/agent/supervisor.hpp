@@ -30,6 +30,11 @@ Result<nlohmann::json> read_state(const AgentLayout& layout);
 // True for a state whose workers have all ended.
 bool state_is_final(const nlohmann::json& state);
 
+// Whether the supervisor named in a (non-final) state still runs and is not stopped (SIGSTOP),
+// i.e. whether the job's processes are alive on this host. A state from before the supervisor
+// started (pid 0) counts as alive.
+bool supervisor_responsive(const nlohmann::json& state);
+
 // Asks the supervisor to stop its workers (SIGTERM); returns once it has written a final state
 // or after the grace period plus a margin.
 Status stop_supervisor(const AgentLayout& layout);

@@ -69,8 +69,9 @@ Result<int> train(const TrainRequest& request, std::ostream& out);
 Result<int> resume(RunRecord& record, const std::map<std::string, std::string>& forwarded_env, std::ostream& out);
 
 // `choline logs`: prints what is held locally; with `follow`, streams the rest until the job
-// ends, then records the outcome (pulling the last checkpoints and releasing the hosts).
-Result<int> show_logs(RunRecord& record, bool follow, std::ostream& out);
+// ends, then records the outcome (pulling the last checkpoints and releasing the hosts). With
+// `attempt`, prints only what that attempt wrote.
+Result<int> show_logs(RunRecord& record, bool follow, std::optional<int> attempt, std::ostream& out);
 
 // `choline stop`: stops the workers, pulls the last checkpoints, releases the hosts.
 Result<int> stop(RunRecord& record, std::ostream& out);

@@ -48,8 +48,10 @@ class HostControl {
 
   // Streams the host's logs into `sink` from what it already holds, until the job ends on the
   // host (returns the final state) or `should_stop` turns true (returns an interrupted error).
-  // `on_state` sees every state frame, the heartbeat.
-  virtual Result<agent::JobState> follow_logs(LogSink& sink, const std::function<bool()>& should_stop,
+  // The host's byte 0 of rank r is byte log_base[r] of the sink's file. `on_state` sees every
+  // state frame, the heartbeat.
+  virtual Result<agent::JobState> follow_logs(LogSink& sink, const std::map<int, std::uint64_t>& log_base,
+                                              const std::function<bool()>& should_stop,
                                               const std::function<void(const agent::JobState&)>& on_state) = 0;
 
   // Pulls `remote_dir` (relative to the project on the host) into `local_dir`.
@@ -91,7 +93,8 @@ class HostSession final : public HostControl {
   Status run_setup(const std::vector<std::string>& commands, const std::string& python, std::ostream& out) override;
   Status check_python(const std::string& python) override;
   Result<std::int64_t> launch(const agent::JobSpec& job) override;
-  Result<agent::JobState> follow_logs(LogSink& sink, const std::function<bool()>& should_stop,
+  Result<agent::JobState> follow_logs(LogSink& sink, const std::map<int, std::uint64_t>& log_base,
+                                      const std::function<bool()>& should_stop,
                                       const std::function<void(const agent::JobState&)>& on_state) override;
   Result<sync::SyncStats> pull(const std::string& remote_dir, const std::filesystem::path& local_dir,
                                const std::vector<std::string>& ignore) override;

@@ -27,6 +27,7 @@ struct AttemptResult {
   AttemptOutcome outcome = AttemptOutcome::succeeded;
   int exit_code = 0;        // the job's: 0, else the first failed rank's code (1 when unknown)
   std::string description;  // "succeeded", "failed: rank 1 exited 3", "stopped"
+  std::optional<int> failed_rank;
 };
 
 // Gang semantics over every node's final job state: one failure fails the attempt, a stop (or a
@@ -152,10 +153,10 @@ struct StopWorkers {
 };
 // Bring node 0's checkpoints home.
 struct PullCheckpoints {};
-// Give the node's host back. `lost`: it is counted and recorded as a host loss.
+// Give the node's host back. `lost`: it is counted and recorded as a host loss, for `reason`.
 struct Release {
   int node = 0;
-  std::string why;
+  std::string reason;
   bool lost = false;
 };
 // Push the laptop's checkpoints to `spread_to`, then start attempt `attempt` on every node from
@@ -177,6 +178,7 @@ struct Finish {
   std::string reason;
   int exit_code = 0;
   std::optional<Error> error;  // reported to the user as the command's error
+  std::optional<int> failed_rank;  // the rank whose failure ended the run: its last lines are shown
 };
 }  // namespace action
 
@@ -190,6 +192,10 @@ inline constexpr int k_max_create_tries = 5;
 // Whether a refused create is worth another try on the next offer: capacity, a gone offer,
 // network trouble; not a bad key, a wrong request or Ctrl-C.
 bool may_try_another_offer(const Error& error);
+
+// Interpreters to try, in order, when `configured` has no torch on a host that is this machine
+// (a pyenv or venv python3 first on PATH is common): python3, /usr/bin/python3, python.
+std::vector<std::string> fallback_interpreters(const std::string& configured);
 
 // Whether an error from a host means the host is gone (rather than the job or the user being
 // wrong): connection lost, unreachable, timed out.

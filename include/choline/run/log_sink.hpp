@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <ostream>
@@ -32,8 +33,19 @@ class LogSink {
   // so bytes streamed later complete it instead of starting a new line.
   void echo_held();
 
+  // Prints `data` as rank's lines with the usual prefix, without storing it.
+  void print(int rank, std::string_view data) {
+    std::lock_guard lock(m_mutex);
+    echo_lines(rank, data);
+  }
+
   // Prints partial last lines, e.g. when the job ended without a newline.
   void flush_partial_lines();
+
+  // Called with every complete line (without its newline) as it arrives or is echoed, e.g. to
+  // pick out metrics. Set before streaming starts.
+  using LineHook = std::function<void(int rank, std::string_view line)>;
+  void set_line_hook(LineHook hook) { m_line_hook = std::move(hook); }
 
   std::filesystem::path file_for(int rank) const { return m_dir / ("rank-" + std::to_string(rank) + ".log"); }
 
@@ -45,6 +57,7 @@ class LogSink {
   int m_slots_per_node;
   mutable std::mutex m_mutex;
   std::map<int, std::string> m_partial;
+  LineHook m_line_hook;
 };
 
 }  // namespace choline::run

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +35,9 @@ struct HostRecord {
   HostState state = HostState::created;
   std::int64_t agent_pid = 0;  // the supervisor's pid on the host (local provider: a "host" to kill)
   std::string released_because;  // "lost: ...", "run finished", ...
+  // Bytes of each rank's local log held before this host's first attempt: a replacement host's
+  // logs start at 0, the laptop's one continuous log per rank does not.
+  std::map<int, std::uint64_t> log_base;
 };
 
 // A host that stopped answering or died, and was replaced or given up on.
@@ -73,6 +77,7 @@ struct RunRecord {
   std::filesystem::path logs_dir() const { return dir / "logs"; }
   std::filesystem::path checkpoints_dir() const { return dir / "checkpoints"; }
   std::filesystem::path file() const { return dir / "run.json"; }
+  std::filesystem::path metrics_file() const { return dir / "metrics.jsonl"; }
 
   // The host serving `node` now (not released), or nullptr.
   HostRecord* current_host(int node);

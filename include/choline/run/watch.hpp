@@ -8,6 +8,7 @@
 #include <choline/util/clock.hpp>
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -16,6 +17,7 @@ namespace choline::run {
 struct WatchedHost {
   int node = 0;
   HostControl* host = nullptr;
+  std::map<int, std::uint64_t> log_base;  // see HostRecord::log_base
 };
 
 struct WatchSettings {
@@ -29,6 +31,9 @@ struct WatchSettings {
   std::function<void()> pull_checkpoints;
   // Polled with poll_interrupt: the money spent when the run must stop for its cost limit.
   std::function<std::optional<double>()> cost_limit_reached;
+  // Asked every `check_every`: the node of a host its provider reports dead, if any.
+  std::function<std::optional<int>()> dead_host;
+  util::Clock::Duration check_every = std::chrono::seconds(5);
 };
 
 // Returns AttemptEnded (every host's job reached a final state), HostLost (a host's stream

@@ -40,6 +40,8 @@ struct Config {
   std::optional<double> max_price;  // USD per GPU-hour
   std::optional<double> max_cost;   // USD for the whole run
   std::optional<int> max_restarts;
+  std::optional<int> max_host_losses;  // hosts that may be lost and replaced in one run
+  std::optional<int> host_timeout;     // seconds of silence after which a host counts as lost
   std::vector<HostEntry> hosts;
 };
 

@@ -31,6 +31,8 @@ struct RunFlags {
   std::optional<double> max_price;
   std::optional<double> max_cost;
   std::optional<int> max_restarts;
+  std::optional<int> max_host_losses;
+  std::optional<int> host_timeout;
 };
 
 struct RunOptions {
