@@ -140,7 +140,7 @@ class LambdaProvider final : public Provider {
                                                  (request.max_price ? " at or below the --max-price" : ""));
     }
     const Offer& offer = ranked.front();
-    const std::string label = instance_label(request.run_id, request.node);
+    const std::string label = instance_label(request.run_id, request.node, request.replacement);
     spdlog::info("node {}: launching Lambda {} in {} (${:.2f}/h)", request.node, offer.details.value("instance_type", ""),
                  offer.location, offer.price_per_hour);
     nlohmann::json body = {{"region_name", offer.location},
@@ -174,7 +174,7 @@ class LambdaProvider final : public Provider {
   Result<HostStatus> status(const Host& host) override {
     auto view = read(host);
     if (!view) return view.error();
-    if (view->status == HostStatus::ready && !ssh_answers(view->ip, 22, 2000)) {
+    if (view->status == HostStatus::ready && !ssh_answers(view->ip, 22, 1000)) {
       view->status = HostStatus::provisioning;
       view->message += ", waiting for sshd";
     }

@@ -36,8 +36,9 @@ Result<RestConfig> rest_config_from_environment(const std::string& provider, con
   return config;
 }
 
-std::string instance_label(const std::string& run_id, int node) {
-  return std::string(k_label_prefix) + run_id + "-node" + std::to_string(node);
+std::string instance_label(const std::string& run_id, int node, int replacement) {
+  return std::string(k_label_prefix) + run_id + "-node" + std::to_string(node) +
+         (replacement > 0 ? "-" + std::to_string(replacement) : "");
 }
 
 bool ssh_answers(const std::string& host, int port, int timeout_ms) {

@@ -194,7 +194,7 @@ class RunPodProvider final : public Provider {
       return make_error(ErrorKind::capacity, "RunPod has no " + request.shape.describe() +
                                                  (request.max_price ? " at or below the --max-price" : "") + " available");
     }
-    const std::string label = instance_label(request.run_id, request.node);
+    const std::string label = instance_label(request.run_id, request.node, request.replacement);
     std::optional<double> bid;
     if (request.interruptible) bid = ranked.front().details.value("min_bid_per_gpu", ranked.front().price_per_hour / request.shape.count);
     spdlog::info("node {}: renting a RunPod pod with {} ({:.3f} $/h)", request.node, request.shape.describe(),
@@ -222,7 +222,7 @@ class RunPodProvider final : public Provider {
   Result<HostStatus> status(const Host& host) override {
     auto view = read(host);
     if (!view) return view.error();
-    if (view->status == HostStatus::ready && !ssh_answers(view->ssh_host, view->ssh_port, 2000)) {
+    if (view->status == HostStatus::ready && !ssh_answers(view->ssh_host, view->ssh_port, 1000)) {
       view->status = HostStatus::provisioning;
       view->message += ", waiting for sshd";
     }

@@ -123,6 +123,7 @@ InstanceView parse_instance(const nlohmann::json& answer, const std::string& lab
     view.message = "the id now belongs to another instance";
     return view;
   }
+  view.public_ip = text(i, "public_ipaddr");
   const std::string actual = text(i, "actual_status");
   const std::string intended = text(i, "intended_status");
   view.message = actual.empty() ? "provisioning" : actual;
@@ -216,7 +217,7 @@ class VastProvider final : public Provider {
     }
     const Offer& offer = ranked.front();
     m_tried.push_back(offer.id);  // tried once, whatever happens
-    const std::string label = instance_label(request.run_id, request.node);
+    const std::string label = instance_label(request.run_id, request.node, request.replacement);
     const std::string image = request.image.empty() ? k_default_image : request.image;
     std::optional<double> bid;
     if (request.interruptible) bid = offer.price_per_hour;
@@ -248,7 +249,7 @@ class VastProvider final : public Provider {
   Result<HostStatus> status(const Host& host) override {
     auto view = read(host);
     if (!view) return view.error();
-    if (view->status == HostStatus::ready && !ssh_answers(view->ssh_host, view->ssh_port, 2000)) {
+    if (view->status == HostStatus::ready && !ssh_answers(view->ssh_host, view->ssh_port, 1000)) {
       view->status = HostStatus::provisioning;
       view->message = "running, waiting for sshd";
     }
@@ -261,7 +262,7 @@ class VastProvider final : public Provider {
     auto view = read(host);
     if (!view || view->ssh_port == 0) return host;
     Host up = host;
-    up.address = view->ssh_host;
+    up.address = view->public_ip.empty() ? view->ssh_host : view->public_ip;
     up.access["ssh_host"] = view->ssh_host;
     up.access["ssh_port"] = view->ssh_port;
     return up;

@@ -1,5 +1,6 @@
 #include <choline/agent/embedded.hpp>
 #include <choline/agent/log_stream.hpp>
+#include <choline/agent/reach.hpp>
 #include <choline/agent/supervisor.hpp>
 #include <choline/cli/command.hpp>
 #include <choline/sync/sync.hpp>
@@ -44,6 +45,12 @@ class AgentCommand final : public Command {
     m_logs->add_option("--offset", m_offsets, "RANK:BYTES already received (repeatable)");
     m_logs->add_flag("--follow", m_follow, "Keep streaming until the job ends");
     m_state = app.add_subcommand("state", "Print the job state as JSON");
+    m_listen = app.add_subcommand("listen", "Multi-node preflight on node 0: accept probes on PORTs until stdin ends");
+    m_listen->add_option("--port", m_ports, "Port to listen on (repeatable)")->required();
+    m_listen->add_option("--seconds", m_seconds, "Give up listening after this long");
+    m_reach = app.add_subcommand("reach", "Multi-node preflight on node k: can this host connect to HOST:PORTs?");
+    m_reach->add_option("HOST", m_reach_host, "Node 0's address")->required();
+    m_reach->add_option("--port", m_ports, "Port to try (repeatable)")->required();
     m_stop = app.add_subcommand("stop", "Stop the workers");
     for (CLI::App* verb : {m_launch, m_supervise, m_logs, m_state, m_stop}) {
       verb->add_option("--root", m_layout.root, "The run's directory on this host")->required();
@@ -68,6 +75,15 @@ class AgentCommand final : public Command {
       if (!state) return std::move(state).error();
       context.out << state->dump() << "\n";
       return 0;
+    }
+    if (m_listen->parsed()) {
+      if (auto ok = agent::listen_for_probes(m_ports, m_seconds, std::cin, context.out); !ok) return ok.error();
+      return 0;
+    }
+    if (m_reach->parsed()) {
+      const auto missed = agent::unreachable_ports(m_reach_host, m_ports, 3000);
+      for (int port : missed) context.out << port << "\n";
+      return missed.empty() ? 0 : 3;
     }
     if (m_stop->parsed()) {
       if (auto ok = agent::stop_supervisor(m_layout); !ok) return ok.error();
@@ -116,6 +132,11 @@ class AgentCommand final : public Command {
   CLI::App* m_logs = nullptr;
   CLI::App* m_state = nullptr;
   CLI::App* m_stop = nullptr;
+  CLI::App* m_listen = nullptr;
+  CLI::App* m_reach = nullptr;
+  std::vector<int> m_ports;
+  int m_seconds = 30;
+  std::string m_reach_host;
   agent::AgentLayout m_layout;
   std::vector<std::string> m_offsets;
   bool m_follow = false;

@@ -1,15 +1,16 @@
 #include <choline/run/controller.hpp>
 
 #include <choline/run/checkpoint_index.hpp>
+#include <choline/run/cost.hpp>
 #include <choline/run/metrics.hpp>
 #include <choline/run/run_files.hpp>
-#include <choline/run/cost.hpp>
 #include <choline/run/watch.hpp>
 #include <choline/util/interrupt.hpp>
 #include <choline/util/strings.hpp>
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <deque>
 #include <mutex>
@@ -137,7 +138,7 @@ class Executor {
           hosts[node] = std::get<providers::Host>(rented);
           booting.push_back(node);
         }
-        in_parallel(booting, "Create", [&](int node) { return wait_until_up(node, hosts.at(node)); });
+        for (auto& outcome : wait_until_up(booting, hosts)) post(std::move(outcome));
       } else if (!prepares.empty()) {
         for (int node : prepares) control(node);  // opened here: m_hosts is not shared with the workers
         in_parallel(prepares, "Prepare", [this](int node) { return prepare(node); });
@@ -150,6 +151,16 @@ class Executor {
   }
 
   void in_parallel(const std::vector<int>& nodes, const char* what, const std::function<Event(int)>& work) {
+    auto outcomes = run_in_parallel(nodes, what, work);
+    // Several nodes ready at once are one Prepared: each would find every node ready and ask
+    // for the same launch.
+    const bool all_prepared = std::all_of(outcomes.begin(), outcomes.end(),
+                                          [](const Event& e) { return std::holds_alternative<event::Prepared>(e); });
+    if (all_prepared && outcomes.size() > 1) outcomes.erase(outcomes.begin(), outcomes.end() - 1);
+    for (auto& outcome : outcomes) post(std::move(outcome));
+  }
+
+  std::vector<Event> run_in_parallel(const std::vector<int>& nodes, const char* what, const std::function<Event(int)>& work) {
     for (int node : nodes) spdlog::debug("run {}: {}({})", m_record.id, what, node);
     std::vector<std::optional<Event>> outcomes(nodes.size());
     if (nodes.size() == 1) {
@@ -159,13 +170,15 @@ class Executor {
       for (std::size_t k = 0; k < nodes.size(); ++k) workers.emplace_back([&, k] { outcomes[k] = work(nodes[k]); });
       for (auto& worker : workers) worker.join();
     }
-    for (auto& outcome : outcomes) post(std::move(*outcome));
+    std::vector<Event> events;
+    for (auto& outcome : outcomes) events.push_back(std::move(*outcome));
+    return events;
   }
 
   void carry_out(const action::Create& a) {
     auto rented = rent(a.node);
     if (auto* failed = std::get_if<Event>(&rented)) return post(std::move(*failed));
-    post(wait_until_up(a.node, std::get<providers::Host>(rented)));
+    for (auto& outcome : wait_until_up({a.node}, {{a.node, std::get<providers::Host>(rented)}})) post(std::move(outcome));
   }
   void carry_out(const action::Prepare& a) { post(prepare(a.node)); }
 
@@ -173,6 +186,8 @@ class Executor {
   std::variant<providers::Host, Event> rent(int node) {
     providers::HostRequest request{m_record.id, node, m_record.options.spec, m_record.options.image,
                                    m_record.options.max_price, excluded_machines(node)};
+    request.replacement = static_cast<int>(
+        std::count_if(m_record.hosts.begin(), m_record.hosts.end(), [&](const HostRecord& h) { return h.node == node; }));
     auto host = m_seams.provider->create(request);
     if (!host) {
       std::lock_guard lock(m_record_mutex);
@@ -200,23 +215,48 @@ class Executor {
     return *host;
   }
 
-  // Polls the provider until the host is up, then journals where it is. Safe to run for several
-  // nodes at once (the record is behind a lock).
-  Event wait_until_up(int node, const providers::Host& host) {
+  // Polls the provider until each host is up, then journals where it is; all the nodes in one
+  // loop on this thread, so the hosts boot in parallel and only the provider is waited on.
+  // Returns one event per node, in node order.
+  std::vector<Event> wait_until_up(const std::vector<int>& nodes, const std::map<int, providers::Host>& hosts) {
+    for (int node : nodes) spdlog::debug("run {}: Create({})", m_record.id, node);
     const auto deadline = m_seams.clock->now() + m_seams.provision_timeout;
     auto poll_every = std::chrono::duration_cast<util::Clock::Duration>(std::chrono::milliseconds(250));
+    std::map<int, Event> outcomes;
     for (;;) {
-      auto status = m_seams.provider->status(host);
-      if (status && *status == providers::HostStatus::ready) break;
-      if (status && *status == providers::HostStatus::gone) return event::HostLost{node, "the provider reports it gone"};
-      if (util::interrupt_requested()) return event::ProvisionFailed{node, make_error(ErrorKind::interrupted, "interrupted")};
-      if (m_seams.clock->now() >= deadline) return event::HostLost{node, "it did not come up in time"};
-      if (!status) spdlog::debug("{}: status: {}", host.id, status.error().message);
+      for (int node : nodes) {
+        if (outcomes.count(node)) continue;
+        const providers::Host& host = hosts.at(node);
+        auto status = m_seams.provider->status(host);
+        if (status && *status == providers::HostStatus::ready) {
+          outcomes.emplace(node, came_up(node, host));
+        } else if (status && *status == providers::HostStatus::gone) {
+          outcomes.emplace(node, event::HostLost{node, "the provider reports it gone"});
+        } else if (!status) {
+          spdlog::debug("{}: status: {}", host.id, status.error().message);
+        }
+      }
+      if (outcomes.size() == nodes.size()) break;
+      for (int node : nodes) {
+        if (outcomes.count(node)) continue;
+        if (util::interrupt_requested()) {
+          outcomes.emplace(node, event::ProvisionFailed{node, make_error(ErrorKind::interrupted, "interrupted")});
+        } else if (m_seams.clock->now() >= deadline) {
+          outcomes.emplace(node, event::HostLost{node, "it did not come up in time"});
+        }
+      }
+      if (outcomes.size() == nodes.size()) break;
       m_seams.clock->sleep_for(poll_every);
       // Quick at first (a host often boots in seconds), then at most once a second per host.
       poll_every = std::min<util::Clock::Duration>(poll_every * 6 / 5, std::chrono::seconds(1));
     }
-    // REST providers learn the address only now.
+    std::vector<Event> events;
+    for (int node : nodes) events.push_back(outcomes.at(node));
+    return events;
+  }
+
+  // REST providers learn the address only once the host is up: journaled.
+  Event came_up(int node, const providers::Host& host) {
     const providers::Host up = m_seams.provider->located(host);
     if (up.address != host.address || up.access != host.access) {
       std::lock_guard lock(m_record_mutex);
@@ -252,23 +292,22 @@ class Executor {
   }
 
   // The run's interpreter must have torch. On this machine a missing torch is often just the
-  // wrong python3 first on PATH: another that has it is used instead, and said so. (Nodes are
-  // prepared in parallel: the record changes under its lock, once.)
+  // wrong python3 first on PATH: another that has it is used instead, and said so.
+  // Nodes are prepared in parallel: the record is read and changed under its lock.
   Status check_python(HostControl& host) {
-    std::string python;
-    {
+    const std::string python = [&] {
       std::lock_guard lock(m_record_mutex);
-      python = m_record.options.python;
-    }
+      return m_record.options.python;
+    }();
     auto ok = host.check_python(python);
     if (ok || ok.error().kind != ErrorKind::usage || !m_seams.provider->shares_this_machine()) return ok;
     for (const auto& candidate : fallback_interpreters(python)) {
       if (!host.check_python(candidate)) continue;
       std::lock_guard lock(m_record_mutex);
-      if (m_record.options.python != python) return {};  // another node of this machine switched already
+      if (m_record.options.python != python) return {};  // another node chose already
       spdlog::info("'{}' has no torch; using {}, which has (set \"python\" in choline.json or CHOLINE_PYTHON to choose)",
-                   python, candidate);
-      if (!m_record.command.empty() && m_record.command[0] == python) m_record.command[0] = candidate;
+                   m_record.options.python, candidate);
+      if (!m_record.command.empty() && m_record.command[0] == m_record.options.python) m_record.command[0] = candidate;
       m_record.options.python = candidate;
       return m_record.journal("interpreter_chosen", {{"python", candidate}});
     }
@@ -310,6 +349,7 @@ class Executor {
       }
     }
     m_record.master_port = pick_master_port();
+    if (auto refused = preflight_reachability()) return post(std::move(*refused));
     AttemptRecord attempt;
     attempt.number = a.attempt;
     attempt.started_at = util::now_iso8601();
@@ -365,6 +405,52 @@ class Executor {
         return post(event::LaunchFailed{node, ok.error()});
       }
     }
+  }
+
+  // Multi-node: node 0 listens on the master port and a second one, every other node connects.
+  // Hosts that cannot reach each other (P2P hosts behind NAT) fail here in seconds, with what to
+  // do, instead of in a collective's 30-minute timeout.
+  std::optional<Event> preflight_reachability() {
+    if (nodes() < 2) return std::nullopt;
+    int second = pick_master_port();
+    while (second == m_record.master_port) second = pick_master_port();
+    const std::vector<int> ports = {m_record.master_port, second};
+    auto listener = control(0).listen_for_probes(ports);
+    if (!listener) return event::LaunchFailed{0, listener.error().with_context("multi-node preflight")};
+    if (!*listener) return std::nullopt;  // this kind of host takes no part
+    spdlog::debug("multi-node preflight: node 0 listens on ports {} and {}", ports[0], ports[1]);
+    const std::string master = m_record.current_host(0)->host.address;
+    std::vector<int> others;
+    for (int node = 1; node < nodes(); ++node) {
+      control(node);  // opened here: m_hosts is not shared with the probes
+      others.push_back(node);
+    }
+    std::vector<std::optional<Result<std::vector<int>>>> missed(others.size());
+    {
+      std::vector<std::thread> probes;
+      for (std::size_t k = 0; k < others.size(); ++k) {
+        probes.emplace_back([&, k] { missed[k] = m_hosts.at(others[k])->unreachable(master, ports); });
+      }
+      for (auto& probe : probes) probe.join();
+    }
+    (*listener)->close_write();
+    (void)(*listener)->wait();
+    for (std::size_t k = 0; k < others.size(); ++k) {
+      const auto& result = *missed[k];
+      if (!result) return event::LaunchFailed{others[k], result.error().with_context("multi-node preflight")};
+      if (result->empty()) continue;
+      std::vector<std::string> which;
+      for (int port : *result) which.push_back(std::to_string(port));
+      return event::LaunchFailed{
+          others[k],
+          make_error(ErrorKind::unsupported,
+                     "node " + std::to_string(others[k]) + " cannot reach node 0 at " + master + " on port(s) " +
+                         util::join(which, ", ") +
+                         ": torch.distributed needs every node to reach node 0 on arbitrary ports, which marketplace "
+                         "hosts behind NAT usually do not allow. Run on one host with all the GPUs instead (e.g. --1x8... "
+                         "rather than --nodes), or use offers in one datacenter (Lambda, RunPod secure cloud)")};
+    }
+    return std::nullopt;
   }
 
   void carry_out(const action::Follow&) { m_follow_pending = true; }
@@ -443,6 +529,7 @@ class Executor {
     settings.host_timeout_s = m_record.options.host_timeout_s;
     settings.poll_interrupt = m_seams.poll_interrupt;
     settings.pull_checkpoints = [this] { pull_checkpoints(); };
+    if (m_record.options.max_cost) settings.cost_limit_reached = [this] { return over_budget(); };
     settings.dead_host = [this]() -> std::optional<int> {
       for (int node = 0; node < nodes(); ++node) {
         const HostRecord* host = m_record.current_host(node);
@@ -452,7 +539,6 @@ class Executor {
       }
       return std::nullopt;
     };
-    if (m_record.options.max_cost) settings.cost_limit_reached = [this] { return over_budget(); };
     return watch_hosts(hosts, sink(), settings);
   }
 

@@ -6,6 +6,7 @@
 #include <choline/sync/sync.hpp>
 #include <choline/util/files.hpp>
 #include <choline/util/hash.hpp>
+#include <choline/util/strings.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -180,6 +181,60 @@ Result<agent::JobState> HostSession::state() {
   auto state = nlohmann::json::parse(*output, nullptr, false);
   if (state.is_discarded()) return make_error(ErrorKind::protocol, "bad state from the agent on " + m_host.id);
   return agent::parse_job_state(state);
+}
+
+Result<std::unique_ptr<transport::Stream>> HostSession::listen_for_probes(const std::vector<int>& ports) {
+  if (auto ok = connect(); !ok) return ok.error();
+  std::vector<std::string> args = {"listen", "--seconds", "60"};
+  for (int port : ports) {
+    args.push_back("--port");
+    args.push_back(std::to_string(port));
+  }
+  auto stream = m_transport->exec(agent_command(args));
+  if (!stream) return stream.error();
+  // One line when every port is bound, or EOF with the reason on stderr.
+  std::string line;
+  char c = 0;
+  for (;;) {
+    auto n = (*stream)->read_some(&c, 1);
+    if (!n) return n.error();
+    if (*n == 0) {
+      (*stream)->close_write();
+      auto ok = transport::wait_for_success(**stream, "listening for the multi-node preflight on " + m_host.id);
+      if (!ok) return ok.error();
+      return make_error(ErrorKind::remote, "the agent on " + m_host.id + " stopped listening");
+    }
+    if (c == '\n') break;
+    line += c;
+  }
+  if (line != "listening") return make_error(ErrorKind::protocol, "the agent on " + m_host.id + " answered '" + line + "'");
+  return std::move(*stream);
+}
+
+Result<std::vector<int>> HostSession::unreachable(const std::string& address, const std::vector<int>& ports) {
+  if (auto ok = connect(); !ok) return ok.error();
+  std::vector<std::string> args = {"reach", address};
+  for (int port : ports) {
+    args.push_back("--port");
+    args.push_back(std::to_string(port));
+  }
+  auto stream = m_transport->exec(agent_command(args));
+  if (!stream) return stream.error();
+  (*stream)->close_write();
+  std::string output;
+  auto read = transport::read_to_end(**stream, [&](std::string_view chunk) {
+    output.append(chunk);
+    return Status{};
+  });
+  if (!read) return read.error();
+  auto code = (*stream)->wait();
+  if (!code) return code.error();
+  if (*code != 0 && *code != 3) return make_error(ErrorKind::remote, "agent reach on " + m_host.id + " exited " + std::to_string(*code));
+  std::vector<int> missed;
+  for (const auto& word : util::split(output, '\n')) {
+    if (auto port = util::parse_uint(word, 65535)) missed.push_back(static_cast<int>(*port));
+  }
+  return missed;
 }
 
 HostOpener session_opener(providers::Provider& provider) {

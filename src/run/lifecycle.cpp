@@ -173,14 +173,6 @@ Snapshot snapshot_of(const RunRecord& record, bool observer) {
   return s;
 }
 
-std::vector<std::string> fallback_interpreters(const std::string& configured) {
-  std::vector<std::string> candidates;
-  for (const char* candidate : {"python3", "/usr/bin/python3", "python"}) {
-    if (candidate != configured) candidates.emplace_back(candidate);
-  }
-  return candidates;
-}
-
 bool may_try_another_offer(const Error& error) {
   switch (error.kind) {
     case ErrorKind::capacity:
@@ -191,6 +183,14 @@ bool may_try_another_offer(const Error& error) {
     case ErrorKind::protocol: return true;
     default: return false;  // a bad key, a wrong spec, Ctrl-C: the next offer would fail the same way
   }
+}
+
+std::vector<std::string> fallback_interpreters(const std::string& configured) {
+  std::vector<std::string> candidates;
+  for (const char* candidate : {"python3", "/usr/bin/python3", "python"}) {
+    if (candidate != configured) candidates.emplace_back(candidate);
+  }
+  return candidates;
 }
 
 bool is_host_loss(const Error& error) {

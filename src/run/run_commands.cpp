@@ -2,9 +2,9 @@
 // record, opens the provider, and hands the executor the event that starts its part.
 #include <choline/providers/registry.hpp>
 #include <choline/run/controller.hpp>
+#include <choline/run/orphans.hpp>
 #include <choline/run/run_files.hpp>
 #include <choline/util/files.hpp>
-#include <choline/run/orphans.hpp>
 #include <choline/util/log.hpp>
 
 #include <spdlog/spdlog.h>

@@ -8,6 +8,8 @@ Scenario keys (--scenario JSON or POST /_test/config):
   never_boot        offer ids whose instance stays "loading" forever
   offers            replaces the default offers
   ignore_destroys   the next N destroys answer success but leave the instance running
+  behind_nat        offer ids whose machine has no direct ports and an unroutable public IP
+                    (SSH goes through the proxy; other nodes cannot reach it)
 Instance ids are reused after a destroy, as vast does.
 """
 
@@ -205,8 +207,12 @@ class VastSim(simcommon.Server):
                 return
             inst["actual_status"] = "running"
             inst["status_msg"] = "success, running"
-            inst["ports"] = {"22/tcp": [{"HostIp": "0.0.0.0", "HostPort": str(host.port)}],
-                             "29500/tcp": [{"HostIp": "0.0.0.0", "HostPort": str(host.port + 1)}]}
+            if inst["ask_id"] in self.config.get("behind_nat", []):
+                inst["public_ipaddr"] = "192.0.2.1"  # TEST-NET-1: routes nowhere
+                inst["ports"] = {}
+            else:
+                inst["ports"] = {"22/tcp": [{"HostIp": "0.0.0.0", "HostPort": str(host.port)}],
+                                 "29500/tcp": [{"HostIp": "0.0.0.0", "HostPort": str(host.port + 1)}]}
 
     def attach(self, iid, data):
         with self.lock:

@@ -260,4 +260,5 @@ TEST_CASE("Ranking: several nodes prefer the location that can hold them all", "
 
 TEST_CASE("Instance labels carry the run and node", "[providers][rest]") {
   CHECK(instance_label("20261123-152501-tr-3fa2", 1) == "choline-20261123-152501-tr-3fa2-node1");
+  CHECK(instance_label("20261123-152501-tr-3fa2", 1, 2) == "choline-20261123-152501-tr-3fa2-node1-2");
 }

@@ -30,6 +30,7 @@ struct HostRequest {
   std::vector<std::string> exclude;
   bool interruptible = false;
   int disk_gb = 0;  // 0: the provider's default
+  int replacement = 0;  // hosts the node had before this one (0: its first)
 };
 
 struct Offer {

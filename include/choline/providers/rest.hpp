@@ -38,9 +38,10 @@ Result<RestConfig> rest_config_from_environment(const std::string& provider, con
                                                 const std::string& display, const std::string& url_env,
                                                 const std::string& default_url);
 
-// "choline-<run>-node<k>": every instance choline creates carries it, so a destroy can be
-// verified (ids are reused) and orphans found.
-std::string instance_label(const std::string& run_id, int node);
+// "choline-<run>-node<k>" ("-<n>" appended for the node's n-th replacement): every instance
+// choline creates carries a label no other instance has, so a destroy can be verified (ids are
+// reused) and orphans found.
+std::string instance_label(const std::string& run_id, int node, int replacement = 0);
 inline constexpr std::string_view k_label_prefix = "choline-";
 
 // True when something answers with an SSH banner at host:port within `timeout_ms`.
@@ -63,6 +64,7 @@ struct InstanceView {
   std::string message;  // "loading: pulling image" for progress lines
   std::string ssh_host;
   int ssh_port = 0;
+  std::string public_ip;  // the machine's address (MASTER_ADDR for other nodes)
 };
 // One instance from GET /api/v0/instances/{id}/ ({"instances": {...}|null}); `label` must
 // match (vast reuses ids).

@@ -63,6 +63,19 @@ class HostControl {
 
   // The job's state on the host.
   virtual Result<agent::JobState> state() = 0;
+
+  // Multi-node preflight. On node 0: listen on `ports` until the returned stream is closed
+  // (nullptr: this host cannot take part, the check is skipped). On the others: the ports of
+  // `address` this host cannot connect to.
+  virtual Result<std::unique_ptr<transport::Stream>> listen_for_probes(const std::vector<int>& ports) {
+    (void)ports;
+    return std::unique_ptr<transport::Stream>();
+  }
+  virtual Result<std::vector<int>> unreachable(const std::string& address, const std::vector<int>& ports) {
+    (void)address;
+    (void)ports;
+    return std::vector<int>{};
+  }
 };
 
 // Opens the control of one host; the executor calls it for every host it needs to reach.
@@ -87,6 +100,8 @@ class HostSession final : public HostControl {
                                const std::vector<std::string>& ignore) override;
   Status stop() override;
   Result<agent::JobState> state() override;
+  Result<std::unique_ptr<transport::Stream>> listen_for_probes(const std::vector<int>& ports) override;
+  Result<std::vector<int>> unreachable(const std::string& address, const std::vector<int>& ports) override;
 
  private:
   // The agent's command prefix. Derived from the host record, not remembered: a session opened

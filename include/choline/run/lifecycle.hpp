@@ -194,15 +194,16 @@ using Action = std::variant<action::Create, action::Prepare, action::StopWorkers
                             action::Finish>;
 using Actions = std::vector<Action>;
 
-// Interpreters to try, in order, when `configured` has no torch on a host that is this machine
-// (a pyenv or venv python3 first on PATH is common): python3, /usr/bin/python3, python.
-std::vector<std::string> fallback_interpreters(const std::string& configured);
 // Creates a run may see refused (no capacity, offer gone, API down) before it gives up.
 inline constexpr int k_max_create_tries = 5;
 
 // Whether a refused create is worth another try on the next offer: capacity, a gone offer,
 // network trouble; not a bad key, a wrong request or Ctrl-C.
 bool may_try_another_offer(const Error& error);
+
+// Interpreters to try, in order, when `configured` has no torch on a host that is this machine
+// (a pyenv or venv python3 first on PATH is common): python3, /usr/bin/python3, python.
+std::vector<std::string> fallback_interpreters(const std::string& configured);
 
 // Whether an error from a host means the host is gone (rather than the job or the user being
 // wrong): connection lost, unreachable, timed out.

@@ -29,11 +29,11 @@ struct WatchSettings {
   int host_timeout_s = 10;
   std::function<std::optional<bool>()> poll_interrupt;  // see Seams::poll_interrupt
   std::function<void()> pull_checkpoints;
+  // Polled with poll_interrupt: the money spent when the run must stop for its cost limit.
+  std::function<std::optional<double>()> cost_limit_reached;
   // Asked every `check_every`: the node of a host its provider reports dead, if any.
   std::function<std::optional<int>()> dead_host;
   util::Clock::Duration check_every = std::chrono::seconds(5);
-  // Polled with poll_interrupt: the money spent when the run must stop for its cost limit.
-  std::function<std::optional<double>()> cost_limit_reached;
 };
 
 // Returns AttemptEnded (every host's job reached a final state), HostLost (a host's stream
