@@ -9,7 +9,13 @@
 // It reads the torchrun environment choline gives (RANK, WORLD_SIZE, MASTER_ADDR, ...), writes
 // a checkpoint per epoch to $CHOLINE_CKPT_DIR, and resumes from $CHOLINE_RESUME_FROM at the
 // exact batch it stopped at.
+//
+// --sync ddp|local-sgd:H|diloco:H[,lr=X,momentum=X,compress=int8] (else $CHOLINE_SYNC, else ddp)
+// picks how ranks agree (runtime/include/choline/runtime/sync.hpp). With a time budget
+// (diloco:5s) each rank trains at its own speed and training ends when all ranks together have
+// seen --epochs epochs' worth of samples.
 #include <choline/runtime/dist.hpp>
+#include <choline/runtime/sync.hpp>
 #include <choline/runtime/training.hpp>
 
 #include <torch/torch.h>
@@ -32,6 +38,7 @@ struct Options {
   int limit = 0;        // first N training images (0: all)
   int test_limit = 0;
   int threads = 1;
+  std::string sync;  // empty: $CHOLINE_SYNC, else ddp
   std::string data_dir = "/usr/share/datasets/fashion-mnist";
 };
 
@@ -50,7 +57,8 @@ Options parse(int argc, char** argv) {
     else if (arg == "--test-limit") o.test_limit = std::stoi(next());
     else if (arg == "--threads") o.threads = std::stoi(next());
     else if (arg == "--data") o.data_dir = next();
-    else throw std::invalid_argument("unknown option " + arg + " (known: --epochs --batch-size --lr --limit --test-limit --threads --data)");
+    else if (arg == "--sync") o.sync = next();
+    else throw std::invalid_argument("unknown option " + arg + " (known: --epochs --batch-size --lr --limit --test-limit --threads --sync --data)");
   }
   return o;
 }
@@ -128,21 +136,30 @@ int main(int argc, char** argv) try {
   model->to(device);
   dist->broadcast_parameters(*model);
   torch::optim::SGD optimizer(model->parameters(), torch::optim::SGDOptions(options.lr).momentum(0.9));
-  rt::GradientReducer reducer(*dist, model->parameters());
+  const rt::SyncConfig sync_config = rt::choose_sync(env, options.sync);
+  auto sync = rt::make_sync_strategy(*dist, model->parameters(), sync_config);
+  const bool timed = sync_config.time_budget_s > 0;
   rt::Metrics metrics(dist->rank(), env.metrics_file);
+  if (dist->is_main()) std::cout << "sync " << sync_config.to_string() << std::endl;
 
   auto [train_x, train_y] = load_split(options.data_dir, true, options.limit);
   rt::DistributedSampler sampler(static_cast<std::size_t>(train_x.size(0)), dist->rank(), dist->world_size(), 1);
   const std::int64_t batches_per_epoch =
       static_cast<std::int64_t>((sampler.samples_per_rank() + options.batch_size - 1) / options.batch_size);
+  // Under a time budget ranks step at their own speed: training ends at the first outer step
+  // after which all ranks together have seen this many samples (every rank learns it there).
+  const std::int64_t target_samples = static_cast<std::int64_t>(options.epochs) * train_x.size(0);
 
   rt::TrainState state;
   if (!env.resume_from.empty()) {
-    state = rt::load_checkpoint(env.resume_from, *model, optimizer);
+    state = rt::load_checkpoint(env.resume_from, *model, optimizer, *sync);
     if (dist->is_main()) std::cout << "resumed from " << env.resume_from << " at step " << state.step << std::endl;
   }
 
-  for (; state.epoch < options.epochs; ++state.epoch, state.epoch_batch = 0) {
+  double train_seconds = 0;
+  std::int64_t trained = 0;  // this rank, this process
+  bool done = false;
+  for (; !done && (timed || state.epoch < options.epochs); ++state.epoch, state.epoch_batch = 0) {
     sampler.set_epoch(state.epoch);
     const auto indices = torch::tensor(sampler.indices(), torch::kInt64);
     const auto started = std::chrono::steady_clock::now();
@@ -153,35 +170,70 @@ int main(int argc, char** argv) try {
       const auto n = std::min<std::int64_t>(options.batch_size, indices.size(0) - begin);
       const auto batch = indices.narrow(0, begin, n);
       optimizer.zero_grad();
-      reducer.prepare(true);
+      sync->before_backward();
       auto loss = torch::nn::functional::cross_entropy(model->forward(train_x.index_select(0, batch).to(device)),
                                                        train_y.index_select(0, batch).to(device));
       loss.backward();
-      reducer.finish();
+      sync->after_backward();
       optimizer.step();
       seen += n;
       loss_sum += loss.item<double>();
+      const bool synced = sync->after_step(n);
       if (state.step % 100 == 0) {
         metrics.log({{"step", double(state.step)}, {"epoch", double(state.epoch)}, {"loss", loss.item<double>()}});
       }
+      if (timed && synced && sync->stats().global_samples >= target_samples) {
+        done = true;
+        ++state.epoch_batch;
+        ++state.step;
+        break;
+      }
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    train_seconds += seconds;
+    trained += seen;
+    if (timed) {
+      // Ranks are at different places in their epochs: no collective here.
+      if (dist->is_main()) {
+        std::cout << "epoch " << state.epoch << " (rank 0) done: mean loss " << loss_sum / std::max<std::int64_t>(1, state.epoch_batch)
+                  << ", global samples " << sync->stats().global_samples << std::endl;
+      }
+      continue;
+    }
     const double mean_loss = dist->mean(loss_sum / std::max<std::int64_t>(1, batches_per_epoch));
     const double samples_per_second = seen * dist->world_size() / std::max(seconds, 1e-9);
-    metrics.log({{"epoch", double(state.epoch)}, {"loss", mean_loss}, {"samples_per_s", samples_per_second}});
+    // "step": choline merges metrics by step across restarts (README, Metrics).
+    metrics.log({{"step", double(state.step)}, {"epoch", double(state.epoch)}, {"loss", mean_loss},
+                 {"samples_per_s", samples_per_second},
+                 {"comm_bytes_per_sample", double(sync->stats().bytes_sent) / double(std::max<std::int64_t>(1, sync->stats().samples))}});
     if (dist->is_main()) {
       std::cout << "epoch " << state.epoch << " done: mean loss " << mean_loss << ", " << samples_per_second
                 << " samples/s" << std::endl;
-      rt::TrainState next = state;
-      next.epoch += 1;
-      next.epoch_batch = 0;
-      rt::save_checkpoint(rt::checkpoint_path(env.checkpoint_dir, state.step), *model, optimizer, next);
     }
+    rt::TrainState next = state;
+    next.epoch += 1;
+    next.epoch_batch = 0;
+    rt::save_checkpoint(rt::checkpoint_path(env.checkpoint_dir, state.step), *model, optimizer, next, *sync);
     dist->barrier();
   }
+  // The last round's steps count too: one model on every rank before it is evaluated.
+  const auto sync_started = std::chrono::steady_clock::now();
+  sync->synchronize();
+  train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - sync_started).count();
+  const auto& stats = sync->stats();
+  // Throughput of the slowest rank's view: every rank's samples over this rank's training time.
+  const double global_trained = timed ? double(stats.global_samples) : double(trained) * dist->world_size();
+  const double samples_per_second = dist->mean(global_trained / std::max(train_seconds, 1e-9));
+  const double bytes_per_sample = double(stats.bytes_sent) / double(std::max<std::int64_t>(1, stats.samples));
   if (dist->is_main()) {
     auto [test_x, test_y] = load_split(options.data_dir, false, options.test_limit);
-    std::cout << "test accuracy " << evaluate(model, test_x, test_y, device) << std::endl;
+    const double accuracy = evaluate(model, test_x, test_y, device);
+    std::cout << "train: " << static_cast<std::int64_t>(global_trained) << " samples, " << samples_per_second
+              << " samples/s, " << bytes_per_sample << " comm bytes/sample/rank, " << stats.bytes_sent
+              << " comm bytes rank 0, " << stats.syncs << " syncs" << std::endl;
+    std::cout << "test accuracy " << accuracy << std::endl;
+    metrics.log({{"step", double(state.step)}, {"samples_per_s", samples_per_second}, {"comm_bytes_per_sample", bytes_per_sample},
+                 {"comm_bytes", double(stats.bytes_sent)}, {"test_accuracy", accuracy}, {"samples", global_trained}});
   }
   dist->barrier();
   return 0;

@@ -50,6 +50,7 @@ DistEnv DistEnv::from_environment() {
   env.resume_from = env_or("CHOLINE_RESUME_FROM", "");
   env.metrics_file = env_or("CHOLINE_METRICS", "");
   env.device = env_or("CHOLINE_DEVICE", "auto");
+  env.sync = env_or("CHOLINE_SYNC", "");
   return env;
 }
 
@@ -107,6 +108,14 @@ c10::intrusive_ptr<c10d::Work> Distributed::broadcast(std::vector<torch::Tensor>
   if (m_groups->nccl) return m_groups->nccl->broadcast(tensors);
 #endif
   return m_groups->gloo->broadcast(tensors);
+}
+
+c10::intrusive_ptr<c10d::Work> Distributed::allgather(std::vector<std::vector<torch::Tensor>>& outputs,
+                                                      std::vector<torch::Tensor>& inputs) {
+#ifdef USE_C10D_NCCL
+  if (m_groups->nccl) return m_groups->nccl->allgather(outputs, inputs);
+#endif
+  return m_groups->gloo->allgather(outputs, inputs);
 }
 
 Distributed::~Distributed() = default;

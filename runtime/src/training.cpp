@@ -41,25 +41,14 @@ std::string checkpoint_path(const std::string& dir, std::int64_t step) {
   return (std::filesystem::path(dir) / name).string();
 }
 
-void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
-                     const TrainState& state) {
-  torch::serialize::OutputArchive archive;
-  torch::serialize::OutputArchive model_archive;
-  model.save(model_archive);
-  archive.write("model", model_archive);
-  torch::serialize::OutputArchive optimizer_archive;
-  optimizer.save(optimizer_archive);
-  archive.write("optimizer", optimizer_archive);
-  archive.write("step", torch::tensor(state.step, torch::kInt64));
-  archive.write("epoch", torch::tensor(state.epoch, torch::kInt64));
-  archive.write("epoch_batch", torch::tensor(state.epoch_batch, torch::kInt64));
-  archive.write("rng", at::detail::getDefaultCPUGenerator().get_state());
+namespace {
 
+// Temp file, fsync, rename, fsync the directory: durable before visible under its final name.
+void save_atomically(torch::serialize::OutputArchive& archive, const std::string& path) {
   const std::filesystem::path final_path(path);
   std::filesystem::create_directories(final_path.parent_path());
   const std::string temp = path + ".tmp";
   archive.save_to(temp);
-  // Durable before it becomes visible under its final name.
   const int fd = ::open(temp.c_str(), O_RDONLY);
   if (fd >= 0) {
     ::fsync(fd);
@@ -73,15 +62,36 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::o
   }
 }
 
-TrainState load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer& optimizer) {
-  torch::serialize::InputArchive archive;
-  archive.load_from(path);
+void write_local(torch::serialize::OutputArchive& archive, torch::nn::Module& model, torch::optim::Optimizer& optimizer) {
+  torch::serialize::OutputArchive model_archive;
+  model.save(model_archive);
+  archive.write("model", model_archive);
+  torch::serialize::OutputArchive optimizer_archive;
+  optimizer.save(optimizer_archive);
+  archive.write("optimizer", optimizer_archive);
+  archive.write("rng", at::detail::getDefaultCPUGenerator().get_state());
+}
+
+void read_local(torch::serialize::InputArchive& archive, torch::nn::Module& model, torch::optim::Optimizer& optimizer) {
   torch::serialize::InputArchive model_archive;
   archive.read("model", model_archive);
   model.load(model_archive);
   torch::serialize::InputArchive optimizer_archive;
   archive.read("optimizer", optimizer_archive);
   optimizer.load(optimizer_archive);
+  torch::Tensor rng;
+  archive.read("rng", rng);
+  auto generator = at::detail::getDefaultCPUGenerator();
+  generator.set_state(rng);
+}
+
+void write_state(torch::serialize::OutputArchive& archive, const TrainState& state) {
+  archive.write("step", torch::tensor(state.step, torch::kInt64));
+  archive.write("epoch", torch::tensor(state.epoch, torch::kInt64));
+  archive.write("epoch_batch", torch::tensor(state.epoch_batch, torch::kInt64));
+}
+
+TrainState read_state(torch::serialize::InputArchive& archive) {
   TrainState state;
   torch::Tensor value;
   archive.read("step", value);
@@ -90,10 +100,69 @@ TrainState load_checkpoint(const std::string& path, torch::nn::Module& model, to
   state.epoch = value.item<std::int64_t>();
   archive.read("epoch_batch", value);
   state.epoch_batch = value.item<std::int64_t>();
-  torch::Tensor rng;
-  archive.read("rng", rng);
-  auto generator = at::detail::getDefaultCPUGenerator();
-  generator.set_state(rng);
+  return state;
+}
+
+std::string rank_path(const std::string& path, int rank) { return path + ".rank" + std::to_string(rank); }
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
+                     const TrainState& state) {
+  torch::serialize::OutputArchive archive;
+  write_local(archive, model, optimizer);
+  write_state(archive, state);
+  save_atomically(archive, path);
+}
+
+void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
+                     const TrainState& state, SyncStrategy& sync) {
+  Distributed& dist = sync.dist();
+  if (sync.per_rank_state() && !dist.is_main()) {
+    torch::serialize::OutputArchive archive;
+    write_local(archive, model, optimizer);
+    save_atomically(archive, rank_path(path, dist.rank()));
+  }
+  dist.barrier();  // every rank's part is durable before the checkpoint exists
+  if (dist.is_main()) {
+    torch::serialize::OutputArchive archive;
+    write_local(archive, model, optimizer);
+    write_state(archive, state);
+    torch::serialize::OutputArchive sync_archive;
+    sync.save(sync_archive);
+    archive.write("sync", sync_archive);
+    save_atomically(archive, path);
+  }
+}
+
+TrainState load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer& optimizer) {
+  torch::serialize::InputArchive archive;
+  archive.load_from(path);
+  read_local(archive, model, optimizer);
+  return read_state(archive);
+}
+
+TrainState load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
+                           SyncStrategy& sync) {
+  torch::serialize::InputArchive archive;
+  archive.load_from(path);
+  read_local(archive, model, optimizer);
+  const TrainState state = read_state(archive);
+  torch::serialize::InputArchive sync_archive;
+  if (archive.try_read("sync", sync_archive)) sync.load(sync_archive);
+  const Distributed& dist = sync.dist();
+  if (sync.per_rank_state() && !dist.is_main()) {
+    const std::string own = rank_path(path, dist.rank());
+    if (std::filesystem::exists(own)) {
+      torch::serialize::InputArchive rank_archive;
+      rank_archive.load_from(own);
+      read_local(rank_archive, model, optimizer);
+    } else {
+      std::cerr << "choline-runtime: rank " << dist.rank() << ": " << own
+                << " is missing; continuing from the last synchronized parameters" << std::endl;
+      sync.restore_synchronized_parameters();
+    }
+  }
   return state;
 }
 

@@ -180,7 +180,10 @@ class Executor {
     if (auto* failed = std::get_if<Event>(&rented)) return post(std::move(*failed));
     for (auto& outcome : wait_until_up({a.node}, {{a.node, std::get<providers::Host>(rented)}})) post(std::move(outcome));
   }
-  void carry_out(const action::Prepare& a) { post(prepare(a.node)); }
+  void carry_out(const action::Prepare& a) {
+    control(a.node);  // prepare() runs on opened hosts (m_hosts is not shared with its workers)
+    post(prepare(a.node));
+  }
 
   // Rents a host for the node and journals it before anything else. The event on failure.
   std::variant<providers::Host, Event> rent(int node) {
@@ -377,6 +380,8 @@ class Executor {
       job.checkpoint_dir = m_record.options.checkpoint_dir;
       job.resume_from = resume_from;
       job.env = m_job_env;
+      // choline.json's "sync" for the C++ runtime; a CHOLINE_SYNC forwarded through "env" wins.
+      if (!m_record.options.sync.empty()) job.env.try_emplace("CHOLINE_SYNC", m_record.options.sync);
       if (record.agent_pid == 0) {
         // This host's first attempt: its rank logs start at 0 where ours already hold bytes.
         const auto held = sink().offsets();

@@ -18,6 +18,14 @@ Overloaded(Ts...) -> Overloaded<Ts...>;
 
 std::string node_name(int node) { return "node " + std::to_string(node); }
 
+// "step-40.pt.rank1": one rank's part of a runtime checkpoint (its outer-loop state), which goes
+// with step-40.pt but is not a checkpoint to resume from.
+bool is_rank_part(const std::string& name) {
+  const auto dot = name.rfind(".rank");
+  if (dot == std::string::npos || dot + 5 == name.size()) return false;
+  return name.find_first_not_of("0123456789", dot + 5) == std::string::npos;
+}
+
 bool all_ready(const Snapshot& s) {
   for (const auto& node : s.nodes) {
     if (node.phase != NodePhase::ready) return false;
@@ -131,7 +139,10 @@ std::optional<std::string> newest_checkpoint(const std::vector<CheckpointFile>& 
   const CheckpointFile* best = nullptr;
   for (const auto& file : files) {
     const std::string base = file.name.substr(file.name.rfind('/') + 1);
-    if (base.empty() || base[0] == '.' || util::ends_with(base, ".tmp") || util::ends_with(base, ".partial")) continue;
+    if (base.empty() || base[0] == '.' || util::ends_with(base, ".tmp") || util::ends_with(base, ".partial") ||
+        is_rank_part(base)) {
+      continue;
+    }
     if (!best || file.mtime_ns > best->mtime_ns || (file.mtime_ns == best->mtime_ns && file.name > best->name)) best = &file;
   }
   if (!best) return std::nullopt;

@@ -164,14 +164,65 @@ std::string position_of(std::string_view text, std::size_t byte) {
   return std::to_string(line) + ":" + std::to_string(column);
 }
 
+bool parse_number(const std::string& text, double& value) {
+  if (text.empty()) return false;
+  try {
+    std::size_t used = 0;
+    value = std::stod(text, &used);
+    return used == text.size() && std::isfinite(value);
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 }  // namespace
+
+std::optional<std::string> sync_spec_error(std::string_view text) {
+  const std::string expected = "expected ddp, local-sgd:H or diloco:H[,lr=X,momentum=X,nesterov=0|1,compress=none|bf16|int8]";
+  const auto colon = text.find(':');
+  const std::string kind(text.substr(0, colon));
+  if (kind == "ddp") {
+    if (colon == std::string_view::npos) return std::nullopt;
+    return "ddp takes no options";
+  }
+  if (kind != "local-sgd" && kind != "diloco") return "unknown strategy \"" + std::string(text) + "\" (" + expected + ")";
+  if (colon == std::string_view::npos) return kind + " needs H (steps per round, or a time budget like 30s), as in " + kind + ":100";
+  const auto parts = util::split(std::string(text.substr(colon + 1)), ',');
+  std::string period = parts.empty() ? "" : parts[0];
+  double number = 0;
+  if (!period.empty() && period.back() == 's') {
+    if (!parse_number(period.substr(0, period.size() - 1), number) || !(number > 0)) {
+      return "the time budget must be a positive number of seconds, got \"" + period + "\"";
+    }
+  } else if (!parse_number(period, number) || number < 1 || number != std::floor(number) || number > 1e9) {
+    return "H must be a whole number >= 1 or a time budget like 30s, got \"" + period + "\"";
+  }
+  for (std::size_t i = 1; i < parts.size(); ++i) {
+    const auto eq = parts[i].find('=');
+    if (eq == std::string::npos) return "expected key=value, got \"" + parts[i] + "\"";
+    const std::string key = parts[i].substr(0, eq), value = parts[i].substr(eq + 1);
+    if ((key == "lr" || key == "momentum" || key == "nesterov") && kind != "diloco") return key + " applies to diloco only";
+    if (key == "lr") {
+      if (!parse_number(value, number) || !(number > 0)) return "lr must be a positive number, got \"" + value + "\"";
+    } else if (key == "momentum") {
+      if (!parse_number(value, number) || number < 0 || number >= 1) return "momentum must be in [0, 1), got \"" + value + "\"";
+    } else if (key == "nesterov") {
+      if (value != "0" && value != "1") return "nesterov must be 0 or 1";
+    } else if (key == "compress") {
+      if (value != "none" && value != "bf16" && value != "int8") return "compress must be none, bf16 or int8, got \"" + value + "\"";
+    } else {
+      return "unknown option \"" + key + "\" (known: lr, momentum, nesterov, compress)";
+    }
+  }
+  return std::nullopt;
+}
 
 const std::vector<std::string>& config_keys() {
   static const std::vector<std::string> keys = {"provider", "gpus",   "nodes",          "image",     "python",
                                                 "setup",    "env",    "ignore",         "checkpoint_dir",
                                                 "max_price", "max_cost", "max_restarts", "max_host_losses", "host_timeout",
                                                 "replacement_timeout",
-                                                "hosts"};
+                                                "hosts", "sync"};
   return keys;
 }
 
@@ -225,6 +276,10 @@ Result<Config> parse_config(std::string_view text, const std::string& source) {
       config.host_timeout = check.integer(key, value, 2, 3600);
     } else if (key == "replacement_timeout") {
       config.replacement_timeout = check.integer(key, value, 0, 7 * 24 * 3600);
+    } else if (key == "sync") {
+      if (auto text = check.string(key, value)) {
+        if (auto problem = sync_spec_error(*text)) check.fail(key, *problem); else config.sync = *text;
+      }
     } else if (key == "hosts") {
       if (!value.is_array()) {
         check.wrong_type(key, value, "an array of host objects");

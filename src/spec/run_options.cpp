@@ -63,6 +63,7 @@ Result<RunOptions> resolve_run_options(const Config& config, const RunFlags& fla
       flags.replacement_timeout.value_or(config.replacement_timeout.value_or(k_default_replacement_timeout_s));
   if (options.replacement_timeout_s < 0) return make_error(ErrorKind::usage, "--replacement-timeout must be 0 or more");
   if (options.max_price && *options.max_price <= 0) return make_error(ErrorKind::usage, "--max-price must be positive");
+  options.sync = config.sync.value_or("");
   options.setup = config.setup;
   options.env = config.env;
   options.ignore = config.ignore;
@@ -87,6 +88,7 @@ nlohmann::json to_json(const RunOptions& o) {
                       {"max_host_losses", o.max_host_losses},
                       {"host_timeout_s", o.host_timeout_s},
                       {"replacement_timeout_s", o.replacement_timeout_s},
+                      {"sync", o.sync},
                       {"setup", o.setup},
                       {"env", o.env},
                       {"ignore", o.ignore},
@@ -112,6 +114,7 @@ Result<RunOptions> run_options_from_json(const nlohmann::json& j) {
     o.max_host_losses = j.value("max_host_losses", k_default_max_host_losses);
     o.host_timeout_s = j.value("host_timeout_s", k_default_host_timeout_s);
     o.replacement_timeout_s = j.value("replacement_timeout_s", k_default_replacement_timeout_s);
+    o.sync = j.value("sync", std::string());
     o.setup = j.value("setup", std::vector<std::string>{});
     o.env = j.value("env", std::vector<std::string>{});
     o.ignore = j.value("ignore", std::vector<std::string>{});

@@ -71,6 +71,7 @@ TEST_CASE("The newest complete checkpoint is chosen, temp files never", "[run]")
         "epoch-2.pt");
   CHECK(newest_checkpoint({{"a.pt", 5}, {"b.pt", 5}}) == "b.pt");
   CHECK(newest_checkpoint({{"sub/x.partial", 9}}) == std::nullopt);
+  CHECK(newest_checkpoint({{"step-40.pt", 10}, {"step-40.pt.rank1", 11}}) == "step-40.pt");
 }
 
 TEST_CASE("A new run rents every node, prepares each as it comes up, launches when all are ready", "[run]") {

@@ -116,3 +116,25 @@ TEST_CASE("A missing config file is an empty config; an unreadable one names the
   CHECK_FALSE(unreadable.ok());
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("Config sync takes the runtime's strategies", "[config]") {
+  for (const char* text : {"ddp", "local-sgd:20", "diloco:100", "diloco:500,lr=0.7,momentum=0.9,nesterov=1,compress=int8",
+                           "local-sgd:30s,compress=bf16", "diloco:2.5s"}) {
+    auto config = parse_config(std::string(R"({"sync": ")") + text + "\"}", "choline.json");
+    REQUIRE(config.ok());
+    CHECK(config->sync == text);
+  }
+  CHECK_FALSE(parse_config("{}", "choline.json")->sync);
+}
+
+TEST_CASE("Config sync rejects what the runtime would reject, naming the key", "[config]") {
+  for (const char* text : {"diloco", "diloco:0", "diloco:1.5", "diloco:x", "local-sgd:4,lr=0.7", "ddp:3", "sgd:4",
+                           "diloco:4,compress=fp8", "diloco:4,momentum=1", "diloco:4,bogus=1", "diloco:-1s", "diloco:4,lr"}) {
+    INFO(text);
+    const std::string message = error_of(std::string(R"({"sync": ")") + text + "\"}");
+    CHECK_THAT(message, Catch::StartsWith("choline.json: \"sync\": "));
+  }
+  CHECK_THAT(error_of(R"({"sync": 100})"), Catch::Contains("expected a string"));
+  CHECK(sync_spec_error("diloco:100") == std::nullopt);
+  CHECK_THAT(*sync_spec_error("diloco:100,compress=fp8"), Catch::Contains("bf16 or int8"));
+}

@@ -45,7 +45,8 @@ struct CheckpointFile {
 };
 
 // The checkpoint to resume from: the newest complete file, ignoring temp files (".tmp",
-// ".partial", names starting with '.'). Ties go to the greater name.
+// ".partial", names starting with '.') and the runtime's per-rank parts ("step-40.pt.rank1").
+// Ties go to the greater name.
 std::optional<std::string> newest_checkpoint(const std::vector<CheckpointFile>& files);
 
 // ---- The snapshot the decisions read ----------------------------------------------------------

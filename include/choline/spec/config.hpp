@@ -44,7 +44,16 @@ struct Config {
   std::optional<int> host_timeout;     // seconds of silence after which a host counts as lost
   std::optional<int> replacement_timeout;  // seconds to keep trying to rent a replacement
   std::vector<HostEntry> hosts;
+  // How data-parallel replicas synchronize in choline's C++ runtime, forwarded to workers as
+  // CHOLINE_SYNC: "ddp", "local-sgd:H" or "diloco:H[,lr=X,momentum=X,nesterov=0|1,compress=none|bf16|int8]",
+  // H a step count or a time budget like "30s" (runtime/include/choline/runtime/sync.hpp).
+  std::optional<std::string> sync;
 };
+
+// Checks a "sync" value against the runtime's grammar (which the runtime parses again; this
+// copy lets choline reject a typo before renting anything). Returns what is wrong, or
+// std::nullopt if the value is valid.
+std::optional<std::string> sync_spec_error(std::string_view text);
 
 // The keys choline.json accepts, for help texts and "did you mean".
 const std::vector<std::string>& config_keys();

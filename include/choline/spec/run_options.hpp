@@ -49,6 +49,7 @@ struct RunOptions {
   int max_host_losses = k_default_max_host_losses;  // hosts that may be lost and replaced in one run
   int host_timeout_s = k_default_host_timeout_s;    // silence after which a host counts as lost
   int replacement_timeout_s = k_default_replacement_timeout_s;  // how long to wait for a replacement
+  std::string sync;  // the runtime's sync strategy for workers (CHOLINE_SYNC); "" leaves it to them
   std::vector<std::string> setup;
   std::vector<std::string> env;
   std::vector<std::string> ignore;

@@ -40,6 +40,9 @@ struct DistEnv {
   // CHOLINE_DEVICE: "cpu", "cuda", or "auto" (cuda:LOCAL_RANK when this libtorch has CUDA and a
   // GPU is visible, else cpu).
   std::string device = "auto";
+  // CHOLINE_SYNC: the sync strategy when the trainer does not choose one ("ddp",
+  // "local-sgd:H", "diloco:H[,...]"; see sync.hpp). Empty: ddp.
+  std::string sync;
 
   static DistEnv from_environment();
 };
@@ -67,6 +70,9 @@ class Distributed {
   // the runtime never upcasts).
   c10::intrusive_ptr<c10d::Work> allreduce(std::vector<torch::Tensor>& tensors);
   c10::intrusive_ptr<c10d::Work> broadcast(std::vector<torch::Tensor>& tensors);
+  // outputs[0] receives every rank's input, in rank order (each the input's size and type).
+  c10::intrusive_ptr<c10d::Work> allgather(std::vector<std::vector<torch::Tensor>>& outputs,
+                                           std::vector<torch::Tensor>& inputs);
 
   // Copies rank 0's parameters and buffers to every rank, in one flattened broadcast.
   void broadcast_parameters(torch::nn::Module& module);

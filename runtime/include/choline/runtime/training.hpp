@@ -2,6 +2,8 @@
 // The rest of a training loop's plumbing: a distributed sampler, atomic checkpoints that
 // resume at the exact step, and metrics as JSON lines.
 
+#include <choline/runtime/sync.hpp>
+
 #include <torch/torch.h>
 
 #include <cstdint>
@@ -46,6 +48,20 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::o
 
 // Loads what save_checkpoint wrote, restoring the RNG too. Throws on a missing or bad file.
 TrainState load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer& optimizer);
+
+// The same, collectively, under a sync strategy: every rank calls it at the same step. Rank 0
+// writes `path` with the strategy's state too (outer optimizer, last synchronized parameters,
+// position in the round, counters). Where replicas differ between rounds (local-sgd, diloco on
+// several ranks) every other rank R first writes `path.rank<R>` with its own parameters,
+// optimizer and RNG; `path` appears only after they are all written.
+void save_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
+                     const TrainState& state, SyncStrategy& sync);
+
+// Loads what the collective save wrote, on every rank. A rank whose `path.rank<R>` is missing
+// (its host was lost) continues from the last synchronized parameters with rank 0's optimizer
+// state: the outer loop still resumes exactly, that rank's inner steps of the round are lost.
+TrainState load_checkpoint(const std::string& path, torch::nn::Module& model, torch::optim::Optimizer& optimizer,
+                           SyncStrategy& sync);
 
 // "<dir>/step-00001200.pt".
 std::string checkpoint_path(const std::string& dir, std::int64_t step);
