@@ -166,7 +166,7 @@ class LambdaProvider final : public Provider {
     host.price_per_hour = offer.price_per_hour;
     host.access = {{"label", label}, {"region", offer.location}, {"user", ssh_user()}};
     std::lock_guard state_lock(m_mutex);
-    m_created_at[host.id] = std::chrono::steady_clock::now();
+    m_progress.rented(host);
     if (request.shape.nodes > 1 && !m_run_location.count(request.run_id)) m_run_location[request.run_id] = offer.location;
     return host;
   }
@@ -178,7 +178,7 @@ class LambdaProvider final : public Provider {
       view->status = HostStatus::provisioning;
       view->message += ", waiting for sshd";
     }
-    progress(host, view->message);
+    m_progress.report(host, view->message);
     return view->status;
   }
 
@@ -275,24 +275,13 @@ class LambdaProvider final : public Provider {
     return m_key_name;
   }
 
-  void progress(const Host& host, const std::string& message) {
-    std::lock_guard lock(m_mutex);
-    auto& last = m_last_message[host.id];
-    if (last == message) return;
-    last = message;
-    const auto created = m_created_at.count(host.id) ? m_created_at[host.id] : std::chrono::steady_clock::now();
-    const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - created).count();
-    spdlog::info("Lambda instance {} ({}): {} ({} s)", host.id, host.access.value("label", ""), message, elapsed);
-  }
-
   RestConfig m_config;
   ApiCaller m_api;
   std::mutex m_create_mutex;
   std::mutex m_mutex;
   std::string m_key_name;
   std::vector<std::string> m_refused;
-  std::map<std::string, std::string> m_last_message;
-  std::map<std::string, std::chrono::steady_clock::time_point> m_created_at;
+  ProvisionProgress m_progress{"Lambda instance"};
   std::map<std::string, std::string> m_run_location;  // run id -> the region of its first node
 };
 

@@ -7,6 +7,8 @@
 #include <choline/ssh/identity.hpp>
 #include <choline/ssh/ssh_transport.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include <arpa/inet.h>
 #include <cstdlib>
 #include <fcntl.h>
@@ -83,6 +85,22 @@ Result<std::unique_ptr<transport::Transport>> connect_rented(const Host& host, c
   options.known_hosts = (dir / (host.provider + "-" + host.access.value("label", host.id))).string();
   options.policy = ssh::HostKeyPolicy::trust_on_first_use;
   return ssh::connect({host.access.value("user", "root"), ssh_host, ssh_port}, options);
+}
+
+void ProvisionProgress::rented(const Host& host) {
+  std::lock_guard lock(m_mutex);
+  m_rented_at[host.id] = std::chrono::steady_clock::now();
+}
+
+void ProvisionProgress::report(const Host& host, const std::string& message) {
+  std::lock_guard lock(m_mutex);
+  auto& last = m_last_message[host.id];
+  if (last == message) return;
+  last = message;
+  const auto now = std::chrono::steady_clock::now();
+  const auto rented = m_rented_at.count(host.id) ? m_rented_at[host.id] : now;
+  const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(now - rented).count();
+  spdlog::info("{} {} ({}): {} ({} s)", m_what, host.id, host.access.value("label", ""), message, elapsed);
 }
 
 }  // namespace choline::providers

@@ -215,7 +215,7 @@ class RunPodProvider final : public Provider {
     host.price_per_hour = ranked.front().price_per_hour;
     host.access = {{"label", label}, {"machine", pod.value("machineId", "")}, {"user", ssh_user()}};
     std::lock_guard lock(m_mutex);
-    m_created_at[host.id] = std::chrono::steady_clock::now();
+    m_progress.rented(host);
     return host;
   }
 
@@ -226,7 +226,7 @@ class RunPodProvider final : public Provider {
       view->status = HostStatus::provisioning;
       view->message += ", waiting for sshd";
     }
-    progress(host, view->message);
+    m_progress.report(host, view->message);
     return view->status;
   }
 
@@ -304,21 +304,10 @@ class RunPodProvider final : public Provider {
     return view;
   }
 
-  void progress(const Host& host, const std::string& message) {
-    std::lock_guard lock(m_mutex);
-    auto& last = m_last_message[host.id];
-    if (last == message) return;
-    last = message;
-    const auto created = m_created_at.count(host.id) ? m_created_at[host.id] : std::chrono::steady_clock::now();
-    const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - created).count();
-    spdlog::info("RunPod pod {} ({}): {} ({} s)", host.id, host.access.value("label", ""), message, elapsed);
-  }
-
   RestConfig m_config;
   ApiCaller m_api;
   std::mutex m_mutex;
-  std::map<std::string, std::string> m_last_message;
-  std::map<std::string, std::chrono::steady_clock::time_point> m_created_at;
+  ProvisionProgress m_progress{"RunPod pod"};
 };
 
 }  // namespace

@@ -241,7 +241,7 @@ class VastProvider final : public Provider {
     host.price_per_hour = effective_price(offer);
     host.access = {{"label", label}, {"machine", offer.machine}, {"offer", offer.id}, {"user", ssh_user()}};
     std::lock_guard state_lock(m_mutex);
-    m_created_at[host.id] = std::chrono::steady_clock::now();
+    m_progress.rented(host);
     if (request.shape.nodes > 1 && !m_run_location.count(request.run_id)) m_run_location[request.run_id] = offer.location;
     return host;
   }
@@ -253,7 +253,7 @@ class VastProvider final : public Provider {
       view->status = HostStatus::provisioning;
       view->message = "running, waiting for sshd";
     }
-    progress(host, view->message);
+    m_progress.report(host, view->message);
     if (view->status == HostStatus::ready) attach_key(host);
     return view->status;
   }
@@ -373,16 +373,6 @@ class VastProvider final : public Provider {
     if (!ok) spdlog::debug("vast.ai instance {}: attaching the key: {}", host.id, ok.error().message);
   }
 
-  void progress(const Host& host, const std::string& message) {
-    std::lock_guard lock(m_mutex);
-    auto& last = m_last_message[host.id];
-    if (last == message) return;
-    last = message;
-    const auto created = m_created_at.count(host.id) ? m_created_at[host.id] : std::chrono::steady_clock::now();
-    const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - created).count();
-    spdlog::info("vast.ai instance {} ({}): {} ({} s)", host.id, host.access.value("label", ""), message, elapsed);
-  }
-
   RestConfig m_config;
   ApiCaller m_api;
   std::mutex m_create_mutex;
@@ -390,8 +380,7 @@ class VastProvider final : public Provider {
   bool m_key_registered = false;
   std::set<std::string> m_attached;
   std::vector<std::string> m_tried;
-  std::map<std::string, std::string> m_last_message;
-  std::map<std::string, std::chrono::steady_clock::time_point> m_created_at;
+  ProvisionProgress m_progress{"vast.ai instance"};
   std::map<std::string, std::string> m_run_location;  // run id -> where its first node was rented
 };
 

@@ -8,7 +8,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,6 +28,21 @@ struct RestConfig {
   std::string private_key;  // its file on this machine
   std::string workdir = "choline";  // choline's directory on the host, relative to the SSH user's home
   RetryPolicy retry;
+};
+
+// The provisioning progress line of each instance: its provider's status message and the time
+// since it was rented, logged when the message changes. Thread-safe.
+class ProvisionProgress {
+ public:
+  explicit ProvisionProgress(std::string what) : m_what(std::move(what)) {}  // "vast.ai instance"
+  void rented(const Host& host);
+  void report(const Host& host, const std::string& message);
+
+ private:
+  std::string m_what;
+  std::mutex m_mutex;
+  std::map<std::string, std::string> m_last_message;
+  std::map<std::string, std::chrono::steady_clock::time_point> m_rented_at;
 };
 
 std::unique_ptr<Provider> make_vast_provider(RestConfig config);
