@@ -4,6 +4,8 @@
 #include <choline/agent/supervisor.hpp>
 #include <choline/cli/command.hpp>
 #include <choline/sync/sync.hpp>
+#include <choline/limits.hpp>
+#include <choline/util/json.hpp>
 #include <choline/util/process.hpp>
 #include <choline/util/strings.hpp>
 #include <choline/transport/stdio_stream.hpp>
@@ -31,10 +33,14 @@ class AgentCommand final : public Command {
     m_version = app.add_subcommand("version", "Print the agent's version (used to decide whether to upload it)");
     m_sync_recv = app.add_subcommand("sync-recv", "Receive a sync stream on stdin/stdout into ROOT");
     m_sync_recv->add_option("ROOT", m_root, "Destination root")->required();
+    m_sync_recv->add_flag("--delete", m_options.delete_extraneous, "Delete files under ROOT the sender does not have");
     m_sync_send = app.add_subcommand("sync-send", "Send ROOT as a sync stream on stdin/stdout");
     m_sync_send->add_option("ROOT", m_root, "Source root")->required();
-    m_sync_send->add_flag("--delete", m_options.delete_extraneous, "Ask the receiver to delete extraneous files");
-    m_sync_send->add_option("--ignore", m_options.extra_ignore, "Extra ignore pattern (repeatable)");
+    for (CLI::App* verb : {m_sync_recv, m_sync_send}) {
+      verb->add_option("--ignore", m_options.extra_ignore, "Extra ignore pattern (repeatable)");
+      verb->add_option("--idle-timeout", m_idle_timeout_s, "Give up when nothing moved for this many seconds (0: never)")
+          ->check(CLI::NonNegativeNumber);
+    }
 
     m_extract = app.add_subcommand("extract", "Write the embedded static agent to PATH (to bake it into an image)");
     m_extract->add_option("PATH", m_extract_path, "Where to write the agent")->required();
@@ -91,7 +97,8 @@ class AgentCommand final : public Command {
     }
     auto stream = transport::make_stdio_stream();
     if (m_logs->parsed()) return serve_logs(*stream);
-    Result<sync::SyncStats> stats = m_sync_recv->parsed() ? sync::run_receiver(m_root, *stream)
+    m_options.idle_timeout = std::chrono::seconds(m_idle_timeout_s);
+    Result<sync::SyncStats> stats = m_sync_recv->parsed() ? sync::run_receiver(m_root, *stream, m_options)
                                                           : sync::run_sender(m_root, *stream, m_options);
     if (!stats) return stats.error();
     spdlog::debug("agent: {}", sync::stats_to_json(*stats));
@@ -101,9 +108,9 @@ class AgentCommand final : public Command {
  private:
   Result<int> launch(CommandContext& context) {
     const std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-    auto parsed = nlohmann::json::parse(text, nullptr, false);
-    if (parsed.is_discarded()) return make_error(ErrorKind::usage, "agent launch: the job spec on stdin is not JSON");
-    auto job = agent::job_from_json(parsed);
+    auto parsed = util::parse_json(text, limits::k_max_json_depth);
+    if (!parsed) return make_error(ErrorKind::usage, "agent launch: the job spec on stdin: " + parsed.error().message);
+    auto job = agent::job_from_json(*parsed);
     if (!job) return std::move(job).error();
     auto pid = agent::launch_supervisor(m_layout, *job, util::self_exe_path());
     if (!pid) return std::move(pid).error();
@@ -145,6 +152,7 @@ class AgentCommand final : public Command {
   CLI::App* m_sync_send = nullptr;
   std::string m_root;
   sync::SyncOptions m_options;
+  int m_idle_timeout_s = static_cast<int>(limits::k_default_idle_timeout.count());
 };
 
 }  // namespace

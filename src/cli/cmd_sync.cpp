@@ -1,4 +1,5 @@
 #include <choline/cli/command.hpp>
+#include <choline/limits.hpp>
 #include <choline/run/remote_agent.hpp>
 #include <choline/sync/sync.hpp>
 #include <choline/transport/endpoint.hpp>
@@ -10,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <ostream>
 
 namespace choline::cli {
@@ -23,6 +25,10 @@ class SyncCommand final : public Command {
     app.add_option("DEST", m_destination, "Destination: a local directory or [user@]host[:port]:/path")->required();
     app.add_flag("--delete", m_options.delete_extraneous, "Delete files in DEST that SRC does not have (ignored paths are kept)");
     app.add_option("--ignore", m_options.extra_ignore, "Extra ignore pattern, .gitignore syntax (repeatable)");
+    app.add_option("--idle-timeout", m_idle_timeout_s,
+                   "Give up when nothing moved on the connection for this many seconds (0: never)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
     app.add_flag("--stats", m_stats, "Print transfer statistics as one JSON object on stdout");
     app.add_option("-i,--identity", m_ssh.identity, "Private key for SSH (default: ssh-agent, then ~/.ssh/id_*)");
     app.add_option("--known-hosts", m_ssh.known_hosts,
@@ -35,6 +41,7 @@ class SyncCommand final : public Command {
   }
 
   Result<int> run(CommandContext& context) override {
+    m_options.idle_timeout = std::chrono::seconds(m_idle_timeout_s);
     auto source = transport::parse_endpoint(m_source);
     if (!source) return std::move(source).error();
     auto destination = transport::parse_endpoint(m_destination);
@@ -84,6 +91,7 @@ class SyncCommand final : public Command {
   std::string m_wrap;
   std::string m_local_agent;
   sync::SyncOptions m_options;
+  int m_idle_timeout_s = static_cast<int>(limits::k_default_idle_timeout.count());
   ssh::Options m_ssh;
   bool m_stats = false;
 };

@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 namespace choline::run {
 
 namespace {
@@ -68,10 +70,29 @@ Status install_remote_agent(transport::Transport& transport, const std::string& 
   return {};
 }
 
+namespace {
+
+// The agent's sync verb with this side's options: the host learns what it must do from its
+// command line, and nothing it sends back can change what this side does.
+std::vector<std::string> sync_verb(const std::vector<std::string>& agent, const std::string& verb, const std::string& path,
+                                   const sync::SyncOptions& options, bool with_delete) {
+  std::vector<std::string> argv = with(agent, {verb, path});
+  if (with_delete && options.delete_extraneous) argv.push_back("--delete");
+  for (const auto& pattern : options.extra_ignore) {
+    argv.push_back("--ignore");
+    argv.push_back(pattern);
+  }
+  argv.push_back("--idle-timeout");
+  argv.push_back(std::to_string(std::chrono::duration_cast<std::chrono::seconds>(options.idle_timeout).count()));
+  return argv;
+}
+
+}  // namespace
+
 Result<sync::SyncStats> push_through_agent(transport::Transport& transport, const std::vector<std::string>& agent,
                                            const std::filesystem::path& local_dir, const std::string& remote_path,
                                            const sync::SyncOptions& options, const std::string& label) {
-  auto stream = transport.exec(with(agent, {"sync-recv", remote_path}));
+  auto stream = transport.exec(sync_verb(agent, "sync-recv", remote_path, options, true));
   if (!stream) return stream.error();
   return settle(**stream, sync::run_sender(local_dir, **stream, options), "the agent's sync receiver on " + label);
 }
@@ -79,15 +100,10 @@ Result<sync::SyncStats> push_through_agent(transport::Transport& transport, cons
 Result<sync::SyncStats> pull_through_agent(transport::Transport& transport, const std::vector<std::string>& agent,
                                            const std::string& remote_path, const std::filesystem::path& local_dir,
                                            const sync::SyncOptions& options, const std::string& label) {
-  std::vector<std::string> argv = with(agent, {"sync-send", remote_path});
-  if (options.delete_extraneous) argv.push_back("--delete");
-  for (const auto& pattern : options.extra_ignore) {
-    argv.push_back("--ignore");
-    argv.push_back(pattern);
-  }
-  auto stream = transport.exec(argv);
+  // Deletion on a pull is decided here, by run_receiver: the sender is never told about it.
+  auto stream = transport.exec(sync_verb(agent, "sync-send", remote_path, options, false));
   if (!stream) return stream.error();
-  auto stats = sync::run_receiver(local_dir, **stream);
+  auto stats = sync::run_receiver(local_dir, **stream, options);
   (*stream)->close_write();
   return settle(**stream, std::move(stats), "the agent's sync sender on " + label);
 }

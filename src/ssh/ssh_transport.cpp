@@ -1,7 +1,5 @@
 #include <choline/ssh/ssh_transport.hpp>
 
-#include <choline/util/interrupt.hpp>
-
 #include <libssh/libssh.h>
 #include <libssh/server.h>  // ssh_send_keepalive is declared here
 #include <spdlog/spdlog.h>
@@ -76,11 +74,14 @@ class SshStream final : public Stream {
   Result<std::size_t> read_some(void* buffer, std::size_t size) override {
     const auto capped = static_cast<std::uint32_t>(std::min<std::size_t>(size, 1 << 20));
     for (;;) {
-      if (util::interrupt_requested()) return make_error(ErrorKind::interrupted, "interrupted");
+      if (auto ok = check_waiting(); !ok) return ok.error();
       {
         std::lock_guard lock(m_session->mutex);
         const int n = ssh_channel_read_nonblocking(m_channel, buffer, capped, 0);
-        if (n > 0) return static_cast<std::size_t>(n);
+        if (n > 0) {
+          note_progress();
+          return static_cast<std::size_t>(n);
+        }
         if (n == SSH_ERROR) return ssh_failure(ErrorKind::network, "reading from " + m_session->description, m_session->handle);
         drain_stderr();
         if (ssh_channel_is_eof(m_channel) || !ssh_channel_is_open(m_channel)) return std::size_t{0};
@@ -93,7 +94,7 @@ class SshStream final : public Stream {
   Status write_all(const void* data, std::size_t size) override {
     const char* p = static_cast<const char*>(data);
     while (size > 0) {
-      if (util::interrupt_requested()) return make_error(ErrorKind::interrupted, "interrupted");
+      if (auto ok = check_waiting(); !ok) return ok;
       {
         std::lock_guard lock(m_session->mutex);
         if (!ssh_channel_is_open(m_channel)) return make_error(ErrorKind::remote, "the remote command closed its input");
@@ -104,6 +105,7 @@ class SshStream final : public Stream {
           const auto chunk = static_cast<std::uint32_t>(std::min<std::size_t>({size, window, 1 << 20}));
           const int n = ssh_channel_write(m_channel, p, chunk);
           if (n == SSH_ERROR) return ssh_failure(ErrorKind::network, "writing to " + m_session->description, m_session->handle);
+          if (n > 0) note_progress();
           p += n;
           size -= static_cast<std::size_t>(n);
           continue;

@@ -2,6 +2,7 @@
 
 #include <librsync.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <unistd.h>
@@ -126,7 +127,12 @@ struct SignatureLoader::Job {
   JobDriver driver;
 };
 
-SignatureLoader::SignatureLoader() : m_job(std::make_unique<Job>(&m_signature)) {}
+std::uint64_t signature_budget(std::uint64_t file_size) {
+  return std::min(limits::k_max_signature_bytes,
+                  std::max(limits::k_min_signature_budget, file_size / limits::k_signature_budget_divisor));
+}
+
+SignatureLoader::SignatureLoader(std::uint64_t budget) : m_job(std::make_unique<Job>(&m_signature)), m_budget(budget) {}
 
 SignatureLoader::~SignatureLoader() {
   m_job.reset();
@@ -134,11 +140,29 @@ SignatureLoader::~SignatureLoader() {
 }
 
 Status SignatureLoader::feed(std::string_view chunk) {
+  if (m_over_budget) return {};
+  m_bytes += chunk.size();
+  if (m_bytes > m_budget) {
+    // Let go of what was loaded; the rest of this signature is read and dropped.
+    m_over_budget = true;
+    m_job.reset();
+    if (m_signature) rs_free_sumset(m_signature);
+    m_signature = nullptr;
+    return {};
+  }
   return m_job->driver.push(chunk, false, [](std::string_view) { return Status{}; });
 }
 
 Status SignatureLoader::finish() {
-  if (auto ok = m_job->driver.push({}, true, [](std::string_view) { return Status{}; }); !ok) return ok;
+  if (m_over_budget) {
+    // A signature of no blocks: the delta against it is the whole file as literal data.
+    const unsigned char header[12] = {0x72, 0x73, 0x01, 0x47, 0, 0, 8, 0, 0, 0, 0, 32};  // RK+BLAKE2, 2 KiB, 32
+    m_job = std::make_unique<Job>(&m_signature);
+    const std::string_view bytes(reinterpret_cast<const char*>(header), sizeof header);
+    if (auto ok = m_job->driver.push(bytes, true, [](std::string_view) { return Status{}; }); !ok) return ok;
+  } else if (auto ok = m_job->driver.push({}, true, [](std::string_view) { return Status{}; }); !ok) {
+    return ok;
+  }
   if (!m_signature) return make_error(ErrorKind::protocol, "empty signature from peer");
   if (const rs_result r = rs_build_hash_table(m_signature); r != RS_DONE) return rs_error("indexing signature", r);
   return {};
@@ -170,20 +194,30 @@ struct Patcher::Job {
   // have is corrupt (librsync would otherwise spin on a zero-length copy).
   static rs_result copy(void* opaque, rs_long_t pos, size_t* len, void** buf) {
     auto* patcher = static_cast<Patcher*>(opaque);
+    if (pos < 0 || patcher->m_copied + *len > patcher->m_max_copy) {
+      patcher->m_copy_bound_hit = true;
+      return RS_CORRUPT;
+    }
     for (;;) {
       const ssize_t n = ::pread(patcher->m_basis_fd, *buf, *len, static_cast<off_t>(pos));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return RS_IO_ERROR;
       if (n == 0) return RS_CORRUPT;
       *len = static_cast<size_t>(n);
+      patcher->m_copied += *len;
       return RS_DONE;
     }
   }
   JobDriver driver;
 };
 
-Patcher::Patcher(int basis_fd, int out_fd, std::uint64_t max_output)
-    : m_job(std::make_unique<Job>(this)), m_basis_fd(basis_fd), m_out_fd(out_fd), m_max_output(max_output) {}
+std::uint64_t copy_budget(std::uint64_t basis_size) {
+  return basis_size * limits::k_max_delta_copy_factor + limits::k_delta_copy_slack_bytes;
+}
+
+Patcher::Patcher(int basis_fd, int out_fd, std::uint64_t max_output, std::uint64_t max_copy)
+    : m_job(std::make_unique<Job>(this)), m_basis_fd(basis_fd), m_out_fd(out_fd), m_max_output(max_output),
+      m_max_copy(max_copy) {}
 
 Patcher::~Patcher() = default;
 
@@ -197,12 +231,19 @@ Status Patcher::write_output(std::string_view out) {
   return write_fd(m_out_fd, out);
 }
 
+Status Patcher::check_copy_bound(Status status) const {
+  if (status || !m_copy_bound_hit) return status;
+  return make_error(ErrorKind::protocol, "delta from peer copies more than " + std::to_string(m_max_copy) +
+                                             " bytes from the old copy (" + std::to_string(limits::k_max_delta_copy_factor) +
+                                             " times its size): refused as an amplification");
+}
+
 Status Patcher::feed(std::string_view chunk) {
-  return m_job->driver.push(chunk, false, [this](std::string_view out) { return write_output(out); });
+  return check_copy_bound(m_job->driver.push(chunk, false, [this](std::string_view out) { return write_output(out); }));
 }
 
 Status Patcher::finish() {
-  return m_job->driver.push({}, true, [this](std::string_view out) { return write_output(out); });
+  return check_copy_bound(m_job->driver.push({}, true, [this](std::string_view out) { return write_output(out); }));
 }
 
 }  // namespace choline::sync

@@ -21,9 +21,8 @@ std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-std::int64_t mtime_of(const struct stat& st) {
-  return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-}
+// An ignore file this large is not a list of patterns; it may have been planted by a host.
+constexpr std::size_t k_max_ignore_file = 1 << 20;
 
 class Scanner {
  public:
@@ -33,7 +32,12 @@ class Scanner {
   void walk(const std::string& dir) {
     const std::filesystem::path full = dir.empty() ? m_root : m_root / dir;
     for (std::string_view ignore_file : {k_gitignore, k_cholineignore}) {
-      if (auto text = util::read_file(full / ignore_file)) m_rules.add_file(dir, *text);
+      auto text = util::read_file(full / ignore_file, k_max_ignore_file);
+      if (text) {
+        m_rules.add_file(dir, *text);
+      } else if (text.error().kind != ErrorKind::not_found) {
+        spdlog::warn("sync: ignoring {}: {}", (full / ignore_file).string(), text.error().message);
+      }
     }
     DIR* handle = ::opendir(full.c_str());
     if (!handle) {
@@ -60,7 +64,7 @@ class Scanner {
       FileEntry entry;
       entry.path = path;
       entry.mode = st.st_mode & 0777;
-      entry.mtime_ns = mtime_of(st);
+      entry.mtime_ns = util::mtime_ns(st);
       entry.racy = entry.mtime_ns >= m_racy_after;
       if (S_ISREG(st.st_mode)) {
         entry.type = EntryType::file;

@@ -4,15 +4,13 @@
 
 namespace choline::sync {
 
-std::string encode_hello(const SyncOptions& options) {
+std::string encode_hello() {
   Encoder out;
-  out.str(k_protocol_magic).u32(k_protocol_version).u8(options.delete_extraneous ? 1 : 0);
-  out.u32(static_cast<std::uint32_t>(options.extra_ignore.size()));
-  for (const auto& pattern : options.extra_ignore) out.str(pattern);
+  out.str(k_protocol_magic).u32(k_protocol_version);
   return out.take();
 }
 
-Result<SyncOptions> decode_hello(std::string_view payload) {
+Status decode_hello(std::string_view payload) {
   Decoder in(payload);
   auto magic = in.str(64);
   if (!magic || *magic != k_protocol_magic) return make_error(ErrorKind::protocol, "the peer does not speak choline-sync");
@@ -22,20 +20,7 @@ Result<SyncOptions> decode_hello(std::string_view payload) {
     return make_error(ErrorKind::protocol, "sync protocol version " + std::to_string(*version) + " from peer, expected " +
                                                std::to_string(k_protocol_version) + ": upgrade choline on both sides");
   }
-  SyncOptions options;
-  auto flags = in.u8();
-  if (!flags) return flags.error();
-  options.delete_extraneous = (*flags & 1) != 0;
-  auto count = in.u32();
-  if (!count) return count.error();
-  if (*count > 10'000) return make_error(ErrorKind::protocol, "too many ignore patterns from peer");
-  for (std::uint32_t i = 0; i < *count; ++i) {
-    auto pattern = in.str(k_max_path_length);
-    if (!pattern) return pattern.error();
-    options.extra_ignore.push_back(*pattern);
-  }
-  if (auto ok = in.finish("hello"); !ok) return ok.error();
-  return options;
+  return in.finish("hello");
 }
 
 void encode_entry(Encoder& out, const FileEntry& entry) {

@@ -1,8 +1,10 @@
+#include <choline/limits.hpp>
 #include <choline/sync/delta.hpp>
 #include <choline/sync/path_safety.hpp>
 #include <choline/sync/safe_dir.hpp>
 #include <choline/sync/sync.hpp>
 #include <choline/util/blocking_queue.hpp>
+#include <choline/util/files.hpp>
 #include <choline/util/hash.hpp>
 
 #include <spdlog/spdlog.h>
@@ -11,11 +13,13 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <deque>
 #include <fcntl.h>
 #include <map>
 #include <mutex>
 #include <set>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <thread>
 #include <unistd.h>
 
@@ -34,27 +38,9 @@ constexpr std::size_t k_batch_files = 1024;
 // rename finds little left to flush and the disk works in parallel with the network.
 constexpr std::uint64_t k_writeback_every = 8 << 20;
 constexpr std::uint64_t k_batch_bytes = 64 << 20;
-constexpr std::uint32_t k_max_entries_per_frame = 100'000;
 constexpr const char* k_temp_prefix = ".choline-tmp-";
 
 Error sys_error(const std::string& what) { return make_error(ErrorKind::io, what + ": " + std::strerror(errno)); }
-
-struct Timespec {
-  static struct timespec from_ns(std::int64_t ns) {
-    struct timespec ts {};
-    ts.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
-    ts.tv_nsec = static_cast<long>(ns % 1'000'000'000);
-    if (ts.tv_nsec < 0) {
-      ts.tv_nsec += 1'000'000'000;
-      ts.tv_sec -= 1;
-    }
-    return ts;
-  }
-};
-
-std::int64_t mtime_of(const struct stat& st) {
-  return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-}
 
 // State both receiver threads touch.
 struct Shared {
@@ -69,9 +55,11 @@ struct Shared {
   }
 };
 
+// The list lives in a deque on the main thread (appending never moves its elements); the
+// generator gets a pointer to each entry, not a copy.
 struct QueuedEntry {
   std::uint64_t index;
-  FileEntry entry;
+  const FileEntry* entry;
 };
 
 // Runs on its own thread: for each entry as it arrives, makes directories and symlinks, and
@@ -90,7 +78,7 @@ class Generator {
         item = m_queue.pop();
       }
       if (!item) break;
-      if (auto ok = handle(item->index, item->entry); !ok) return ok;
+      if (auto ok = handle(item->index, *item->entry); !ok) return ok;
     }
     if (auto ok = m_writer.write(static_cast<std::uint8_t>(Msg::reqs_end), {}); !ok) return ok;
     return m_writer.flush();
@@ -104,15 +92,16 @@ class Generator {
       return {};
     }
     const auto [parent, name] = split_parent(entry.path);
-    auto dir_fd = m_root.dir(parent, true);
-    if (!dir_fd) {
-      m_shared.add_error(entry.path, dir_fd.error().message);
+    auto dir = m_root.dir(parent, true);
+    if (!dir) {
+      m_shared.add_error(entry.path, dir.error().message);
       return {};
     }
+    const int dir_fd = (*dir)->fd();
     switch (entry.type) {
-      case EntryType::directory: make_directory(*dir_fd, entry, name); return {};
-      case EntryType::symlink: make_symlink(*dir_fd, entry, name); return {};
-      case EntryType::file: return request_file(*dir_fd, index, entry, name);
+      case EntryType::directory: make_directory(dir_fd, entry, name); return {};
+      case EntryType::symlink: make_symlink(dir_fd, entry, name); return {};
+      case EntryType::file: return request_file(dir_fd, index, entry, name);
     }
     return {};
   }
@@ -140,7 +129,7 @@ class Generator {
     if (::symlinkat(entry.link_target.c_str(), dir_fd, name.c_str()) != 0) {
       return m_shared.add_error(entry.path, std::string("cannot create symlink: ") + std::strerror(errno));
     }
-    const struct timespec times[2] = {{0, UTIME_OMIT}, Timespec::from_ns(entry.mtime_ns)};
+    const struct timespec times[2] = {{0, UTIME_OMIT}, util::timespec_from_ns(entry.mtime_ns)};
     ::utimensat(dir_fd, name.c_str(), times, AT_SYMLINK_NOFOLLOW);
   }
 
@@ -148,7 +137,7 @@ class Generator {
     struct stat st {};
     const bool exists = ::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
     if (exists && S_ISREG(st.st_mode)) {
-      if (!entry.racy && static_cast<std::uint64_t>(st.st_size) == entry.size && mtime_of(st) == entry.mtime_ns) {
+      if (!entry.racy && static_cast<std::uint64_t>(st.st_size) == entry.size && util::mtime_ns(st) == entry.mtime_ns) {
         if ((st.st_mode & 0777) != entry.mode) ::fchmodat(dir_fd, name.c_str(), entry.mode, 0);
         return {};  // up to date
       }
@@ -203,7 +192,7 @@ class Generator {
 // Runs on the main thread: turns FILE_BEGIN/DATA/FILE_END into verified files in place.
 class Applier {
  public:
-  Applier(SafeRoot root, const std::vector<FileEntry>& entries, Shared& shared)
+  Applier(SafeRoot root, const std::deque<FileEntry>& entries, Shared& shared)
       : m_root(std::move(root)), m_entries(entries), m_shared(shared) {}
 
   ~Applier() { discard(); }
@@ -225,16 +214,21 @@ class Applier {
     file.index = index;
     file.kind = kind;
     std::tie(file.dir, file.name) = split_parent(entry.path);
-    auto dir_fd = m_root.dir(file.dir, false);
-    if (!dir_fd) return burn(dir_fd.error().message);
-    file.dir_fd = *dir_fd;
+    auto dir = m_root.dir(file.dir, false);
+    if (!dir) return burn(dir.error().message);
+    file.dir_ref = *dir;
+    file.dir_fd = file.dir_ref->fd();
+    if (auto room = check_disk_space(entry.size); !room) return burn(room.error().message);
     file.temp = k_temp_prefix + std::to_string(::getpid()) + "-" + std::to_string(m_temp_counter++);
     file.out_fd = ::openat(file.dir_fd, file.temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (file.out_fd < 0) return burn(std::string("cannot create temp file: ") + std::strerror(errno));
     if (kind == TransferKind::delta) {
       file.basis_fd = ::openat(file.dir_fd, file.name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
       if (file.basis_fd < 0) return burn(std::string("old copy vanished: ") + std::strerror(errno));
-      file.patcher = std::make_unique<Patcher>(file.basis_fd, file.out_fd, entry.size);
+      struct stat basis {};
+      ::fstat(file.basis_fd, &basis);
+      file.patcher = std::make_unique<Patcher>(file.basis_fd, file.out_fd, entry.size,
+                                               copy_budget(static_cast<std::uint64_t>(basis.st_size)));
     }
     return {};
   }
@@ -285,7 +279,7 @@ class Applier {
       return {};
     }
     ::fchmod(file.out_fd, entry.mode);
-    const struct timespec times[2] = {{0, UTIME_OMIT}, Timespec::from_ns(entry.mtime_ns)};
+    const struct timespec times[2] = {{0, UTIME_OMIT}, util::timespec_from_ns(entry.mtime_ns)};
     ::futimens(file.out_fd, times);
     if (entry.size >= k_fsync_alone_at) {
       if (::fsync(file.out_fd) != 0) {
@@ -325,10 +319,11 @@ class Applier {
     if (m_pending.empty()) return {};
     if (::syncfs(m_root.root_fd()) != 0) return sys_error("syncfs");
     for (const auto& pending : m_pending) {
-      auto dir_fd = m_root.dir(pending.dir, false);
-      if (!dir_fd || ::renameat(*dir_fd, pending.temp.c_str(), *dir_fd, pending.name.c_str()) != 0) {
+      auto dir = m_root.dir(pending.dir, false);
+      const int dir_fd = dir ? (*dir)->fd() : -1;
+      if (!dir || ::renameat(dir_fd, pending.temp.c_str(), dir_fd, pending.name.c_str()) != 0) {
         m_shared.add_error(m_entries[pending.index].path, std::string("cannot move into place: ") + std::strerror(errno));
-        if (dir_fd) ::unlinkat(*dir_fd, pending.temp.c_str(), 0);
+        if (dir) ::unlinkat(dir_fd, pending.temp.c_str(), 0);
         continue;
       }
       ++m_transferred;
@@ -345,7 +340,7 @@ class Applier {
       finish_failed();
     }
     for (const auto& pending : m_pending) {
-      if (auto dir_fd = m_root.dir(pending.dir, false)) ::unlinkat(*dir_fd, pending.temp.c_str(), 0);
+      if (auto dir = m_root.dir(pending.dir, false)) ::unlinkat((*dir)->fd(), pending.temp.c_str(), 0);
     }
     m_pending.clear();
   }
@@ -358,6 +353,7 @@ class Applier {
     std::uint64_t index = 0;
     TransferKind kind = TransferKind::whole;
     std::string dir, name, temp;
+    DirRef dir_ref;  // keeps the directory open while the file is written
     int dir_fd = -1;
     int out_fd = -1;
     int basis_fd = -1;
@@ -380,6 +376,19 @@ class Applier {
   Status burn(const std::string& why) {
     mark_failed(why);
     return {};
+  }
+
+  // A file is refused before a byte is written when it would leave less than
+  // limits::k_min_free_disk_bytes free: a host announcing huge files cannot fill the disk.
+  Status check_disk_space(std::uint64_t size) const {
+    struct statvfs fs {};
+    if (::fstatvfs(m_root.root_fd(), &fs) != 0) return {};  // unknown: the write itself will tell
+    const std::uint64_t free_bytes = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+    if (free_bytes >= limits::k_min_free_disk_bytes && free_bytes - limits::k_min_free_disk_bytes >= size) return {};
+    return make_error(ErrorKind::io, "not enough disk space: " + std::to_string(size) + " bytes announced, " +
+                                         std::to_string(free_bytes) + " free, and choline keeps " +
+                                         std::to_string(limits::k_min_free_disk_bytes >> 20) +
+                                         " MiB free; free some space and sync again");
   }
 
   void start_writeback(Current& file, std::uint64_t written) {
@@ -406,7 +415,7 @@ class Applier {
   }
 
   SafeRoot m_root;
-  const std::vector<FileEntry>& m_entries;
+  const std::deque<FileEntry>& m_entries;
   Shared& m_shared;
   std::optional<Current> m_current;
   std::vector<Pending> m_pending;
@@ -416,8 +425,9 @@ class Applier {
 };
 
 // Removes what the receiver has and the sender did not list, except ignored paths (they are
-// protected, as in rsync: a host's outputs under an ignored directory survive a push).
-std::uint64_t delete_extraneous(const std::filesystem::path& root, SafeRoot& safe, const std::vector<FileEntry>& entries,
+// protected, as in rsync: a host's outputs under an ignored directory survive a push). Called
+// only when this side asked for deletion: the sender has no say in it.
+std::uint64_t delete_extraneous(const std::filesystem::path& root, SafeRoot& safe, const std::deque<FileEntry>& entries,
                                 const SyncOptions& options, Shared& shared) {
   IgnoreRules rules = IgnoreRules::with_defaults();
   for (const auto& pattern : options.extra_ignore) rules.add_pattern(pattern);
@@ -429,13 +439,12 @@ std::uint64_t delete_extraneous(const std::filesystem::path& root, SafeRoot& saf
   std::set<std::string> wanted;
   for (const auto& entry : entries) wanted.insert(entry.path);
   std::uint64_t deleted = 0;
-  std::string removed_dir;
   for (auto it = local->rbegin(); it != local->rend(); ++it) {
     if (wanted.count(it->path)) continue;
     const auto [parent, name] = split_parent(it->path);
-    auto dir_fd = safe.dir(parent, false);
-    if (!dir_fd) continue;
-    if (auto ok = remove_tree_at(*dir_fd, name); !ok) {
+    auto dir = safe.dir(parent, false);
+    if (!dir) continue;
+    if (auto ok = remove_tree_at((*dir)->fd(), name); !ok) {
       shared.add_error(it->path, "cannot delete: " + ok.error().message);
       continue;
     }
@@ -445,32 +454,56 @@ std::uint64_t delete_extraneous(const std::filesystem::path& root, SafeRoot& saf
   return deleted;
 }
 
-void apply_directory_modes(SafeRoot& safe, const std::vector<FileEntry>& entries) {
+void apply_directory_modes(SafeRoot& safe, const std::deque<FileEntry>& entries) {
   for (const auto& entry : entries) {
     if (entry.type != EntryType::directory || !validate_relative_path(entry.path)) continue;
     const auto [parent, name] = split_parent(entry.path);
     // The owner keeps rwx: a directory the next sync cannot write into would wedge every run.
-    if (auto dir_fd = safe.dir(parent, false)) ::fchmodat(*dir_fd, name.c_str(), entry.mode | 0700, 0);
+    if (auto dir = safe.dir(parent, false)) ::fchmodat((*dir)->fd(), name.c_str(), entry.mode | 0700, 0);
   }
+}
+
+// The REPORT frame: counts and as many of the errors as fit in one frame (then a line saying how
+// many more there were; the full list is in this side's own stats).
+std::string encode_report(const SyncStats& stats) {
+  constexpr std::size_t k_room = limits::k_max_frame_payload - 2 * limits::k_max_error_message;
+  std::vector<std::string> lines;
+  std::size_t bytes = 0;
+  for (const auto& error : stats.errors) {
+    std::string line = error.substr(0, limits::k_max_error_message - 192);
+    if (bytes + line.size() + 4 > k_room || lines.size() == k_max_report_errors) {
+      lines.push_back("... and " + std::to_string(stats.errors.size() - lines.size()) + " more errors");
+      break;
+    }
+    bytes += line.size() + 4;
+    lines.push_back(std::move(line));
+  }
+  Encoder report;
+  report.u64(stats.files_transferred).u64(stats.files_deleted).u32(static_cast<std::uint32_t>(lines.size()));
+  for (const auto& line : lines) report.str(line);
+  return report.take();
 }
 
 }  // namespace
 
-Result<SyncStats> run_receiver(const std::filesystem::path& root, transport::Stream& stream) {
+Result<SyncStats> run_receiver(const std::filesystem::path& root, transport::Stream& stream, const SyncOptions& options) {
   const auto started = std::chrono::steady_clock::now();
+  stream.set_idle_timeout(options.idle_timeout);
   FrameReader reader(stream);
   FrameWriter writer(stream);
   auto fail = [&](Error error) -> Result<SyncStats> {
-    (void)writer.write(static_cast<std::uint8_t>(Msg::error), encode_error(error.message));
-    (void)writer.flush();
+    if (!stream.aborted()) {
+      transport::AbortTimer abort_timer(stream, limits::k_shutdown_grace);
+      (void)writer.write(static_cast<std::uint8_t>(Msg::error), encode_error(error.message));
+      (void)writer.flush();
+    }
     return error;
   };
 
   auto hello = reader.read();
   if (!hello) return hello.error();
   if (hello->type != static_cast<std::uint8_t>(Msg::hello)) return fail(make_error(ErrorKind::protocol, "expected hello from sender"));
-  auto options = decode_hello(hello->payload);
-  if (!options) return fail(options.error());
+  if (auto ok = decode_hello(hello->payload); !ok) return fail(ok.error());
   auto generator_root = SafeRoot::open(root, true);
   if (!generator_root) return fail(generator_root.error());
   auto applier_root = SafeRoot::open(root, false);
@@ -483,7 +516,8 @@ Result<SyncStats> run_receiver(const std::filesystem::path& root, transport::Str
     generator_status = Generator(std::move(root_handle), writer, shared, queue).run();
   });
 
-  std::vector<FileEntry> entries;
+  std::deque<FileEntry> entries;
+  std::uint64_t entry_bytes = 0;  // memory the list holds (limits::k_max_entry_list_bytes)
   Applier applier(std::move(*applier_root), entries, shared);
   bool entries_done = false;
   std::uint64_t literal = 0, matched = 0;
@@ -498,7 +532,7 @@ Result<SyncStats> run_receiver(const std::filesystem::path& root, transport::Str
     switch (static_cast<Msg>(frame->type)) {
       case Msg::entries: {
         auto count = in.u32();
-        if (entries_done || !count || *count > k_max_entries_per_frame) {
+        if (entries_done || !count || *count > limits::k_max_entries_per_frame) {
           status = make_error(ErrorKind::protocol, "bad file list from sender");
           break;
         }
@@ -506,24 +540,34 @@ Result<SyncStats> run_receiver(const std::filesystem::path& root, transport::Str
           auto entry = decode_entry(in);
           if (!entry) {
             status = entry.error();
-          } else if (entries.size() >= k_max_entries) {
-            status = make_error(ErrorKind::protocol, "more than " + std::to_string(k_max_entries) + " files from sender");
-          } else {
-            queue.push({entries.size(), *entry});
-            entries.push_back(std::move(*entry));
+            break;
           }
+          entry_bytes += entry->path.size() + entry->link_target.size() + limits::k_entry_overhead_bytes;
+          if (entries.size() >= k_max_entries || entry_bytes > limits::k_max_entry_list_bytes) {
+            status = make_error(ErrorKind::protocol, "the sender's file list is over the limit (" +
+                                                         std::to_string(k_max_entries) + " files or " +
+                                                         std::to_string(limits::k_max_entry_list_bytes >> 20) +
+                                                         " MiB of names); sync fewer files at once");
+            break;
+          }
+          entries.push_back(std::move(*entry));
+          queue.push({entries.size() - 1, &entries.back()});
         }
         if (status) status = in.finish("file list");
         break;
       }
       case Msg::entries_end:
+        if (entries_done || !frame->payload.empty()) {
+          status = make_error(ErrorKind::protocol, "bad end of the file list from sender");
+          break;
+        }
         entries_done = true;
         queue.close();
         break;
       case Msg::file_begin: {
         auto index = in.u64();
         auto kind = in.u8();
-        if (!index || !kind || *index >= entries.size() || (*kind != 1 && *kind != 2)) {
+        if (!index || !kind || !in.at_end() || *index >= entries.size() || (*kind != 1 && *kind != 2)) {
           status = make_error(ErrorKind::protocol, "bad file header from sender");
           break;
         }
@@ -561,7 +605,7 @@ Result<SyncStats> run_receiver(const std::filesystem::path& root, transport::Str
         break;
       }
       case Msg::error: {
-        auto message = in.str(8192);
+        auto message = in.str(limits::k_max_error_message);
         status = make_error(ErrorKind::remote, "sender: " + (message ? *message : std::string("unknown error")));
         break;
       }
@@ -570,7 +614,14 @@ Result<SyncStats> run_receiver(const std::filesystem::path& root, transport::Str
     }
   }
   queue.close();
-  generator_thread.join();
+  if (status) {
+    generator_thread.join();
+  } else {
+    // The generator may be blocked writing requests to a sender that stopped reading: give it
+    // the grace period to finish, then abort the stream under it.
+    transport::AbortTimer abort_timer(stream, limits::k_shutdown_grace);
+    generator_thread.join();
+  }
   if (status && !generator_status) status = generator_status;
   if (status) status = applier.commit();
   if (!status) {
@@ -579,7 +630,7 @@ Result<SyncStats> run_receiver(const std::filesystem::path& root, transport::Str
   }
   apply_directory_modes(applier.root(), entries);
   std::uint64_t deleted = 0;
-  if (options->delete_extraneous) deleted = delete_extraneous(root, applier.root(), entries, *options, shared);
+  if (options.delete_extraneous) deleted = delete_extraneous(root, applier.root(), entries, options, shared);
 
   SyncStats stats;
   stats.files_total = entries.size();
@@ -591,10 +642,7 @@ Result<SyncStats> run_receiver(const std::filesystem::path& root, transport::Str
     std::lock_guard lock(shared.mutex);
     stats.errors = shared.errors;
   }
-  Encoder report;
-  report.u64(stats.files_transferred).u64(stats.files_deleted).u32(static_cast<std::uint32_t>(stats.errors.size()));
-  for (const auto& error : stats.errors) report.str(error.substr(0, 8000));
-  if (auto ok = writer.write(static_cast<std::uint8_t>(Msg::report), report.bytes()); !ok) return ok.error();
+  if (auto ok = writer.write(static_cast<std::uint8_t>(Msg::report), encode_report(stats)); !ok) return ok.error();
   if (auto ok = writer.flush(); !ok) return ok.error();
   stats.bytes_sent = writer.bytes_written();
   stats.bytes_received = reader.bytes_read();

@@ -16,6 +16,8 @@ namespace {
 Error sys_error(const std::string& what) {
   return make_error(errno == ENOENT ? ErrorKind::not_found : ErrorKind::io, what + ": " + std::strerror(errno));
 }
+
+constexpr int k_dir_flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 }  // namespace
 
 std::pair<std::string, std::string> split_parent(const std::string& path) {
@@ -24,14 +26,8 @@ std::pair<std::string, std::string> split_parent(const std::string& path) {
   return {path.substr(0, slash), path.substr(slash + 1)};
 }
 
-SafeRoot::~SafeRoot() {
-  for (auto& [name, fd] : m_dirs) ::close(fd);
-  if (m_root_fd >= 0) ::close(m_root_fd);
-}
-
-SafeRoot::SafeRoot(SafeRoot&& other) noexcept : m_root_fd(other.m_root_fd), m_dirs(std::move(other.m_dirs)) {
-  other.m_root_fd = -1;
-  other.m_dirs.clear();
+OpenDir::~OpenDir() {
+  if (m_fd >= 0) ::close(m_fd);
 }
 
 Result<SafeRoot> SafeRoot::open(const std::filesystem::path& root, bool create) {
@@ -42,35 +38,66 @@ Result<SafeRoot> SafeRoot::open(const std::filesystem::path& root, bool create) 
   }
   const int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return sys_error("cannot open directory " + root.string());
-  return SafeRoot(fd);
+  return SafeRoot(std::make_shared<const OpenDir>(fd));
 }
 
-Result<int> SafeRoot::dir(const std::string& dir, bool create) {
-  if (dir.empty()) return m_root_fd;
-  if (const auto it = m_dirs.find(dir); it != m_dirs.end()) return it->second;
-  const auto [parent, name] = split_parent(dir);
-  auto parent_fd = this->dir(parent, create);
-  if (!parent_fd) return parent_fd;
-  int fd = ::openat(*parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT && create) {
-    if (::mkdirat(*parent_fd, name.c_str(), 0755) != 0 && errno != EEXIST) return sys_error("cannot create " + dir);
-    fd = ::openat(*parent_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+DirRef SafeRoot::cached_dir(const std::string& dir) {
+  const auto it = m_cache.find(dir);
+  if (it == m_cache.end()) return nullptr;
+  m_lru.splice(m_lru.begin(), m_lru, it->second);
+  return it->second->second;
+}
+
+void SafeRoot::remember(const std::string& dir, DirRef ref) {
+  m_lru.emplace_front(dir, std::move(ref));
+  m_cache[dir] = m_lru.begin();
+  while (m_lru.size() > k_cached_dirs) {
+    m_cache.erase(m_lru.back().first);
+    m_lru.pop_back();
   }
-  if (fd < 0) {
-    if (errno == ELOOP || errno == ENOTDIR) {
-      return make_error(ErrorKind::protocol, "'" + dir + "' is a symlink or file where a directory is expected");
+}
+
+Result<DirRef> SafeRoot::dir(const std::string& dir, bool create) {
+  if (dir.empty()) return m_root;
+  if (DirRef hit = cached_dir(dir)) return hit;
+  // The deepest ancestor we have open, then one component at a time from there.
+  DirRef current = m_root;
+  std::size_t done = 0;  // length of the prefix of `dir` that `current` is
+  for (std::size_t slash = dir.rfind('/'); slash != std::string::npos && slash > 0; slash = dir.rfind('/', slash - 1)) {
+    if (DirRef hit = cached_dir(dir.substr(0, slash))) {
+      current = std::move(hit);
+      done = slash + 1;
+      break;
     }
-    return sys_error("cannot open " + dir);
   }
-  m_dirs.emplace(dir, fd);
-  return fd;
+  while (done < dir.size()) {
+    std::size_t end = dir.find('/', done);
+    if (end == std::string::npos) end = dir.size();
+    const std::string name = dir.substr(done, end - done);
+    const std::string prefix = dir.substr(0, end);
+    int fd = ::openat(current->fd(), name.c_str(), k_dir_flags);
+    if (fd < 0 && errno == ENOENT && create) {
+      if (::mkdirat(current->fd(), name.c_str(), 0755) != 0 && errno != EEXIST) return sys_error("cannot create " + prefix);
+      fd = ::openat(current->fd(), name.c_str(), k_dir_flags);
+    }
+    if (fd < 0) {
+      if (errno == ELOOP || errno == ENOTDIR) {
+        return make_error(ErrorKind::protocol, "'" + prefix + "' is a symlink or file where a directory is expected");
+      }
+      return sys_error("cannot open " + prefix);
+    }
+    current = std::make_shared<const OpenDir>(fd);
+    remember(prefix, current);
+    done = end + 1;
+  }
+  return current;
 }
 
 void SafeRoot::forget(const std::string& dir) {
-  for (auto it = m_dirs.begin(); it != m_dirs.end();) {
+  for (auto it = m_lru.begin(); it != m_lru.end();) {
     if (it->first == dir || util::starts_with(it->first, dir + "/")) {
-      ::close(it->second);
-      it = m_dirs.erase(it);
+      m_cache.erase(it->first);
+      it = m_lru.erase(it);
     } else {
       ++it;
     }
@@ -86,7 +113,7 @@ Status remove_tree_at(int dir_fd, const std::string& name) {
     if (::unlinkat(dir_fd, name.c_str(), 0) != 0 && errno != ENOENT) return sys_error("cannot remove " + name);
     return {};
   }
-  const int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  const int fd = ::openat(dir_fd, name.c_str(), k_dir_flags);
   if (fd < 0) return sys_error("cannot open " + name);
   DIR* handle = ::fdopendir(fd);
   if (!handle) {

@@ -5,8 +5,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <cstring>
 #include <fcntl.h>
 #include <memory>
@@ -38,6 +41,43 @@ struct ReceiverReply {
   std::vector<std::string> errors;
 };
 
+// Bytes of signatures received and not yet answered. The reader waits while the total is over
+// the bound, so however fast a receiver sends signatures, the sender holds at most the bound
+// plus one signature (and TCP pushes back on the receiver).
+class QueuedSignatures {
+ public:
+  void add(std::uint64_t bytes) {
+    std::lock_guard lock(m_mutex);
+    m_bytes += bytes;
+  }
+  void release(std::uint64_t bytes) {
+    {
+      std::lock_guard lock(m_mutex);
+      m_bytes -= std::min(bytes, m_bytes);
+    }
+    m_changed.notify_all();
+  }
+  // Returns false if closed while waiting.
+  bool wait_below(std::uint64_t bound) {
+    std::unique_lock lock(m_mutex);
+    m_changed.wait(lock, [&] { return m_closed || m_bytes < bound; });
+    return !m_closed;
+  }
+  void close() {
+    {
+      std::lock_guard lock(m_mutex);
+      m_closed = true;
+    }
+    m_changed.notify_all();
+  }
+
+ private:
+  std::mutex m_mutex;
+  std::condition_variable m_changed;
+  std::uint64_t m_bytes = 0;
+  bool m_closed = false;
+};
+
 Status decode_report(std::string_view payload, ReceiverReply& reply) {
   Decoder in(payload);
   auto transferred = in.u64();
@@ -48,7 +88,7 @@ Status decode_report(std::string_view payload, ReceiverReply& reply) {
   reply.transferred = *transferred;
   reply.deleted = *deleted;
   for (std::uint32_t i = 0; i < *count; ++i) {
-    auto error = in.str(8192);
+    auto error = in.str(limits::k_max_error_message);
     if (!error) return error.error();
     reply.errors.push_back(*error);
   }
@@ -58,13 +98,23 @@ Status decode_report(std::string_view payload, ReceiverReply& reply) {
 }
 
 // Reads everything the receiver sends: requests go to the queue as soon as their signature is
-// complete, so the sender's main thread can stream data while more requests arrive.
-void read_replies(FrameReader& reader, std::uint64_t entry_count, util::BlockingQueue<Request>& requests,
-                  ReceiverReply& reply) {
+// complete, so the sender's main thread can stream data while more requests arrive. Each file
+// may be asked for once: what the sender uploads is bounded by what it offered (2,000 repeated
+// 13-byte requests once made it upload one file 2,000 times).
+void read_replies(transport::Stream& stream, FrameReader& reader, const std::vector<FileEntry>& entries,
+                  util::BlockingQueue<Request>& requests, QueuedSignatures& queued, ReceiverReply& reply) {
+  // However this ends, the main thread must stop waiting for requests.
+  struct CloseOnExit {
+    util::BlockingQueue<Request>& queue;
+    ~CloseOnExit() { queue.close(); }
+  } close_on_exit{requests};
+  std::vector<bool> asked(entries.size(), false);
   std::unique_ptr<Request> pending_delta;
+  // A fatal reply ends the sync: the main thread's writes must not wait on a receiver that
+  // stopped reading.
   auto fail = [&](Error error) {
     reply.fatal = std::move(error);
-    requests.close();
+    stream.abort();
   };
   for (;;) {
     auto frame = reader.read();
@@ -74,16 +124,23 @@ void read_replies(FrameReader& reader, std::uint64_t entry_count, util::Blocking
       case Msg::req_whole:
       case Msg::req_delta: {
         auto index = in.u64();
-        if (!index || *index >= entry_count || pending_delta) {
+        if (!index || !in.at_end() || *index >= entries.size() || pending_delta) {
           return fail(make_error(ErrorKind::protocol, "bad request from receiver"));
         }
+        if (entries[*index].type != EntryType::file) {
+          return fail(make_error(ErrorKind::protocol, "the receiver asked for " + entries[*index].path + ", which is not a file"));
+        }
+        if (asked[*index]) {
+          return fail(make_error(ErrorKind::protocol, "the receiver asked for " + entries[*index].path + " twice"));
+        }
+        asked[*index] = true;
         auto request = std::make_unique<Request>();
         request->index = *index;
         if (static_cast<Msg>(frame->type) == Msg::req_whole) {
           requests.push(std::move(*request));
         } else {
           request->kind = TransferKind::delta;
-          request->signature = std::make_unique<SignatureLoader>();
+          request->signature = std::make_unique<SignatureLoader>(signature_budget(entries[*index].size));
           pending_delta = std::move(request);
         }
         break;
@@ -92,12 +149,16 @@ void read_replies(FrameReader& reader, std::uint64_t entry_count, util::Blocking
         if (!pending_delta) return fail(make_error(ErrorKind::protocol, "signature data without a request"));
         if (auto ok = pending_delta->signature->feed(frame->payload); !ok) return fail(ok.error());
         break;
-      case Msg::sig_end:
-        if (!pending_delta) return fail(make_error(ErrorKind::protocol, "signature end without a request"));
+      case Msg::sig_end: {
+        if (!pending_delta || !frame->payload.empty()) return fail(make_error(ErrorKind::protocol, "signature end without a request"));
         if (auto ok = pending_delta->signature->finish(); !ok) return fail(ok.error());
+        const std::uint64_t bytes = pending_delta->signature->bytes();
+        queued.add(bytes);
         requests.push(std::move(*pending_delta));
         pending_delta.reset();
+        if (!queued.wait_below(limits::k_max_queued_signature_bytes)) return;
         break;
+      }
       case Msg::reqs_end:
         requests.close();
         break;
@@ -105,7 +166,7 @@ void read_replies(FrameReader& reader, std::uint64_t entry_count, util::Blocking
         if (auto ok = decode_report(frame->payload, reply); !ok) return fail(ok.error());
         return;
       case Msg::error: {
-        auto message = in.str(8192);
+        auto message = in.str(limits::k_max_error_message);
         return fail(make_error(ErrorKind::remote, "receiver: " + (message ? *message : std::string("unknown error"))));
       }
       default:
@@ -119,8 +180,8 @@ class Sender {
   Sender(const std::filesystem::path& root, std::vector<FileEntry> entries, FrameWriter& writer)
       : m_root(root), m_entries(std::move(entries)), m_writer(writer) {}
 
-  Status send_entries(const SyncOptions& options) {
-    if (auto ok = m_writer.write(static_cast<std::uint8_t>(Msg::hello), encode_hello(options)); !ok) return ok;
+  Status send_entries() {
+    if (auto ok = m_writer.write(static_cast<std::uint8_t>(Msg::hello), encode_hello()); !ok) return ok;
     Encoder batch;
     std::uint32_t in_batch = 0;
     const auto send_batch = [&]() -> Status {
@@ -198,6 +259,7 @@ class Sender {
   std::uint64_t literal() const { return m_literal; }
   std::uint64_t matched() const { return m_matched; }
   std::size_t entry_count() const { return m_entries.size(); }
+  const std::vector<FileEntry>& entries() const { return m_entries; }
 
  private:
   Status abort_file(std::uint64_t index, const std::string& why) {
@@ -223,28 +285,37 @@ Result<SyncStats> run_sender(const std::filesystem::path& root, transport::Strea
   if (!entries) return entries.error();
   spdlog::debug("sync: {} entries under {}", entries->size(), root.string());
 
+  stream.set_idle_timeout(options.idle_timeout);
   FrameWriter writer(stream);
   FrameReader reader(stream);
   Sender sender(root, std::move(*entries), writer);
   util::BlockingQueue<Request> requests;
+  QueuedSignatures queued;
   ReceiverReply reply;
-  std::thread reader_thread(read_replies, std::ref(reader), sender.entry_count(), std::ref(requests), std::ref(reply));
+  std::thread reader_thread(read_replies, std::ref(stream), std::ref(reader), std::cref(sender.entries()),
+                            std::ref(requests), std::ref(queued), std::ref(reply));
 
-  Status status = sender.send_entries(options);
+  Status status = sender.send_entries();
   while (status) {
     auto request = requests.pop();
     if (!request) break;
     status = sender.send_file(*request);
+    if (request->signature) queued.release(request->signature->bytes());
   }
+  queued.close();
   if (status) status = sender.send_done();
-  if (!status) {
-    // Tell the receiver why, so both sides report the same cause; closing our side ends the
-    // receiver, whose exit ends the reader thread.
+  if (status) {
+    reader_thread.join();  // until the report; the idle timeout bounds a receiver that never sends one
+  } else {
+    // Tell the receiver why, so both sides report the same cause; closing our side ends a
+    // cooperative receiver, whose exit ends the reader thread. One that stopped reading or
+    // answering gets the grace period, then the stream is aborted under both threads.
+    transport::AbortTimer abort_timer(stream, limits::k_shutdown_grace);
     (void)writer.write(static_cast<std::uint8_t>(Msg::error), encode_error(status.error().message));
     (void)writer.flush();
     stream.close_write();
+    reader_thread.join();
   }
-  reader_thread.join();
   // The receiver's own account of a failure beats ours (ours is often just "connection
   // closed"), except for an interruption: that cause is ours.
   if (!status && status.error().kind == ErrorKind::interrupted) return status.error();

@@ -1,7 +1,5 @@
 #include <choline/transport/local_transport.hpp>
 
-#include <choline/util/interrupt.hpp>
-
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
@@ -22,6 +20,10 @@ Error sys_error(const std::string& what) { return make_error(ErrorKind::io, what
 class LocalStream final : public Stream {
  public:
   LocalStream(pid_t pid, int in_fd, int out_fd, int err_fd) : m_pid(pid), m_in(in_fd), m_out(out_fd) {
+    // Our ends of the pipes only (the child's ends are other open files): waits happen in poll,
+    // where abort, Ctrl-C and the idle timeout are noticed.
+    set_nonblocking(m_in);
+    set_nonblocking(m_out);
     // stderr is drained on its own thread so a chatty child can never block on a full pipe.
     m_stderr_thread = std::thread([this, err_fd] {
       char buffer[4096];
@@ -48,31 +50,14 @@ class LocalStream final : public Stream {
   }
 
   Result<std::size_t> read_some(void* buffer, std::size_t size) override {
-    for (;;) {
-      const ssize_t n = ::read(m_out, buffer, size);
-      if (n >= 0) return static_cast<std::size_t>(n);
-      if (errno != EINTR) return sys_error("reading from local command");
-      if (util::interrupt_requested()) return make_error(ErrorKind::interrupted, "interrupted");
-    }
+    return read_fd_some(m_out, buffer, size, "local command");
   }
 
   Status write_all(const void* data, std::size_t size) override {
     if (m_in < 0) return make_error(ErrorKind::io, "write after close_write");
-    const char* p = static_cast<const char*>(data);
-    while (size > 0) {
-      // A signal during a blocking pipe write usually ends it early with a partial count, not
-      // EINTR: check the flag on every round.
-      if (util::interrupt_requested()) return make_error(ErrorKind::interrupted, "interrupted");
-      const ssize_t n = ::write(m_in, p, size);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno == EPIPE) return make_error(ErrorKind::remote, "local command closed its input" + stderr_suffix());
-        return sys_error("writing to local command");
-      }
-      p += n;
-      size -= static_cast<std::size_t>(n);
-    }
-    return {};
+    auto ok = write_fd_all(m_in, data, size, "local command");
+    if (!ok && ok.error().kind == ErrorKind::remote) return make_error(ErrorKind::remote, ok.error().message + stderr_suffix());
+    return ok;
   }
 
   void close_write() override {

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
-#include <sstream>
+#include <limits>
 #include <unistd.h>
 
 namespace choline::util {
@@ -19,13 +19,39 @@ Error errno_error(const std::string& what, const std::filesystem::path& path) {
 }
 }  // namespace
 
-Result<std::string> read_file(const std::filesystem::path& path) {
+Result<std::string> read_file(const std::filesystem::path& path, std::size_t max_bytes) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return errno_error("cannot read", path);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
+  std::string content;
+  char buffer[65536];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    if (content.size() + static_cast<std::size_t>(in.gcount()) > max_bytes) {
+      return make_error(ErrorKind::io, path.string() + " is larger than " + std::to_string(max_bytes) + " bytes");
+    }
+    content.append(buffer, static_cast<std::size_t>(in.gcount()));
+  }
   if (in.bad()) return errno_error("cannot read", path);
-  return buffer.str();
+  return content;
+}
+
+std::int64_t mtime_ns(const struct stat& st) {
+  // Saturates instead of overflowing: a file may carry any time a peer announced.
+  constexpr std::int64_t k_billion = 1'000'000'000;
+  const std::int64_t seconds = static_cast<std::int64_t>(st.st_mtim.tv_sec);
+  if (seconds > std::numeric_limits<std::int64_t>::max() / k_billion - 1) return std::numeric_limits<std::int64_t>::max();
+  if (seconds < std::numeric_limits<std::int64_t>::min() / k_billion + 1) return std::numeric_limits<std::int64_t>::min();
+  return seconds * k_billion + st.st_mtim.tv_nsec;
+}
+
+struct timespec timespec_from_ns(std::int64_t ns) {
+  struct timespec ts {};
+  ts.tv_sec = static_cast<time_t>(ns / 1'000'000'000);
+  ts.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+  if (ts.tv_nsec < 0) {
+    ts.tv_nsec += 1'000'000'000;
+    ts.tv_sec -= 1;
+  }
+  return ts;
 }
 
 Status write_file_atomic(const std::filesystem::path& path, std::string_view content, mode_t mode) {

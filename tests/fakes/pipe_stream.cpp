@@ -12,18 +12,17 @@ namespace {
 
 class PipeStream final : public transport::Stream {
  public:
-  PipeStream(int read_fd, int write_fd, std::uint64_t budget) : m_read(read_fd), m_write(write_fd), m_budget(budget) {}
+  PipeStream(int read_fd, int write_fd, std::uint64_t budget) : m_read(read_fd), m_write(write_fd), m_budget(budget) {
+    transport::set_nonblocking(m_read);
+    transport::set_nonblocking(m_write);
+  }
   ~PipeStream() override {
     if (m_read >= 0) ::close(m_read);
     close_write();
   }
 
   Result<std::size_t> read_some(void* buffer, std::size_t size) override {
-    for (;;) {
-      const ssize_t n = ::read(m_read, buffer, size);
-      if (n >= 0) return static_cast<std::size_t>(n);
-      if (errno != EINTR) return make_error(ErrorKind::io, std::strerror(errno));
-    }
+    return read_fd_some(m_read, buffer, size, "the test peer");
   }
 
   Status write_all(const void* data, std::size_t size) override {
@@ -33,17 +32,7 @@ class PipeStream final : public transport::Stream {
       return make_error(ErrorKind::network, "connection dropped (test budget)");
     }
     m_budget -= size;
-    const char* p = static_cast<const char*>(data);
-    while (size > 0) {
-      const ssize_t n = ::write(m_write, p, size);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return make_error(ErrorKind::remote, std::strerror(errno));
-      }
-      p += n;
-      size -= static_cast<std::size_t>(n);
-    }
-    return {};
+    return write_fd_all(m_write, data, size, "the test peer");
   }
 
   void close_write() override {

@@ -102,7 +102,7 @@ inline SyncOutcome run_sync(const fs::path& source, const fs::path& destination,
   auto pair = fakes::make_stream_pair(sender_budget);
   SyncOutcome outcome;
   std::thread receiver([&] {
-    outcome.received = sync::run_receiver(destination, *pair.b);
+    outcome.received = sync::run_receiver(destination, *pair.b, options);
     pair.b.reset();
   });
   outcome.sent = sync::run_sender(source, *pair.a, options);

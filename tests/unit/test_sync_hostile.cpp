@@ -19,6 +19,7 @@ struct HostileSession {
   fs::path outside = sandbox.path / "outside";
   Result<SyncStats> received = make_error(ErrorKind::internal, "not run");
   std::string replies;
+  SyncOptions options;  // the receiver's own
 
   HostileSession() {
     fs::create_directories(root);
@@ -30,7 +31,7 @@ struct HostileSession {
   void run(Script script) {
     auto pair = fakes::make_stream_pair();
     std::thread receiver([&] {
-      received = run_receiver(root, *pair.b);
+      received = run_receiver(root, *pair.b, options);
       pair.b.reset();
     });
     std::thread drain([&] {
@@ -61,7 +62,7 @@ struct HostileSession {
   }
 };
 
-void hello(FrameWriter& w) { (void)w.write(static_cast<std::uint8_t>(Msg::hello), encode_hello({})); }
+void hello(FrameWriter& w) { (void)w.write(static_cast<std::uint8_t>(Msg::hello), encode_hello()); }
 
 void entries(FrameWriter& w, const std::vector<FileEntry>& list) {
   Encoder batch;

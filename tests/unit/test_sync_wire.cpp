@@ -27,10 +27,11 @@ TEST_CASE("Decoder refuses truncated input, long strings and trailing bytes", "[
   out.str("0123456789");
   CHECK_FALSE(Decoder(out.bytes()).str(5).ok());
   CHECK_FALSE(Decoder(std::string_view(out.bytes()).substr(0, 6)).str(100).ok());
-  Decoder in(std::string("\x01\x02", 2));
+  const std::string two_bytes("\x01\x02", 2);
+  Decoder in(two_bytes);
   CHECK(in.u8().ok());
   CHECK_FALSE(in.finish("x").ok());
-  CHECK_FALSE(Decoder("").u64().ok());
+  CHECK_FALSE(Decoder(std::string_view()).u64().ok());
 }
 
 TEST_CASE("Frames survive a stream and oversized frames are refused before allocation", "[sync]") {
@@ -94,18 +95,17 @@ TEST_CASE("Entries round-trip and hostile fields are caught", "[sync]") {
   CHECK_THAT(decode_entry(huge_in).error().message, Catch::Contains("too large"));
 }
 
-TEST_CASE("Hello carries options and refuses other protocols", "[sync]") {
-  SyncOptions options;
-  options.delete_extraneous = true;
-  options.extra_ignore = {"*.ckpt", "data/"};
-  auto back = decode_hello(encode_hello(options));
-  REQUIRE(back.ok());
-  CHECK(back->delete_extraneous);
-  CHECK(back->extra_ignore == options.extra_ignore);
+TEST_CASE("Hello carries only the protocol, never options, and refuses other protocols", "[sync][security]") {
+  CHECK(decode_hello(encode_hello()).ok());
   Encoder other;
   other.str("rsync").u32(1);
   CHECK_THAT(decode_hello(other.bytes()).error().message, Catch::Contains("does not speak choline-sync"));
   Encoder future;
-  future.str(k_protocol_magic).u32(99).u8(0).u32(0);
+  future.str(k_protocol_magic).u32(99);
   CHECK_THAT(decode_hello(future.bytes()).error().message, Catch::Contains("upgrade choline"));
+  // Version 1 carried a delete flag the receiver obeyed: a host could make the laptop delete.
+  // Anything after the version is now refused, whatever it says.
+  Encoder with_flags;
+  with_flags.str(k_protocol_magic).u32(k_protocol_version).u8(1).u32(0);
+  CHECK_THAT(decode_hello(with_flags.bytes()).error().message, Catch::Contains("trailing bytes"));
 }

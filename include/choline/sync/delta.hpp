@@ -4,6 +4,7 @@
 // Signatures use RabinKarp + BLAKE2 at the full strong-sum length (the peer is untrusted).
 
 #include <choline/error.hpp>
+#include <choline/limits.hpp>
 #include <choline/util/hash.hpp>
 
 #include <cstdint>
@@ -22,10 +23,12 @@ using ChunkSink = std::function<Status(std::string_view)>;
 // Streams the signature of the `size`-byte file open at `fd` into `sink`.
 Status generate_signature(int fd, std::uint64_t size, const ChunkSink& sink);
 
-// Loads a signature that arrives in chunks, then indexes it for delta generation.
+// Loads a signature that arrives in chunks, then indexes it for delta generation. A signature
+// larger than `budget` bytes is dropped as it arrives (the receiver is a stranger, and no useful
+// signature is that large: see limits.hpp); the delta is then all literal data.
 class SignatureLoader {
  public:
-  SignatureLoader();
+  explicit SignatureLoader(std::uint64_t budget = limits::k_max_signature_bytes);
   ~SignatureLoader();
   SignatureLoader(const SignatureLoader&) = delete;
   SignatureLoader& operator=(const SignatureLoader&) = delete;
@@ -33,14 +36,25 @@ class SignatureLoader {
   Status feed(std::string_view chunk);
   // Ends the input and builds the hash table. Fails on a malformed signature.
   Status finish();
+  // The loaded signature; an empty one (no blocks) when the signature was over budget.
   rs_signature* signature() const { return m_signature; }
+  bool over_budget() const { return m_over_budget; }
+  // Bytes held for this signature (what the sender's queue budget counts).
+  std::uint64_t bytes() const { return m_over_budget ? 0 : m_bytes; }
 
  private:
   // Declared before m_job: librsync stores into it when the job is created.
   rs_signature* m_signature = nullptr;
   struct Job;
   std::unique_ptr<Job> m_job;
+  std::uint64_t m_budget;
+  std::uint64_t m_bytes = 0;
+  bool m_over_budget = false;
 };
+
+// The budget for the signature of a receiver's old copy, given the size of the file the sender
+// will send: a bigger signature costs more to hold than the delta could save.
+std::uint64_t signature_budget(std::uint64_t file_size);
 
 struct DeltaResult {
   std::uint64_t literal_bytes = 0;  // new data carried in the delta
@@ -53,10 +67,12 @@ struct DeltaResult {
 Result<DeltaResult> generate_delta(rs_signature* signature, int fd, const ChunkSink& sink);
 
 // Applies a delta that arrives in chunks to the basis file at `basis_fd`, writing to `out_fd`.
-// Output beyond `max_output` bytes is a protocol error (a hostile delta cannot fill the disk).
+// Output beyond `max_output` bytes, and copies from the basis beyond `max_copy` bytes in all, are
+// protocol errors: a hostile delta can neither fill the disk nor turn a few bytes on the wire
+// into gigabytes by copying one block over and over.
 class Patcher {
  public:
-  Patcher(int basis_fd, int out_fd, std::uint64_t max_output);
+  Patcher(int basis_fd, int out_fd, std::uint64_t max_output, std::uint64_t max_copy);
   ~Patcher();
   Patcher(const Patcher&) = delete;
   Patcher& operator=(const Patcher&) = delete;
@@ -68,13 +84,20 @@ class Patcher {
 
  private:
   Status write_output(std::string_view out);
+  Status check_copy_bound(Status status) const;
   struct Job;
   std::unique_ptr<Job> m_job;
   int m_basis_fd;
   int m_out_fd;
   std::uint64_t m_max_output;
+  std::uint64_t m_max_copy;
+  std::uint64_t m_copied = 0;
+  bool m_copy_bound_hit = false;
   std::uint64_t m_written = 0;
   util::Hash128 m_hash;
 };
+
+// The copy bound for a delta against an old copy of `basis_size` bytes (limits.hpp).
+std::uint64_t copy_budget(std::uint64_t basis_size);
 
 }  // namespace choline::sync

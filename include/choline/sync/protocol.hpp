@@ -5,7 +5,7 @@
 // copy); the sender answers each request with data. Requests and data flow at the same time on
 // the two directions of the stream, so a transfer is never one round trip per file.
 //
-//   S->R  HELLO         magic, version, flags, extra ignore patterns
+//   S->R  HELLO         magic, version
 //   S->R  ENTRIES*      batches of FileEntry
 //   S->R  ENTRIES_END
 //   R->S  REQ_WHOLE i | REQ_DELTA i SIG* SIG_END        (any number, in entry order)
@@ -16,9 +16,11 @@
 //   either ERROR        a fatal error; the other side stops
 
 #include <choline/error.hpp>
+#include <choline/limits.hpp>
 #include <choline/sync/manifest.hpp>
 #include <choline/sync/wire.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -26,10 +28,11 @@
 namespace choline::sync {
 
 inline constexpr std::string_view k_protocol_magic = "choline-sync";
-inline constexpr std::uint32_t k_protocol_version = 1;
-inline constexpr std::uint64_t k_max_entries = 10'000'000;
-inline constexpr std::uint64_t k_max_file_size = 1ull << 42;  // 4 TiB
-inline constexpr std::size_t k_max_report_errors = 1000;
+// 2: HELLO no longer carries the delete flag and ignore patterns (each side decides its own).
+inline constexpr std::uint32_t k_protocol_version = 2;
+inline constexpr std::uint64_t k_max_entries = limits::k_max_entries;
+inline constexpr std::uint64_t k_max_file_size = limits::k_max_file_size;
+inline constexpr std::size_t k_max_report_errors = limits::k_max_report_errors;
 
 enum class Msg : std::uint8_t {
   hello = 1,
@@ -51,9 +54,14 @@ enum class Msg : std::uint8_t {
 
 enum class TransferKind : std::uint8_t { whole = 1, delta = 2 };
 
+// One side's own choices. None of them crosses the wire: the receiver alone decides what it
+// deletes (a host pulled from must never decide what the laptop deletes), and each side applies
+// its own ignore patterns (the sender to what it offers, the receiver to what it keeps).
 struct SyncOptions {
-  bool delete_extraneous = false;        // remove receiver files the sender does not have
+  bool delete_extraneous = false;        // receiver: remove files the sender does not have
   std::vector<std::string> extra_ignore;  // patterns on top of .gitignore/.cholineignore
+  // Give up when nothing moved on the stream for this long (zero: never).
+  std::chrono::milliseconds idle_timeout = limits::k_default_idle_timeout;
 };
 
 struct SyncStats {
@@ -68,8 +76,9 @@ struct SyncStats {
   std::vector<std::string> errors;  // per-file failures ("path: why"); the rest still synced
 };
 
-std::string encode_hello(const SyncOptions& options);
-Result<SyncOptions> decode_hello(std::string_view payload);
+std::string encode_hello();
+// Checks the magic and the version; anything else in the frame is a protocol error.
+Status decode_hello(std::string_view payload);
 
 void encode_entry(Encoder& out, const FileEntry& entry);
 // Decodes one entry. Checks types and sizes; path safety is the receiver's job per entry, so

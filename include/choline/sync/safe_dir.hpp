@@ -6,8 +6,10 @@
 #include <choline/error.hpp>
 
 #include <filesystem>
-#include <map>
+#include <list>
+#include <memory>
 #include <string>
+#include <unordered_map>
 #include <utility>
 
 namespace choline::sync {
@@ -15,29 +17,56 @@ namespace choline::sync {
 // Splits "a/b/c" into {"a/b", "c"} and "c" into {"", "c"}.
 std::pair<std::string, std::string> split_parent(const std::string& path);
 
+// An open directory, closed when its last holder lets go: the cache may drop a directory while
+// a caller still works in it.
+class OpenDir {
+ public:
+  explicit OpenDir(int fd) : m_fd(fd) {}
+  ~OpenDir();
+  OpenDir(const OpenDir&) = delete;
+  OpenDir& operator=(const OpenDir&) = delete;
+  int fd() const { return m_fd; }
+
+ private:
+  int m_fd;
+};
+using DirRef = std::shared_ptr<const OpenDir>;
+
 class SafeRoot {
  public:
-  ~SafeRoot();
+  // Directories kept open between calls. Entries arrive in tree order, so a few dozen cover the
+  // directories in use; keeping every one open exhausted `ulimit -n` on trees of 1,500
+  // directories.
+  static constexpr std::size_t k_cached_dirs = 64;
+
   SafeRoot(const SafeRoot&) = delete;
   SafeRoot& operator=(const SafeRoot&) = delete;
-  SafeRoot(SafeRoot&& other) noexcept;
+  SafeRoot(SafeRoot&&) = default;  // std::list keeps its nodes: the cache's iterators stay valid
+  SafeRoot& operator=(SafeRoot&&) = default;
 
   // Opens (creating it and its parents if `create`) the root directory.
   static Result<SafeRoot> open(const std::filesystem::path& root, bool create);
 
-  // An fd for directory `dir` ("" is the root), cached. With `create`, missing directories are
-  // made (mode 0755); an existing non-directory in the way is an error, never followed.
-  Result<int> dir(const std::string& dir, bool create);
+  // Directory `dir` ("" is the root). With `create`, missing directories are made (mode 0755);
+  // an existing non-directory in the way is an error, never followed. Walks from the deepest
+  // cached ancestor, holding at most two directories open on the way.
+  Result<DirRef> dir(const std::string& dir, bool create);
 
-  // Forgets cached fds at and below `dir` (after it was removed or replaced).
+  // Drops cached directories at and below `dir` (after it was removed or replaced).
   void forget(const std::string& dir);
 
-  int root_fd() const { return m_root_fd; }
+  int root_fd() const { return m_root->fd(); }
+  std::size_t cached() const { return m_cache.size(); }
 
  private:
-  explicit SafeRoot(int fd) : m_root_fd(fd) {}
-  int m_root_fd = -1;
-  std::map<std::string, int> m_dirs;
+  explicit SafeRoot(DirRef root) : m_root(std::move(root)) {}
+  DirRef cached_dir(const std::string& dir);
+  void remember(const std::string& dir, DirRef ref);
+
+  DirRef m_root;
+  // Most recently used first.
+  std::list<std::pair<std::string, DirRef>> m_lru;
+  std::unordered_map<std::string, std::list<std::pair<std::string, DirRef>>::iterator> m_cache;
 };
 
 // Removes `name` in `dir_fd`: a file or symlink is unlinked, a directory removed with everything

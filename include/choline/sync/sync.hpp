@@ -16,9 +16,11 @@ namespace choline::sync {
 Result<SyncStats> run_sender(const std::filesystem::path& root, transport::Stream& stream, const SyncOptions& options);
 
 // Receives into `root` (created if missing). Nothing the sender sends is written outside root:
-// unsafe paths and symlinks are refused per entry, malformed frames end the transfer, and
-// files land only whole and verified (temp file, hash check, rename).
-Result<SyncStats> run_receiver(const std::filesystem::path& root, transport::Stream& stream);
+// unsafe paths and symlinks are refused per entry, malformed frames end the transfer, files land
+// only whole and verified (temp file, hash check, rename), and every size, count and volume the
+// sender controls is bounded (limits.hpp). Deletion and the patterns that protect paths from it
+// are this side's `options` alone.
+Result<SyncStats> run_receiver(const std::filesystem::path& root, transport::Stream& stream, const SyncOptions& options);
 
 // Prints stats as one JSON object (the --stats output).
 std::string stats_to_json(const SyncStats& stats);

@@ -4,6 +4,7 @@
 // hostile host.
 
 #include <choline/error.hpp>
+#include <choline/limits.hpp>
 #include <choline/transport/transport.hpp>
 
 #include <cstdint>
@@ -12,7 +13,7 @@
 
 namespace choline::sync {
 
-inline constexpr std::size_t k_max_frame_payload = 1 << 20;  // 1 MiB
+inline constexpr std::size_t k_max_frame_payload = limits::k_max_frame_payload;
 inline constexpr std::size_t k_data_chunk = 256 * 1024;      // file data per DATA frame
 
 struct Frame {
@@ -41,6 +42,8 @@ class Encoder {
 class Decoder {
  public:
   explicit Decoder(std::string_view bytes) : m_bytes(bytes) {}
+  // A Decoder only views its bytes: decoding a temporary would read freed memory.
+  explicit Decoder(std::string&&) = delete;
   Result<std::uint8_t> u8();
   Result<std::uint32_t> u32();
   Result<std::uint64_t> u64();

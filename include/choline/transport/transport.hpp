@@ -5,7 +5,10 @@
 
 #include <choline/error.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string_view>
 #include <memory>
@@ -34,6 +37,54 @@ class Stream {
 
   // The last few KiB the command wrote to stderr, for error messages.
   virtual std::string stderr_tail() const = 0;
+
+  // From now on a read or write that waits fails (ErrorKind::timeout) once nothing has moved in
+  // either direction for `timeout`; zero (the default) waits forever. Protocols whose peer keeps
+  // talking set it (sync); streams of commands that may rightly be silent for long (setup
+  // scripts) do not.
+  void set_idle_timeout(std::chrono::milliseconds timeout);
+
+  // Makes every waiting and later read or write fail at once, from any thread. How one side of a
+  // protocol frees its other thread when the peer stopped reading or answering.
+  void abort() { m_aborted = true; }
+  bool aborted() const { return m_aborted; }
+
+ protected:
+  // For implementations, while a read or write waits: an error when the stream was aborted,
+  // Ctrl-C was pressed, or the idle timeout passed. Blocked calls re-check every k_wait_slice_ms.
+  Status check_waiting() const;
+  // For implementations, after bytes moved.
+  void note_progress();
+  static constexpr int k_wait_slice_ms = 100;
+
+  // Reads and writes on a non-blocking file descriptor (see set_nonblocking), waiting with poll
+  // in slices so that abort, Ctrl-C and the idle timeout are noticed while blocked. `what` names
+  // the peer in errors. A write to a closed pipe is a remote error.
+  Result<std::size_t> read_fd_some(int fd, void* buffer, std::size_t size, const char* what);
+  Status write_fd_all(int fd, const void* data, std::size_t size, const char* what);
+
+ private:
+  std::atomic<bool> m_aborted{false};
+  std::atomic<std::int64_t> m_idle_timeout_ms{0};
+  std::atomic<std::int64_t> m_last_progress_ms{0};
+};
+
+// Puts `fd` in non-blocking mode; returns its previous flags (to restore), or -1 on failure.
+int set_nonblocking(int fd);
+
+// Aborts `stream` unless disarmed (or destroyed) within `grace`. Bounds how long a side that
+// failed waits for a peer that stopped reading or answering, while a cooperative peer still
+// gets the error message and a clean end.
+class AbortTimer {
+ public:
+  AbortTimer(Stream& stream, std::chrono::milliseconds grace);
+  ~AbortTimer();
+  AbortTimer(const AbortTimer&) = delete;
+  AbortTimer& operator=(const AbortTimer&) = delete;
+
+ private:
+  struct State;
+  std::unique_ptr<State> m_state;
 };
 
 class Transport {
