@@ -60,9 +60,9 @@ class LocalProvider final : public Provider {
   // (its process group, stopped or not) are killed. The directory stays: it holds the logs.
   Status release(const Host& host) override {
     auto state = agent::read_state(agent::AgentLayout{host.root});
-    if (!state || !state->contains("pid") || !(*state)["pid"].is_number_integer()) return {};
-    const auto pid = static_cast<pid_t>((*state)["pid"].get<std::int64_t>());
-    if (pid <= 0 || !is_supervisor_of(pid, host.root)) return {};
+    if (!state) return {};
+    const pid_t pid = agent::state_pid(*state);
+    if (pid == 0 || !is_supervisor_of(pid, host.root)) return {};
     ::kill(-pid, SIGKILL);
     return {};
   }

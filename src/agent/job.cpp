@@ -1,5 +1,7 @@
 #include <choline/agent/job.hpp>
 
+#include <choline/util/json.hpp>
+
 namespace choline::agent {
 
 nlohmann::json JobSpec::to_json() const {
@@ -10,27 +12,32 @@ nlohmann::json JobSpec::to_json() const {
 }
 
 Result<JobSpec> job_from_json(const nlohmann::json& j) {
-  try {
-    JobSpec job;
-    job.run_id = j.at("run_id").get<std::string>();
-    job.attempt = j.at("attempt").get<int>();
-    job.max_restarts = j.value("max_restarts", 0);
-    job.node_rank = j.at("node_rank").get<int>();
-    job.nodes = j.at("nodes").get<int>();
-    job.slots = j.at("slots").get<int>();
-    job.master_addr = j.at("master_addr").get<std::string>();
-    job.master_port = j.at("master_port").get<int>();
-    job.command = j.at("command").get<std::vector<std::string>>();
-    job.checkpoint_dir = j.value("checkpoint_dir", "checkpoints");
-    job.resume_from = j.value("resume_from", "");
-    job.env = j.value("env", std::map<std::string, std::string>{});
-    if (job.command.empty() || job.slots < 1 || job.nodes < 1 || job.node_rank < 0 || job.node_rank >= job.nodes) {
-      return make_error(ErrorKind::usage, "job spec is inconsistent");
-    }
-    return job;
-  } catch (const nlohmann::json::exception& e) {
-    return make_error(ErrorKind::usage, std::string("bad job spec: ") + e.what());
+  if (!j.is_object()) return make_error(ErrorKind::usage, "bad job spec: not an object");
+  for (const char* key : {"run_id", "attempt", "node_rank", "nodes", "slots", "master_addr", "master_port", "command"}) {
+    if (!j.contains(key)) return make_error(ErrorKind::usage, std::string("bad job spec: no ") + key);
   }
+  util::JsonReader in(j, "job");
+  JobSpec job;
+  job.run_id = in.string("run_id");
+  job.attempt = in.integer("attempt", 0);
+  job.max_restarts = in.integer("max_restarts", 0);
+  job.node_rank = in.integer("node_rank", 0);
+  job.nodes = in.integer("nodes", 0);
+  job.slots = in.integer("slots", 0);
+  job.master_addr = in.string("master_addr");
+  job.master_port = in.integer("master_port", 0);
+  job.command = in.strings("command");
+  job.checkpoint_dir = in.string("checkpoint_dir", "checkpoints");
+  job.resume_from = in.string("resume_from");
+  for (const auto& [name, value] : in.object("env").items()) {
+    if (!value.is_string()) return make_error(ErrorKind::usage, "bad job spec: env." + name + " is not a string");
+    job.env[name] = value.get<std::string>();
+  }
+  if (!in.ok()) return make_error(ErrorKind::usage, "bad job spec: " + in.error()->message);
+  if (job.command.empty() || job.slots < 1 || job.nodes < 1 || job.node_rank < 0 || job.node_rank >= job.nodes) {
+    return make_error(ErrorKind::usage, "job spec is inconsistent");
+  }
+  return job;
 }
 
 namespace {

@@ -1,5 +1,7 @@
 #include <choline/agent/job_state.hpp>
 
+#include <choline/util/json.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <limits>
@@ -11,16 +13,7 @@ namespace {
 constexpr JobStatus k_statuses[] = {JobStatus::unknown,   JobStatus::starting, JobStatus::running,
                                     JobStatus::succeeded, JobStatus::failed,   JobStatus::stopped};
 
-// An integer that fits `int` (exit codes, ranks, attempts are small; a host may send anything).
-std::optional<int> small_int(const nlohmann::json& value) {
-  if (!value.is_number_integer()) return std::nullopt;
-  const auto wide = value.get<std::int64_t>();
-  if (wide < std::numeric_limits<int>::min() || wide > std::numeric_limits<int>::max()) return std::nullopt;
-  if (value.is_number_unsigned() && value.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<int>::max())) {
-    return std::nullopt;
-  }
-  return static_cast<int>(wide);
-}
+std::optional<int> small_int(const nlohmann::json& value) { return util::json_int(value); }
 
 }  // namespace
 
@@ -70,7 +63,7 @@ Result<JobState> parse_job_state(const nlohmann::json& j) {
   for (const char* key : {"pid", "node_rank"}) {
     if (j.contains(key) && !j[key].is_number_integer()) return bad(std::string(key) + " is not an integer");
   }
-  if (j.contains("pid")) state.pid = j["pid"].get<std::int64_t>();
+  if (j.contains("pid")) state.pid = util::json_int64(j["pid"]).value_or(0);
   if (j.contains("exit_codes")) {
     if (!j["exit_codes"].is_array()) return bad("exit_codes is not an array");
     for (const auto& code : j["exit_codes"]) {

@@ -1,6 +1,8 @@
 #include <choline/agent/log_stream.hpp>
 
 #include <choline/agent/supervisor.hpp>
+#include <choline/limits.hpp>
+#include <choline/util/json.hpp>
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -91,9 +93,9 @@ Result<JobState> receive_logs(sync::FrameReader& reader, const LogHandlers& hand
         break;
       }
       case LogMsg::state: {
-        json parsed = json::parse(frame->payload, nullptr, false);
-        if (parsed.is_discarded()) return make_error(ErrorKind::protocol, "bad state frame from host");
-        auto state = parse_job_state(parsed);
+        auto parsed = util::parse_json(frame->payload, limits::k_max_json_depth);
+        if (!parsed) return make_error(ErrorKind::protocol, "bad state frame from host: " + parsed.error().message);
+        auto state = parse_job_state(*parsed);
         if (!state) return state.error();
         last_state = *state;
         if (handlers.on_state) {

@@ -1,7 +1,9 @@
 #include <choline/agent/supervisor.hpp>
 
+#include <choline/limits.hpp>
 #include <choline/util/clock.hpp>
 #include <choline/util/files.hpp>
+#include <choline/util/json.hpp>
 
 #include <atomic>
 #include <cerrno>
@@ -119,13 +121,17 @@ void stop_workers(std::map<pid_t, int>& running, std::vector<json>& codes) {
 }  // namespace
 
 Result<json> read_state(const AgentLayout& layout) {
-  auto text = util::read_file(layout.state_file());
+  auto text = util::read_file(layout.state_file(), limits::k_max_json_file);
   if (!text) return text.error();
-  try {
-    return json::parse(*text);
-  } catch (const json::exception& e) {
-    return make_error(ErrorKind::io, "damaged state file: " + std::string(e.what()));
-  }
+  auto parsed = util::parse_json(*text, limits::k_max_json_depth);
+  if (!parsed) return make_error(ErrorKind::io, "damaged state file: " + parsed.error().message);
+  return parsed;
+}
+
+pid_t state_pid(const json& state) {
+  const auto pid = state.is_object() && state.contains("pid") ? util::json_int64(state["pid"]) : std::nullopt;
+  if (!pid || *pid <= 0 || *pid > std::numeric_limits<pid_t>::max()) return 0;
+  return static_cast<pid_t>(*pid);
 }
 
 bool state_is_final(const json& state) {
@@ -136,11 +142,9 @@ bool state_is_final(const json& state) {
 }
 
 bool supervisor_responsive(const json& state) {
-  const auto pid = state.is_object() && state.contains("pid") && state["pid"].is_number_integer()
-                       ? state["pid"].get<std::int64_t>()
-                       : 0;
-  if (pid <= 0 || pid > std::numeric_limits<pid_t>::max()) return true;
-  if (!process_alive(static_cast<pid_t>(pid))) return false;
+  const pid_t pid = state_pid(state);
+  if (pid == 0) return true;
+  if (!process_alive(pid)) return false;
   // /proc/<pid>/stat: "pid (comm) S ...": the state letter follows the last ')'.
   auto stat = util::read_file("/proc/" + std::to_string(pid) + "/stat");
   if (!stat) return true;  // no /proc (a bare chroot): alive is all we can tell
@@ -154,10 +158,10 @@ Result<pid_t> launch_supervisor(const AgentLayout& layout, const JobSpec& job, c
   std::error_code ec;
   std::filesystem::create_directories(layout.logs(), ec);
   std::filesystem::create_directories(layout.project(), ec);
-  if (auto state = read_state(layout); state && !state_is_final(*state) &&
-                                       process_alive(static_cast<pid_t>(state->value("pid", 0)))) {
+  if (auto state = read_state(layout); state && !state_is_final(*state) && state_pid(*state) != 0 &&
+                                       process_alive(state_pid(*state))) {
     return make_error(ErrorKind::usage, "a job is already running on this host (supervisor pid " +
-                                            std::to_string(state->value("pid", 0)) + ")");
+                                            std::to_string(state_pid(*state)) + ")");
   }
   // job.json may hold forwarded secrets: only the owner may read it.
   if (auto ok = util::write_file_atomic(layout.job_file(), job.to_json().dump()); !ok) return ok.error();
@@ -188,7 +192,9 @@ Result<pid_t> launch_supervisor(const AgentLayout& layout, const JobSpec& job, c
 int supervise(const AgentLayout& layout) {
   auto text = util::read_file(layout.job_file());
   if (!text) return 1;
-  auto job = job_from_json(json::parse(*text, nullptr, false));
+  auto parsed = util::parse_json(*text, limits::k_max_json_depth);
+  if (!parsed) return 1;
+  auto job = job_from_json(*parsed);
   if (!job) return 1;
 
   struct sigaction action {};
@@ -250,8 +256,8 @@ Status stop_supervisor(const AgentLayout& layout) {
   auto state = read_state(layout);
   if (!state) return state.error();
   if (state_is_final(*state)) return {};
-  const auto pid = static_cast<pid_t>(state->value("pid", 0));
-  if (!process_alive(pid)) return {};
+  const pid_t pid = state_pid(*state);
+  if (pid == 0 || !process_alive(pid)) return {};
   ::kill(pid, SIGTERM);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(k_stop_grace_seconds + 5);
   while (std::chrono::steady_clock::now() < deadline) {

@@ -52,10 +52,13 @@ class StatusCommand final : public Command {
       print_one(*record, context.out);
       return 0;
     }
-    const auto runs = run::list_runs(context.global.project_dir);
+    const auto list = run::list_runs(context.global.project_dir);
+    const auto& runs = list.runs;
+    // A damaged record is shown first and makes the exit status 1: a paid host may be behind it.
+    for (const auto& damaged : list.damaged) context.out << red(run::damaged_run_advice(damaged)) << "\n";
     if (runs.empty()) {
-      context.out << "no runs yet in this project (choline train starts one)\n";
-      return 0;
+      if (list.damaged.empty()) context.out << "no runs yet in this project (choline train starts one)\n";
+      return list.damaged.empty() ? 0 : 1;
     }
     context.out << fmt::format("{:<36} {:<12} {:<14} {:<10} {:<8} {:>7} {:>8}  {}\n", "RUN", "STATE", "GPUS", "HOSTS",
                                "ATTEMPTS", "$/H", "COST", "CREATED");
@@ -71,7 +74,7 @@ class StatusCommand final : public Command {
         }
       }
     }
-    return 0;
+    return list.damaged.empty() ? 0 : 1;
   }
 
   Result<int> orphans(CommandContext& context) {

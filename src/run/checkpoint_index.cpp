@@ -1,8 +1,10 @@
 #include <choline/run/checkpoint_index.hpp>
 
+#include <choline/limits.hpp>
 #include <choline/run/lifecycle.hpp>
 #include <choline/util/files.hpp>
 #include <choline/util/hash.hpp>
+#include <choline/util/json.hpp>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -20,18 +22,15 @@ std::filesystem::path index_file(const RunRecord& record) { return record.dir / 
 
 std::vector<CheckpointEntry> load_index(const RunRecord& record) {
   std::vector<CheckpointEntry> entries;
-  auto text = util::read_file(index_file(record));
+  auto text = util::read_file(index_file(record), limits::k_max_json_file);
   if (!text) return entries;
-  const auto j = nlohmann::json::parse(*text, nullptr, false);
-  if (!j.is_array()) return entries;
-  for (const auto& e : j) {
-    if (!e.is_object()) continue;
-    try {
-      entries.push_back({e.at("name").get<std::string>(), e.at("size").get<std::uint64_t>(),
-                         e.at("mtime_ns").get<std::int64_t>(), e.at("xxh3").get<std::string>()});
-    } catch (const nlohmann::json::exception&) {
-      continue;
-    }
+  const auto j = util::parse_json(*text, limits::k_max_json_depth);
+  if (!j || !j->is_array()) return entries;
+  for (const auto& e : *j) {
+    // A damaged entry is skipped: its checkpoint then counts as unverified, never as good.
+    util::JsonReader in(e, "checkpoint");
+    CheckpointEntry entry{in.string("name"), in.uint64("size", 0), in.int64("mtime_ns", 0), in.string("xxh3")};
+    if (in.ok() && !entry.name.empty() && !entry.xxh3.empty()) entries.push_back(std::move(entry));
   }
   return entries;
 }

@@ -2,10 +2,12 @@
 
 #include <choline/agent/embedded.hpp>
 #include <choline/agent/log_stream.hpp>
+#include <choline/limits.hpp>
 #include <choline/run/remote_agent.hpp>
 #include <choline/sync/sync.hpp>
 #include <choline/util/files.hpp>
 #include <choline/util/hash.hpp>
+#include <choline/util/json.hpp>
 #include <choline/util/strings.hpp>
 
 #include <spdlog/spdlog.h>
@@ -178,9 +180,9 @@ Result<agent::JobState> HostSession::state() {
   if (auto ok = connect(); !ok) return ok.error();
   auto output = run_remote(*m_transport, agent_command({"state", "--root", m_host.root}));
   if (!output) return output.error();
-  auto state = nlohmann::json::parse(*output, nullptr, false);
-  if (state.is_discarded()) return make_error(ErrorKind::protocol, "bad state from the agent on " + m_host.id);
-  return agent::parse_job_state(state);
+  auto state = util::parse_json(*output, limits::k_max_json_depth);
+  if (!state) return make_error(ErrorKind::protocol, "bad state from the agent on " + m_host.id + ": " + state.error().message);
+  return agent::parse_job_state(*state);
 }
 
 Result<std::unique_ptr<transport::Stream>> HostSession::listen_for_probes(const std::vector<int>& ports) {

@@ -1,5 +1,6 @@
 #include <choline/run/lifecycle.hpp>
 
+#include <choline/util/json.hpp>
 #include <choline/util/strings.hpp>
 
 #include <algorithm>
@@ -162,8 +163,8 @@ Snapshot snapshot_of(const RunRecord& record, bool observer) {
   s.host_timeout_s = record.options.host_timeout_s;
   s.replacement_timeout_s = record.options.replacement_timeout_s;
   for (const auto& e : record.events) {
-    if (e.is_object() && e.value("type", "") == "replacement_wait" && e.contains("seconds") && e["seconds"].is_number_integer()) {
-      s.replacement_waited_s += e["seconds"].get<int>();
+    if (e.is_object() && e.value("type", "") == "replacement_wait" && e.contains("seconds")) {
+      s.replacement_waited_s += std::max(0, util::json_int(e["seconds"]).value_or(0));
     }
   }
   s.provision_failures = static_cast<int>(std::count_if(record.events.begin(), record.events.end(), [](const auto& e) {

@@ -2,6 +2,7 @@
 
 #include <choline/agent/job.hpp>
 #include <choline/util/files.hpp>
+#include <choline/util/json.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -14,26 +15,6 @@ namespace {
 
 constexpr std::size_t k_max_line = 16 * 1024;
 constexpr int k_max_depth = 8;
-
-// Checked before parsing: nlohmann's parser recurses per nesting level.
-bool shallow(std::string_view text) {
-  int depth = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > k_max_depth) return false;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return true;
-}
 
 std::optional<std::int64_t> integral_step(const nlohmann::json& step) {
   if (step.is_number_integer()) {
@@ -60,9 +41,11 @@ std::optional<nlohmann::json> parse_metrics_line(std::string_view line) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   if (line.substr(0, k_metrics_prefix.size()) != k_metrics_prefix) return std::nullopt;
   line.remove_prefix(k_metrics_prefix.size());
-  if (line.size() > k_max_line || !shallow(line)) return std::nullopt;
-  auto values = nlohmann::json::parse(line, nullptr, false);
-  if (values.is_discarded() || !values.is_object() || !values.contains("step")) return std::nullopt;
+  if (line.size() > k_max_line) return std::nullopt;
+  auto parsed = util::parse_json(line, k_max_depth);
+  if (!parsed) return std::nullopt;
+  nlohmann::json values = std::move(*parsed);
+  if (!values.is_object() || !values.contains("step")) return std::nullopt;
   auto step = integral_step(values["step"]);
   if (!step) return std::nullopt;
   values["step"] = *step;
@@ -86,13 +69,14 @@ std::vector<MetricPoint> load_metrics(const std::filesystem::path& path) {
   std::vector<MetricPoint> points;
   std::ifstream in(path);
   for (std::string line; std::getline(in, line);) {
-    auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("step")) continue;
+    auto parsed = util::parse_json(line, k_max_depth);
+    if (!parsed || !parsed->is_object() || !parsed->contains("step")) continue;
+    nlohmann::json& j = *parsed;
     auto step = integral_step(j["step"]);
     if (!step) continue;
     MetricPoint point;
     point.step = *step;
-    point.attempt = j.value("attempt", 1);
+    point.attempt = j.contains("attempt") ? util::json_int(j["attempt"]).value_or(1) : 1;
     point.values = j;
     point.values.erase("attempt");
     merge_point(points, std::move(point));

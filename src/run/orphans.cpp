@@ -50,7 +50,7 @@ Result<std::vector<providers::Host>> find_orphans(const std::filesystem::path& p
     }
     labelled.insert(labelled.end(), found->begin(), found->end());
   }
-  return unowned(labelled, list_runs(project_dir));
+  return unowned(labelled, list_runs(project_dir).runs);
 }
 
 Result<int> destroy_orphans(const std::filesystem::path& project_dir, const std::string& provider, std::ostream& out) {

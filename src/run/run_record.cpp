@@ -2,13 +2,18 @@
 
 #include <choline/run/paths.hpp>
 #include <choline/util/clock.hpp>
+#include <choline/limits.hpp>
 #include <choline/util/files.hpp>
+#include <choline/util/json.hpp>
+#include <choline/util/strings.hpp>
+
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <random>
-#include <stdexcept>
+#include <unistd.h>
 
 namespace choline::run {
 
@@ -37,56 +42,84 @@ HostState host_state_from(const std::string& text) {
   return HostState::created;
 }
 
-RunRecord from_json(const json& j) {
+// Every field is type-checked: run.json is the laptop's own file, but a damaged one must be
+// reported as damaged, never read into garbage (an exit code of 1e300 cast to int is undefined).
+Result<RunRecord> from_json(const json& j) {
+  if (!j.is_object()) return make_error(ErrorKind::io, "not an object");
+  util::JsonReader in(j, "run");
   RunRecord r;
-  r.id = j.value("id", "");
-  r.project_dir = j.value("project_dir", "");
-  r.created_at = j.value("created_at", "");
-  r.command = j.value("command", std::vector<std::string>{});
-  r.entry = j.value("entry", "");
-  auto options = spec::run_options_from_json(j.value("options", json::object()));
-  if (!options) throw std::runtime_error(options.error().message);
+  r.id = in.string("id");
+  r.project_dir = in.string("project_dir");
+  r.created_at = in.string("created_at");
+  r.command = in.strings("command");
+  r.entry = in.string("entry");
+  auto options = spec::run_options_from_json(in.object("options"));
+  if (!options) return options.error();
   r.options = *options;
-  r.state = run_state_from(j.value("state", "failed")).value_or(RunState::failed);
-  r.master_port = j.value("master_port", 0);
-  for (const auto& h : j.value("hosts", json::array())) {
+  const std::string state = in.string("state", "failed");
+  r.state = run_state_from(state).value_or(RunState::failed);
+  r.master_port = in.integer("master_port", 0);
+  const json hosts = in.array("hosts");
+  for (std::size_t i = 0; i < hosts.size(); ++i) {
+    util::JsonReader h(hosts[i], "hosts[" + std::to_string(i) + "]");
     HostRecord host;
-    host.node = h.value("node", 0);
-    host.host.provider = h.value("provider", "");
-    host.host.id = h.value("id", "");
-    host.host.address = h.value("address", "");
-    host.host.root = h.value("root", "");
-    host.host.agent_dir = h.value("agent_dir", "");
+    host.node = h.integer("node", 0);
+    host.host.provider = h.string("provider");
+    host.host.id = h.string("id");
+    host.host.address = h.string("address");
+    host.host.root = h.string("root");
+    host.host.access = h.object("access");
+    host.host.agent_dir = h.string("agent_dir");
     if (host.host.agent_dir.empty()) {  // records written before hosts carried it
+      util::JsonReader access(host.host.access, "access");
       host.host.agent_dir = host.host.provider == "local" ? (choline_home() / "agent").string()
-                                                          : host.host.access.value("workdir", ".choline") + "/agent";
+                                                          : access.string("workdir", ".choline") + "/agent";
     }
-    host.host.gpu = h.value("gpu", "");
-    host.host.slots = h.value("slots", 1);
-    host.host.price_per_hour = h.value("price_per_hour", 0.0);
-    host.host.access = h.value("access", json::object());
-    host.state = host_state_from(h.value("state", "created"));
-    host.agent_pid = h.value("agent_pid", std::int64_t{0});
-    host.released_because = h.value("released_because", "");
-    const json log_base = h.value("log_base", json::object());  // held: items() refers to it
-    for (const auto& [rank, bytes] : log_base.items()) host.log_base[std::stoi(rank)] = bytes.get<std::uint64_t>();
+    host.host.gpu = h.string("gpu");
+    host.host.slots = h.integer("slots", 1);
+    host.host.price_per_hour = h.number("price_per_hour", 0.0);
+    host.state = host_state_from(h.string("state", "created"));
+    host.agent_pid = h.int64("agent_pid", 0);
+    host.released_because = h.string("released_because");
+    const json log_base = h.object("log_base");
+    for (const auto& [rank, bytes] : log_base.items()) {
+      const auto rank_number = util::parse_uint(rank, 1'000'000);
+      if (!rank_number || !bytes.is_number_unsigned()) return make_error(ErrorKind::io, "hosts[" + std::to_string(i) + "].log_base is damaged");
+      host.log_base[static_cast<int>(*rank_number)] = bytes.get<std::uint64_t>();
+    }
+    if (!h.ok()) return *h.error();
     r.hosts.push_back(host);
   }
-  for (const auto& a : j.value("attempts", json::array())) {
+  const json attempts = in.array("attempts");
+  for (std::size_t i = 0; i < attempts.size(); ++i) {
+    util::JsonReader a(attempts[i], "attempts[" + std::to_string(i) + "]");
     AttemptRecord attempt;
-    attempt.number = a.value("number", 1);
-    attempt.started_at = a.value("started_at", "");
-    attempt.ended_at = a.value("ended_at", "");
-    attempt.resume_from = a.value("resume_from", "");
-    if (a.contains("exit_code") && !a["exit_code"].is_null()) attempt.exit_code = a["exit_code"].get<int>();
-    attempt.outcome = a.value("outcome", "");
+    attempt.number = a.integer("number", 1);
+    attempt.started_at = a.string("started_at");
+    attempt.ended_at = a.string("ended_at");
+    attempt.resume_from = a.string("resume_from");
+    if (attempts[i].is_object() && attempts[i].contains("exit_code") && !attempts[i]["exit_code"].is_null()) {
+      attempt.exit_code = a.integer("exit_code", 0);
+    }
+    attempt.outcome = a.string("outcome");
+    if (!a.ok()) return *a.error();
     r.attempts.push_back(attempt);
   }
-  r.restarts = j.value("restarts", 0);
-  for (const auto& l : j.value("host_losses", json::array())) {
-    r.host_losses.push_back({l.value("node", 0), l.value("host_id", ""), l.value("reason", ""), l.value("at", "")});
+  r.restarts = in.integer("restarts", 0);
+  const json losses = in.array("host_losses");
+  for (std::size_t i = 0; i < losses.size(); ++i) {
+    util::JsonReader l(losses[i], "host_losses[" + std::to_string(i) + "]");
+    r.host_losses.push_back({l.integer("node", 0), l.string("host_id"), l.string("reason"), l.string("at")});
+    if (!l.ok()) return *l.error();
   }
-  r.events = j.value("events", json::array());
+  r.events = in.array("events");
+  // Readers of the journal (cost, the lifecycle's snapshot) take "type" and "at" as strings.
+  for (std::size_t i = 0; i < r.events.size(); ++i) {
+    const json& e = r.events[i];
+    const bool ok = e.is_object() && e.contains("type") && e["type"].is_string() && (!e.contains("at") || e["at"].is_string());
+    if (!ok) return make_error(ErrorKind::io, "events[" + std::to_string(i) + "] is not an event with a type and a time");
+  }
+  if (!in.ok()) return *in.error();
   return r;
 }
 
@@ -190,7 +223,14 @@ const HostRecord* RunRecord::current_host(int node) const {
   return const_cast<RunRecord*>(this)->current_host(node);
 }
 
-Status RunRecord::save() const { return util::write_file_atomic(file(), to_json().dump(2) + "\n"); }
+Status RunRecord::save() const {
+  // The previous version stays beside it as run.json.prev (a hard link to the old file, so
+  // run.json itself never disappears, even for a moment): if run.json is ever damaged, the run
+  // and the paid hosts it may hold are not lost with it.
+  ::unlink(previous_file().c_str());
+  (void)::link(file().c_str(), previous_file().c_str());
+  return util::write_file_atomic(file(), to_json().dump(2) + "\n");
+}
 
 Status RunRecord::journal(const std::string& type, json fields) {
   fields["type"] = type;
@@ -209,33 +249,78 @@ Result<RunRecord> create_run(const std::filesystem::path& project_dir, RunRecord
   return record;
 }
 
-Result<RunRecord> load_run(const std::filesystem::path& run_dir) {
-  auto text = util::read_file(run_dir / "run.json");
+namespace {
+
+Result<RunRecord> read_record(const std::filesystem::path& file) {
+  auto text = util::read_file(file, limits::k_max_json_file);
   if (!text) return text.error();
-  try {
-    RunRecord record = from_json(json::parse(*text));
-    record.dir = run_dir;
-    return record;
-  } catch (const std::exception& e) {
-    return make_error(ErrorKind::io, (run_dir / "run.json").string() + " is damaged: " + e.what());
-  }
+  auto parsed = util::parse_json(*text, limits::k_max_json_depth);
+  if (!parsed) return make_error(ErrorKind::io, parsed.error().message);
+  auto record = from_json(*parsed);
+  if (!record) return make_error(ErrorKind::io, record.error().message);
+  return record;
 }
 
-std::vector<RunRecord> list_runs(const std::filesystem::path& project_dir) {
-  std::vector<RunRecord> runs;
+}  // namespace
+
+Result<RunRecord> load_run(const std::filesystem::path& run_dir) {
+  const auto file = run_dir / "run.json";
+  const auto previous = run_dir / "run.json.prev";
+  auto record = read_record(file);
+  if (!record) {
+    std::error_code ec;
+    const bool missing = !std::filesystem::exists(file, ec);
+    auto older = read_record(previous);
+    if (!older) {
+      if (missing && !std::filesystem::exists(previous, ec)) return record.error();
+      return make_error(ErrorKind::io, file.string() + " is damaged: " + record.error().message);
+    }
+    if (!missing) {
+      spdlog::warn("{} is damaged ({}); using its previous version, {}: the last event may be missing", file.string(),
+                   record.error().message, previous.string());
+    }
+    record = std::move(older);
+  }
+  record->dir = run_dir;
+  return record;
+}
+
+RunList list_runs(const std::filesystem::path& project_dir) {
+  RunList list;
   std::error_code ec;
   for (const auto& item : std::filesystem::directory_iterator(runs_dir(project_dir), ec)) {
-    if (auto run = load_run(item.path())) runs.push_back(std::move(*run));
+    if (!item.is_directory(ec)) continue;
+    auto run = load_run(item.path());
+    if (run) {
+      list.runs.push_back(std::move(*run));
+    } else if (run.error().kind != ErrorKind::not_found) {
+      list.damaged.push_back({item.path().filename().string(), item.path() / "run.json", run.error().message});
+    }
   }
   // created_at has milliseconds; ids share a second and then differ only by a random suffix.
-  std::sort(runs.begin(), runs.end(), [](const RunRecord& a, const RunRecord& b) {
+  std::sort(list.runs.begin(), list.runs.end(), [](const RunRecord& a, const RunRecord& b) {
     return a.created_at != b.created_at ? a.created_at > b.created_at : a.id > b.id;
   });
-  return runs;
+  std::sort(list.damaged.begin(), list.damaged.end(), [](const DamagedRun& a, const DamagedRun& b) { return a.id > b.id; });
+  return list;
+}
+
+std::string damaged_run_advice(const DamagedRun& run) {
+  return "run " + run.id + " cannot be read: " + run.why + ". Its hosts may still be running and billing: " +
+         "`choline status --provider all` lists choline-* instances that no readable run holds, and " +
+         "`choline stop --orphans --provider all` destroys them (or stop them in the provider's console); " +
+         "move " + run.file.parent_path().string() + " away once they are gone.";
 }
 
 Result<RunRecord> find_run(const std::filesystem::path& project_dir, const std::string& id) {
-  auto runs = list_runs(project_dir);
+  auto list = list_runs(project_dir);
+  auto& runs = list.runs;
+  for (const auto& damaged : list.damaged) {
+    if (!id.empty() && (damaged.id == id || damaged.id.find(id) != std::string::npos)) {
+      return make_error(ErrorKind::io, damaged_run_advice(damaged));
+    }
+  }
+  if (runs.empty() && !list.damaged.empty()) return make_error(ErrorKind::io, damaged_run_advice(list.damaged.front()));
   if (runs.empty()) {
     return make_error(ErrorKind::not_found, "no runs in " + runs_dir(project_dir).string() +
                                                 " (start one with choline train, or use -C to pick the project)");

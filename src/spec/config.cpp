@@ -1,7 +1,9 @@
 #include <choline/spec/config.hpp>
 
+#include <choline/limits.hpp>
 #include <choline/spec/gpu_spec.hpp>
 #include <choline/util/files.hpp>
+#include <choline/util/json.hpp>
 #include <choline/util/strings.hpp>
 
 #include <nlohmann/json.hpp>
@@ -227,6 +229,11 @@ const std::vector<std::string>& config_keys() {
 }
 
 Result<Config> parse_config(std::string_view text, const std::string& source) {
+  // Copying or printing a deeply nested value recurses once per level: refuse it up front.
+  if (util::json_depth(text, limits::k_max_json_depth, /*comments=*/true) > limits::k_max_json_depth) {
+    return make_error(ErrorKind::usage, source + ": nested deeper than " + std::to_string(limits::k_max_json_depth) +
+                                            " levels; choline.json is a flat object of settings");
+  }
   json root;
   try {
     root = json::parse(text.begin(), text.end(), nullptr, true, /*ignore_comments=*/true);

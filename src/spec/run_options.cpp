@@ -1,5 +1,6 @@
 #include <choline/spec/run_options.hpp>
 
+#include <choline/util/json.hpp>
 #include <choline/util/strings.hpp>
 
 #include <nlohmann/json.hpp>
@@ -100,35 +101,36 @@ nlohmann::json to_json(const RunOptions& o) {
 
 Result<RunOptions> run_options_from_json(const nlohmann::json& j) {
   if (!j.is_object()) return make_error(ErrorKind::protocol, "run options are not an object");
-  try {
-    RunOptions o;
-    const HostEntry host_defaults;
-    o.provider = j.value("provider", std::string(k_default_provider));
-    o.spec.gpu = j.value("gpu", std::string("cpu"));
-    o.spec.count = j.value("gpus_per_host", 1);
-    o.spec.nodes = j.value("nodes", 1);
-    o.image = j.value("image", std::string());
-    o.python = j.value("python", std::string(k_default_python));
-    o.checkpoint_dir = j.value("checkpoint_dir", std::string(k_default_checkpoint_dir));
-    o.max_restarts = j.value("max_restarts", k_default_max_restarts);
-    o.max_host_losses = j.value("max_host_losses", k_default_max_host_losses);
-    o.host_timeout_s = j.value("host_timeout_s", k_default_host_timeout_s);
-    o.replacement_timeout_s = j.value("replacement_timeout_s", k_default_replacement_timeout_s);
-    o.sync = j.value("sync", std::string());
-    o.setup = j.value("setup", std::vector<std::string>{});
-    o.env = j.value("env", std::vector<std::string>{});
-    o.ignore = j.value("ignore", std::vector<std::string>{});
-    if (j.contains("max_price") && !j["max_price"].is_null()) o.max_price = j["max_price"].get<double>();
-    if (j.contains("max_cost") && !j["max_cost"].is_null()) o.max_cost = j["max_cost"].get<double>();
-    for (const auto& h : j.value("hosts", nlohmann::json::array())) {
-      o.hosts.push_back({h.value("host", host_defaults.host), h.value("port", host_defaults.port),
-                         h.value("user", host_defaults.user), h.value("identity", host_defaults.identity),
-                         h.value("gpus", host_defaults.gpus), h.value("workdir", host_defaults.workdir)});
-    }
-    return o;
-  } catch (const nlohmann::json::exception& e) {
-    return make_error(ErrorKind::protocol, std::string("bad run options: ") + e.what());
+  util::JsonReader in(j, "options");
+  RunOptions o;
+  const HostEntry host_defaults;
+  o.provider = in.string("provider", std::string(k_default_provider));
+  o.spec.gpu = in.string("gpu", "cpu");
+  o.spec.count = in.integer("gpus_per_host", 1);
+  o.spec.nodes = in.integer("nodes", 1);
+  o.image = in.string("image");
+  o.python = in.string("python", std::string(k_default_python));
+  o.checkpoint_dir = in.string("checkpoint_dir", std::string(k_default_checkpoint_dir));
+  o.max_restarts = in.integer("max_restarts", k_default_max_restarts);
+  o.max_host_losses = in.integer("max_host_losses", k_default_max_host_losses);
+  o.host_timeout_s = in.integer("host_timeout_s", k_default_host_timeout_s);
+  o.replacement_timeout_s = in.integer("replacement_timeout_s", k_default_replacement_timeout_s);
+  o.sync = in.string("sync");
+  o.setup = in.strings("setup");
+  o.env = in.strings("env");
+  o.ignore = in.strings("ignore");
+  if (j.contains("max_price") && !j["max_price"].is_null()) o.max_price = in.number("max_price", 0);
+  if (j.contains("max_cost") && !j["max_cost"].is_null()) o.max_cost = in.number("max_cost", 0);
+  const nlohmann::json hosts = in.array("hosts");
+  for (std::size_t i = 0; i < hosts.size(); ++i) {
+    util::JsonReader h(hosts[i], "options.hosts[" + std::to_string(i) + "]");
+    o.hosts.push_back({h.string("host", host_defaults.host), h.integer("port", host_defaults.port),
+                       h.string("user", host_defaults.user), h.string("identity", host_defaults.identity),
+                       h.string("gpus", host_defaults.gpus), h.string("workdir", host_defaults.workdir)});
+    if (!h.ok()) return *h.error();
   }
+  if (!in.ok()) return *in.error();
+  return o;
 }
 
 }  // namespace choline::spec

@@ -56,4 +56,112 @@ std::optional<int> json_int(const nlohmann::json& value) {
   return static_cast<int>(*wide);
 }
 
+JsonReader::JsonReader(const nlohmann::json& object, std::string where) : m_object(object), m_where(std::move(where)) {
+  if (!m_object.is_object()) m_error = make_error(ErrorKind::protocol, m_where + " is not an object");
+}
+
+const nlohmann::json* JsonReader::find(const char* key) {
+  if (!m_object.is_object()) return nullptr;
+  const auto it = m_object.find(key);
+  if (it == m_object.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+void JsonReader::wrong(const char* key, const char* expected) {
+  if (!m_error) m_error = make_error(ErrorKind::protocol, m_where + "." + key + " is not " + expected);
+}
+
+int JsonReader::integer(const char* key, int fallback) {
+  const auto* value = find(key);
+  if (!value) return fallback;
+  const auto parsed = json_int(*value);
+  if (!parsed) wrong(key, "an integer in range");
+  return parsed.value_or(fallback);
+}
+
+std::int64_t JsonReader::int64(const char* key, std::int64_t fallback) {
+  const auto* value = find(key);
+  if (!value) return fallback;
+  const auto parsed = json_int64(*value);
+  if (!parsed) wrong(key, "a 64-bit integer");
+  return parsed.value_or(fallback);
+}
+
+std::uint64_t JsonReader::uint64(const char* key, std::uint64_t fallback) {
+  const auto* value = find(key);
+  if (!value) return fallback;
+  if (value->is_number_unsigned()) return value->get<std::uint64_t>();
+  if (value->is_number_integer() && value->get<std::int64_t>() >= 0) return static_cast<std::uint64_t>(value->get<std::int64_t>());
+  wrong(key, "a non-negative integer");
+  return fallback;
+}
+
+double JsonReader::number(const char* key, double fallback) {
+  const auto* value = find(key);
+  if (!value) return fallback;
+  if (!value->is_number()) {
+    wrong(key, "a number");
+    return fallback;
+  }
+  return value->get<double>();
+}
+
+bool JsonReader::boolean(const char* key, bool fallback) {
+  const auto* value = find(key);
+  if (!value) return fallback;
+  if (!value->is_boolean()) {
+    wrong(key, "true or false");
+    return fallback;
+  }
+  return value->get<bool>();
+}
+
+std::string JsonReader::string(const char* key, const std::string& fallback) {
+  const auto* value = find(key);
+  if (!value) return fallback;
+  if (!value->is_string()) {
+    wrong(key, "a string");
+    return fallback;
+  }
+  return value->get<std::string>();
+}
+
+std::vector<std::string> JsonReader::strings(const char* key) {
+  std::vector<std::string> out;
+  const auto* value = find(key);
+  if (!value) return out;
+  if (!value->is_array()) {
+    wrong(key, "an array of strings");
+    return out;
+  }
+  for (const auto& item : *value) {
+    if (!item.is_string()) {
+      wrong(key, "an array of strings");
+      return {};
+    }
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+nlohmann::json JsonReader::object(const char* key) {
+  const auto* value = find(key);
+  if (!value) return nlohmann::json::object();
+  if (!value->is_object()) {
+    wrong(key, "an object");
+    return nlohmann::json::object();
+  }
+  return *value;
+}
+
+nlohmann::json JsonReader::array(const char* key) {
+  const auto* value = find(key);
+  if (!value) return nlohmann::json::array();
+  if (!value->is_array()) {
+    wrong(key, "an array");
+    return nlohmann::json::array();
+  }
+  return *value;
+}
+
 }  // namespace choline::util

@@ -27,6 +27,9 @@ int supervise(const AgentLayout& layout);
 // state.json, or an error if there is none yet.
 Result<nlohmann::json> read_state(const AgentLayout& layout);
 
+// The supervisor's pid in a state object; 0 when absent or not a valid pid.
+pid_t state_pid(const nlohmann::json& state);
+
 // True for a state whose workers have all ended.
 bool state_is_final(const nlohmann::json& state);
 

@@ -77,6 +77,7 @@ struct RunRecord {
   std::filesystem::path logs_dir() const { return dir / "logs"; }
   std::filesystem::path checkpoints_dir() const { return dir / "checkpoints"; }
   std::filesystem::path file() const { return dir / "run.json"; }
+  std::filesystem::path previous_file() const { return dir / "run.json.prev"; }
   std::filesystem::path metrics_file() const { return dir / "metrics.jsonl"; }
 
   // The host serving `node` now (not released), or nullptr.
@@ -96,12 +97,31 @@ std::string new_run_id(const std::string& entry);
 // Creates .choline/runs/<id>/ with logs/ and checkpoints/, and saves the first version.
 Result<RunRecord> create_run(const std::filesystem::path& project_dir, RunRecord record);
 
+// Reads .choline/runs/<id>/run.json, every field type-checked. A damaged run.json falls back to
+// run.json.prev (the version before the last save) with a warning; not_found when the directory
+// holds neither, an io error saying what is wrong otherwise.
 Result<RunRecord> load_run(const std::filesystem::path& run_dir);
+
+// A run whose record cannot be read: it must not vanish from `status`, since a paid host may be
+// behind it.
+struct DamagedRun {
+  std::string id;              // the run's directory name
+  std::filesystem::path file;  // its run.json
+  std::string why;
+};
+
+struct RunList {
+  std::vector<RunRecord> runs;  // newest first
+  std::vector<DamagedRun> damaged;
+};
+
+// What to tell the user about a damaged run: what is wrong, where, and how to stop its hosts.
+std::string damaged_run_advice(const DamagedRun& run);
 
 // Finds a run by id, by unique id prefix, or the latest run when `id` is empty.
 Result<RunRecord> find_run(const std::filesystem::path& project_dir, const std::string& id);
 
-// Every run of the project, newest first.
-std::vector<RunRecord> list_runs(const std::filesystem::path& project_dir);
+// Every run of the project, newest first, and the runs whose records are damaged.
+RunList list_runs(const std::filesystem::path& project_dir);
 
 }  // namespace choline::run

@@ -9,8 +9,11 @@
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace choline::util {
 
@@ -29,5 +32,36 @@ Result<nlohmann::json> parse_json(std::string_view text, std::size_t max_depth, 
 std::optional<int> json_int(const nlohmann::json& value);
 // The same for 64-bit values (pids, sizes, steps).
 std::optional<std::int64_t> json_int64(const nlohmann::json& value);
+
+// Reads typed fields off a JSON object without exceptions or undefined behaviour: an absent or
+// null field gives the fallback; a field of another type, or a number that does not fit (1e300
+// as an int), gives the fallback too and is remembered as the first problem. Lenient callers
+// (provider responses) ignore error(); strict ones (run.json) refuse the record.
+class JsonReader {
+ public:
+  // `where` names the object in errors ("run.json", "hosts[2]").
+  JsonReader(const nlohmann::json& object, std::string where);
+
+  int integer(const char* key, int fallback);
+  std::int64_t int64(const char* key, std::int64_t fallback);
+  std::uint64_t uint64(const char* key, std::uint64_t fallback);
+  double number(const char* key, double fallback);
+  bool boolean(const char* key, bool fallback);
+  std::string string(const char* key, const std::string& fallback = {});
+  std::vector<std::string> strings(const char* key);  // an array of strings, else empty
+  // The field itself when it is an object (or an array, with `array`), else an empty one.
+  nlohmann::json object(const char* key);
+  nlohmann::json array(const char* key);
+
+  bool ok() const { return !m_error; }
+  const std::optional<Error>& error() const { return m_error; }
+
+ private:
+  const nlohmann::json* find(const char* key);
+  void wrong(const char* key, const char* expected);
+  const nlohmann::json& m_object;
+  std::string m_where;
+  std::optional<Error> m_error;
+};
 
 }  // namespace choline::util
