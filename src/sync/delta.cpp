@@ -21,7 +21,11 @@ Error rs_error(const char* what, rs_result result) {
 // and presented again with the next push, as librsync requires.
 class JobDriver {
  public:
-  JobDriver(rs_job_t* job, const char* what) : m_job(job), m_what(what), m_out(k_io_chunk, '\0') {}
+  JobDriver(rs_job_t* job, const char* what) : m_job(job), m_what(what), m_out(k_io_chunk, '\0') {
+    // librsync prints its own errors to stderr; ours say the same with the file's name.
+    static const bool quiet = (rs_trace_set_level(RS_LOG_EMERG), true);
+    (void)quiet;
+  }
   ~JobDriver() {
     if (m_job) rs_job_free(m_job);
   }

@@ -543,10 +543,10 @@ Result<SyncStats> run_receiver(const std::filesystem::path& root, transport::Str
             break;
           }
           entry_bytes += entry->path.size() + entry->link_target.size() + limits::k_entry_overhead_bytes;
-          if (entries.size() >= k_max_entries || entry_bytes > limits::k_max_entry_list_bytes) {
+          if (entries.size() >= k_max_entries || entry_bytes > options.max_entry_list_bytes) {
             status = make_error(ErrorKind::protocol, "the sender's file list is over the limit (" +
                                                          std::to_string(k_max_entries) + " files or " +
-                                                         std::to_string(limits::k_max_entry_list_bytes >> 20) +
+                                                         std::to_string(options.max_entry_list_bytes >> 20) +
                                                          " MiB of names); sync fewer files at once");
             break;
           }

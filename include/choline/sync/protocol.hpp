@@ -62,6 +62,8 @@ struct SyncOptions {
   std::vector<std::string> extra_ignore;  // patterns on top of .gitignore/.cholineignore
   // Give up when nothing moved on the stream for this long (zero: never).
   std::chrono::milliseconds idle_timeout = limits::k_default_idle_timeout;
+  // Receiver: memory the sender's file list may take (names + a fixed cost per entry).
+  std::uint64_t max_entry_list_bytes = limits::k_max_entry_list_bytes;
 };
 
 struct SyncStats {
