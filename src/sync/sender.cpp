@@ -162,6 +162,8 @@ void read_replies(transport::Stream& stream, FrameReader& reader, const std::vec
       case Msg::reqs_end:
         requests.close();
         break;
+      case Msg::keepalive:
+        break;
       case Msg::report:
         if (auto ok = decode_report(frame->payload, reply); !ok) return fail(ok.error());
         return;
@@ -223,7 +225,9 @@ class Sender {
     std::uint64_t size = 0;
     std::string hash;
     if (request.kind == TransferKind::delta) {
-      auto delta = generate_delta(request.signature->signature(), fd, send_data);
+      // A file that matches its old copy makes almost no delta: keep the receiver's wait alive.
+      auto delta = generate_delta(request.signature->signature(), fd, send_data,
+                                  [this] { return m_writer.keepalive_if_due(static_cast<std::uint8_t>(Msg::keepalive)); });
       if (!delta) return delta.error();
       m_literal += delta->literal_bytes;
       m_matched += delta->matched_bytes;

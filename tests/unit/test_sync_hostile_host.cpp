@@ -535,3 +535,36 @@ TEST_CASE("11: a silent sender or receiver is given up after the idle timeout", 
     pair.b->close_write();
   }
 }
+
+TEST_CASE("11: keepalive frames from a busy peer count as life and are otherwise ignored", "[sync][security]") {
+  TempDir dir;
+  SyncOptions options;
+  options.idle_timeout = std::chrono::milliseconds(300);
+  auto pair = fakes::make_stream_pair();
+  Result<SyncStats> received = make_error(ErrorKind::internal, "not run");
+  std::thread receiver([&] {
+    received = run_receiver(dir.path / "root", *pair.b, options);
+    pair.b.reset();
+  });
+  {
+    Drain drain(*pair.a);
+    FrameWriter w(*pair.a);
+    send(w, Msg::hello, encode_hello());
+    // 800 ms of hashing a large file on the sender's side, longer than the idle timeout.
+    for (int i = 0; i < 8; ++i) {
+      send(w, Msg::keepalive);
+      (void)w.flush();
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    send(w, Msg::entries, entries_frame({{"d", EntryType::directory, 0755, 0, 0, "", false}}));
+    send(w, Msg::entries_end);
+    Encoder done;
+    done.u64(0).u64(0);
+    send(w, Msg::done, done.take());
+    (void)w.flush();
+    receiver.join();
+    pair.a->close_write();
+  }
+  REQUIRE(received.ok());
+  CHECK(fs::is_directory(dir.path / "root" / "d"));
+}

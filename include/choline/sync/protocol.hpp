@@ -14,6 +14,7 @@
 //   S->R  DONE          literal and matched byte totals
 //   R->S  REPORT        transferred, deleted, per-file errors
 //   either ERROR        a fatal error; the other side stops
+//   either KEEPALIVE    "busy, not dead" during long local work; ignored
 
 #include <choline/error.hpp>
 #include <choline/limits.hpp>
@@ -50,6 +51,7 @@ enum class Msg : std::uint8_t {
   done = 30,
   report = 31,
   error = 40,
+  keepalive = 41,
 };
 
 enum class TransferKind : std::uint8_t { whole = 1, delta = 2 };
