@@ -6,6 +6,7 @@
 #include <choline/util/blocking_queue.hpp>
 #include <choline/util/files.hpp>
 #include <choline/util/hash.hpp>
+#include <choline/util/strings.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -48,10 +49,12 @@ struct Shared {
   std::map<std::uint64_t, TransferKind> requested;  // what the sender may send, and how
   std::vector<std::string> errors;
 
+  // `path` comes from the peer: printed escaped (a name can carry terminal escape sequences).
   void add_error(const std::string& path, const std::string& why) {
+    const std::string line = util::printable(path) + ": " + why;
     std::lock_guard lock(mutex);
-    spdlog::warn("sync: {}: {}", path, why);
-    if (errors.size() < k_max_report_errors) errors.push_back(path + ": " + why);
+    spdlog::warn("sync: {}", line);
+    if (errors.size() < k_max_report_errors) errors.push_back(line);
   }
 };
 
@@ -88,7 +91,7 @@ class Generator {
   // Per-entry problems are recorded and skipped; only a failing stream is returned.
   Status handle(std::uint64_t index, const FileEntry& entry) {
     if (auto valid = validate_relative_path(entry.path); !valid) {
-      m_shared.add_error(entry.path.substr(0, 200), valid.error().message);
+      m_shared.add_error(entry.path, valid.error().message);
       return {};
     }
     const auto [parent, name] = split_parent(entry.path);
@@ -336,7 +339,7 @@ class Applier {
       std::lock_guard lock(m_shared.mutex);
       if (m_shared.requested.erase(index) == 0) return make_error(ErrorKind::protocol, "abort of a file that was not requested");
     }
-    m_shared.add_error(m_entries.at(index).path, "the sender could not send it: " + why);
+    m_shared.add_error(m_entries.at(index).path, "the sender could not send it: " + util::printable(why, 4096));
     return {};
   }
 
@@ -619,7 +622,7 @@ Result<SyncStats> run_receiver(const std::filesystem::path& root, transport::Str
       }
       case Msg::error: {
         auto message = in.str(limits::k_max_error_message);
-        status = make_error(ErrorKind::remote, "sender: " + (message ? *message : std::string("unknown error")));
+        status = make_error(ErrorKind::remote, "sender: " + (message ? util::printable(*message, 4096) : std::string("unknown error")));
         break;
       }
       default:

@@ -2,6 +2,7 @@
 #include <choline/sync/sync.hpp>
 #include <choline/util/blocking_queue.hpp>
 #include <choline/util/hash.hpp>
+#include <choline/util/strings.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -90,7 +91,7 @@ Status decode_report(std::string_view payload, ReceiverReply& reply) {
   for (std::uint32_t i = 0; i < *count; ++i) {
     auto error = in.str(limits::k_max_error_message);
     if (!error) return error.error();
-    reply.errors.push_back(*error);
+    reply.errors.push_back(util::printable(*error, limits::k_max_error_message));  // the peer's words, escaped
   }
   if (auto ok = in.finish("report"); !ok) return ok;
   reply.reported = true;
@@ -169,7 +170,7 @@ void read_replies(transport::Stream& stream, FrameReader& reader, const std::vec
         return;
       case Msg::error: {
         auto message = in.str(limits::k_max_error_message);
-        return fail(make_error(ErrorKind::remote, "receiver: " + (message ? *message : std::string("unknown error"))));
+        return fail(make_error(ErrorKind::remote, "receiver: " + (message ? util::printable(*message, 4096) : std::string("unknown error"))));
       }
       default:
         return fail(make_error(ErrorKind::protocol, "unexpected message " + std::to_string(frame->type) + " from receiver"));

@@ -3,6 +3,8 @@
 
 #include <string_view>
 
+#include "fuzz_support.hpp"
+
 using namespace choline;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "fuzz_support.hpp"
+
 using namespace choline;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -17,8 +19,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!entry) break;
     if (entry->mode & ~0777u) std::abort();  // only permission bits may travel
     if (!sync::validate_relative_path(entry->path)) continue;
-    const auto normal = std::filesystem::path("/root/x" ).append(entry->path).lexically_normal();
-    if (normal.lexically_relative("/root/x").string().rfind("..", 0) == 0) std::abort();
+    const auto normal = std::filesystem::path("/root/x").append(entry->path).lexically_normal();
+    const auto inside = normal.lexically_relative("/root/x");
+    if (inside.empty() || *inside.begin() == "..") std::abort();
     if (entry->type == sync::EntryType::symlink && sync::validate_symlink_target(entry->path, entry->link_target)) {
       const auto link_dir = std::filesystem::path("/root/x").append(entry->path).parent_path();
       const auto resolved = (link_dir / entry->link_target).lexically_normal();

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "fuzz_support.hpp"
+
 using namespace choline;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

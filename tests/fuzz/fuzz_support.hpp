@@ -4,6 +4,8 @@
 
 #include <choline/transport/transport.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -13,6 +15,9 @@
 #include <unistd.h>
 
 namespace choline::fuzz {
+
+// Warnings about each bad path would be most of the work (and the output) of a fuzz run.
+inline const bool k_logging_off = (spdlog::set_level(spdlog::level::off), true);
 
 // Reads come from `input` (in chunks of varying size, as a network delivers them), then end of
 // stream; writes are accepted and dropped. Never blocks.

@@ -13,6 +13,7 @@
 #include <choline/util/files.hpp>
 #include <choline/util/interrupt.hpp>
 #include <choline/util/json.hpp>
+#include <choline/util/strings.hpp>
 
 #include "sync_fixtures.hpp"
 
@@ -567,4 +568,35 @@ TEST_CASE("11: keepalive frames from a busy peer count as life and are otherwise
   }
   REQUIRE(received.ok());
   CHECK(fs::is_directory(dir.path / "root" / "d"));
+}
+
+TEST_CASE("Names and messages from a peer reach the terminal with control characters escaped", "[sync][security]") {
+  CHECK(util::printable("ok name.txt") == "ok name.txt");
+  CHECK(util::printable("a\x1b]52;c;ZXZpbA==\x07z") == "a\\x1b]52;c;ZXZpbA==\\x07z");
+  CHECK(util::printable(std::string(300, 'n'), 10) == "nnnnnnnnnn...");
+  TempDir dir;
+  auto pair = fakes::make_stream_pair();
+  Result<SyncStats> received = make_error(ErrorKind::internal, "not run");
+  std::thread receiver([&] {
+    received = run_receiver(dir.path / "root", *pair.b, {});
+    pair.b.reset();
+  });
+  {
+    Drain drain(*pair.a);
+    FrameWriter w(*pair.a);
+    send(w, Msg::hello, encode_hello());
+    // An unsafe name that would clear the screen and retitle the terminal if printed raw.
+    send(w, Msg::entries, entries_frame({file_entry("../\x1b[2J\x1b]0;owned\x07", 1)}));
+    send(w, Msg::entries_end);
+    Encoder done;
+    done.u64(0).u64(0);
+    send(w, Msg::done, done.take());
+    (void)w.flush();
+    receiver.join();
+    pair.a->close_write();
+  }
+  REQUIRE(received.ok());
+  REQUIRE(received->errors.size() == 1);
+  CHECK(received->errors[0].find('\x1b') == std::string::npos);
+  CHECK_THAT(received->errors[0], Catch::Contains("\\x1b[2J"));
 }
