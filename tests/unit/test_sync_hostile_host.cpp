@@ -600,3 +600,10 @@ TEST_CASE("Names and messages from a peer reach the terminal with control charac
   CHECK(received->errors[0].find('\x1b') == std::string::npos);
   CHECK_THAT(received->errors[0], Catch::Contains("\\x1b[2J"));
 }
+
+TEST_CASE("A number too large for a double is an error, not an exception (found by fuzz_choline_json)", "[util][security]") {
+  CHECK_FALSE(util::parse_json("[1e999]", 64).ok());
+  auto config = spec::parse_config("{\"max_price\": 1e999}", "choline.json");
+  REQUIRE_FALSE(config.ok());
+  CHECK(config.error().kind == ErrorKind::usage);
+}
