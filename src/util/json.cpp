@@ -40,6 +40,10 @@ Result<nlohmann::json> parse_json(std::string_view text, std::size_t max_depth, 
   }
 }
 
+std::string dump_json(const nlohmann::json& value, int indent) {
+  return value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::optional<std::int64_t> json_int64(const nlohmann::json& value) {
   if (value.is_number_unsigned()) {
     const auto wide = value.get<std::uint64_t>();

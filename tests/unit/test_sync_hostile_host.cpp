@@ -607,3 +607,16 @@ TEST_CASE("A number too large for a double is an error, not an exception (found 
   REQUIRE_FALSE(config.ok());
   CHECK(config.error().kind == ErrorKind::usage);
 }
+
+TEST_CASE("A host's invalid UTF-8 in a journaled message cannot make run.json unwritable", "[run][security]") {
+  TempDir dir;
+  run::RunRecord record;
+  record.id = "r3";
+  auto created = run::create_run(dir.path, record);
+  REQUIRE(created.ok());
+  // A pull error naming a file whose name is not UTF-8: nlohmann's dump() throws on it.
+  REQUIRE(created->journal("attempt_ended", {{"reason", std::string("cannot pull ckpt-\xff\xfe.pt")}}).ok());
+  auto loaded = run::load_run(created->dir);
+  REQUIRE(loaded.ok());
+  CHECK(loaded->events.size() == 2);
+}
