@@ -93,6 +93,7 @@ nlohmann::json to_json(const RunOptions& o) {
                       {"env", o.env},
                       {"ignore", o.ignore},
                       {"hosts", hosts}};
+  if (!o.config_file.empty()) j["config_file"] = o.config_file;
   if (o.max_price) j["max_price"] = *o.max_price;
   if (o.max_cost) j["max_cost"] = *o.max_cost;
   return j;
@@ -118,6 +119,7 @@ Result<RunOptions> run_options_from_json(const nlohmann::json& j) {
     o.setup = j.value("setup", std::vector<std::string>{});
     o.env = j.value("env", std::vector<std::string>{});
     o.ignore = j.value("ignore", std::vector<std::string>{});
+    o.config_file = j.value("config_file", std::string());
     if (j.contains("max_price") && !j["max_price"].is_null()) o.max_price = j["max_price"].get<double>();
     if (j.contains("max_cost") && !j["max_cost"].is_null()) o.max_cost = j["max_cost"].get<double>();
     for (const auto& h : j.value("hosts", nlohmann::json::array())) {
