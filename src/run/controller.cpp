@@ -3,6 +3,8 @@
 #include <choline/run/checkpoint_index.hpp>
 #include <choline/run/cost.hpp>
 #include <choline/run/metrics.hpp>
+#include <choline/run/model_card_files.hpp>
+#include <choline/run/provenance.hpp>
 #include <choline/run/run_files.hpp>
 #include <choline/run/watch.hpp>
 #include <choline/util/interrupt.hpp>
@@ -280,6 +282,8 @@ class Executor {
     spdlog::debug("{}: pushed {} of {} files in {:.2f}s", host.host().id, pushed->files_transferred, pushed->files_total,
                   pushed->seconds);
     for (const auto& error : pushed->errors) spdlog::warn("{}: {}", host.host().id, error);
+    // The code and data as node 0 (whose checkpoints come home) has them, for model cards.
+    if (node == 0) record_provenance(m_record);
     if (auto ok = host.run_setup(m_record.options.setup, m_record.options.python, m_out); !ok) {
       return event::PrepareFailed{node, ok.error()};
     }
@@ -566,6 +570,8 @@ class Executor {
     } else if (!pulled) {
       spdlog::debug("checkpoint pull: {}", pulled.error().message);
     }
+    // Also after a pull that brought nothing: a card's metrics may have arrived since.
+    if (pulled) write_model_cards(m_record);
   }
 
   std::string latest_checkpoint() const { return newest_local_checkpoint(m_record); }
