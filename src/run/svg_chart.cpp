@@ -40,8 +40,9 @@ Ticks nice_ticks(double min, double max, int target, bool integral) {
     max += widen;
   }
   target = std::max(target, 2);
-  const double range = nice_number(max - min, false);
-  double spacing = nice_number(range / (target - 1), true);
+  // Heckbert first rounds the range up to a nice number, which can halve the tick count (0.2..2.3
+  // gets ticks 0, 1, 2, 3); spacing the data's own range gives the target more closely.
+  double spacing = nice_number((max - min) / (target - 1), true);
   if (integral) spacing = std::max(spacing, 1.0);
   Ticks ticks;
   ticks.spacing = spacing;

@@ -17,7 +17,8 @@ std::vector<std::optional<TextChartBin>> bin_by_step(const std::vector<SeriesPoi
   const double span = static_cast<double>(highest->step) - first;
   std::vector<double> sums(bins.size(), 0.0);
   for (const auto& point : points) {
-    const double position = span > 0 ? (static_cast<double>(point.step) - first) / span * (columns - 1) : 0.0;
+    // Steps are integers: the range first..last holds span + 1 of them, split into equal parts.
+    const double position = (static_cast<double>(point.step) - first) / (span + 1) * columns;
     const auto column = static_cast<std::size_t>(std::clamp(static_cast<int>(std::floor(position + 1e-9)), 0, columns - 1));
     auto& bin = bins[column];
     if (!bin) {

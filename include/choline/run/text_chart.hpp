@@ -19,8 +19,8 @@ struct TextChartBin {
   int attempt = 1;  // of the bin's last point: a later attempt's values are the ones kept
 };
 
-// Splits the step range of `points` into `columns` equal parts: the first step lands in column 0
-// and the last in column columns-1. Columns no point falls into are nullopt. Empty input (or
+// Splits the steps first..last of `points` into `columns` equal parts: the first step lands in
+// column 0 and the last in column columns-1. Columns no point falls into are nullopt. Empty input (or
 // columns < 1) gives an empty vector; a single distinct step fills column 0 only.
 std::vector<std::optional<TextChartBin>> bin_by_step(const std::vector<SeriesPoint>& points, int columns);
 
