@@ -10,6 +10,10 @@ namespace choline::cli {
 
 namespace {
 
+std::string label(const std::string& name) {
+  return name + std::string(run::k_card_label_width > name.size() ? run::k_card_label_width - name.size() : 1, ' ');
+}
+
 class CardCommand final : public Command {
  public:
   void define(CLI::App& app) override {
@@ -25,7 +29,7 @@ class CardCommand final : public Command {
       context.out << found->card.dump(2) << "\n";
     } else {
       context.out << run::format_model_card(found->card);
-      context.out << "card file     " << found->card_file.string() << " (found " << found->how << ")\n";
+      context.out << label("card file") << found->card_file.string() << " (found " << found->how << ")\n";
     }
     if (found->checksum_matches && !*found->checksum_matches) {
       context.err << "choline: warning: " << found->checkpoint_file.string()
@@ -33,7 +37,7 @@ class CardCommand final : public Command {
       return 1;
     }
     if (!m_json && found->checksum_matches) {
-      context.out << "verified      " << found->checkpoint_file.string() << " has the card's size and XXH3-128\n";
+      context.out << label("verified") << found->checkpoint_file.string() << " has the card's size and XXH3-128\n";
     }
     return 0;
   }

@@ -263,7 +263,7 @@ std::string format_model_card(const json& card) {
   }
   rows.emplace_back("created", as_text(field(card, "created_at")));
 
-  std::size_t width = 0;
+  std::size_t width = k_card_label_width - 2;
   for (const auto& row : rows) width = std::max(width, row.first.size());
   std::ostringstream out;
   for (const auto& [name, value] : rows) out << name << std::string(width - name.size() + 2, ' ') << value << "\n";

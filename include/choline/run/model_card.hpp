@@ -58,6 +58,10 @@ struct CardFacts {
 // The card (schema k_card_schema). Fields that cannot be known are null, never missing.
 nlohmann::json build_model_card(const RunRecord& record, const std::vector<MetricPoint>& history, const CardFacts& facts);
 
+// Columns before the value in format_model_card's lines (the longest field name, "preprocessing",
+// and two spaces), for callers that add lines of their own.
+inline constexpr std::size_t k_card_label_width = 15;
+
 // A card as aligned "field  value" lines for people (`choline card`). Tolerates cards with
 // missing or mistyped fields (a card may have been edited or come from elsewhere).
 std::string format_model_card(const nlohmann::json& card);

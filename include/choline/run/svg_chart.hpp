@@ -39,7 +39,7 @@ struct LinearScale {
 };
 
 struct ChartBox {
-  double width = 760, height = 280;
+  double width = 920, height = 280;
   double left = 70, right = 20, top = 34, bottom = 44;  // margins around the plot area
   double plot_left() const { return left; }
   double plot_right() const { return width - right; }

@@ -35,7 +35,7 @@ struct TimelineGeometry {
 };
 
 // `end_epoch_s`: where bars of attempts and hosts that have not ended stop (the run's end, or now).
-TimelineGeometry timeline_geometry(const RunRecord& record, double end_epoch_s, double width = 760);
+TimelineGeometry timeline_geometry(const RunRecord& record, double end_epoch_s, double width = 920);
 
 // The timeline as an <svg>; every text from the record is escaped.
 std::string render_timeline_svg(const TimelineGeometry& geometry);
