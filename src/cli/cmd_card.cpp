@@ -17,7 +17,8 @@ std::string label(const std::string& name) {
 class CardCommand final : public Command {
  public:
   void define(CLI::App& app) override {
-    app.add_option("CHECKPOINT", m_path, "A checkpoint (pulled home or copied elsewhere), its .card.json, or a checkpoint's name")
+    app.add_option("CHECKPOINT", m_path,
+                   "A checkpoint (pulled home or copied elsewhere), its .card.json, or a checkpoint's name")
         ->required();
     app.add_flag("--json", m_json, "Print the card as JSON");
   }
@@ -49,6 +50,8 @@ class CardCommand final : public Command {
 
 }  // namespace
 
-std::unique_ptr<Command> make_card_command() { return std::make_unique<CardCommand>(); }
+std::unique_ptr<Command> make_card_command() {
+  return std::make_unique<CardCommand>();
+}
 
 }  // namespace choline::cli

@@ -5,8 +5,8 @@
 #include <choline/run/run_timeline.hpp>
 #include <choline/run/text_chart.hpp>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <ostream>
 
@@ -38,23 +38,25 @@ class MetricsCommand final : public Command {
       context.out << "run " << record->id << " has no metrics yet.\n"
                   << "Workers report them by printing one JSON object per line with an integral \"step\", e.g.\n"
                   << "  print('choline-metrics: ' + json.dumps({\"step\": step, \"loss\": loss.item()}), flush=True)\n"
-                  << "(rank 0's lines count; choline merges them across attempts into " << record->metrics_file().string()
-                  << ").\n";
+                  << "(rank 0's lines count; choline merges them across attempts into "
+                  << record->metrics_file().string() << ").\n";
       return 0;
     }
     const auto spans = run::attempt_spans(history);
-    context.out << fmt::format("run {}: {} points, steps {}..{}, attempts", record->id, history.size(), history.front().step,
-                               history.back().step);
-    for (const auto& span : spans) context.out << fmt::format(" {} (steps {}..{})", span.attempt, span.first_step, span.last_step);
+    context.out << fmt::format("run {}: {} points, steps {}..{}, attempts", record->id, history.size(),
+                               history.front().step, history.back().step);
+    for (const auto& span : spans)
+      context.out << fmt::format(" {} (steps {}..{})", span.attempt, span.first_step, span.last_step);
     context.out << "\n\n";
 
     const auto latest = run::latest_values(history);
     std::size_t width = 6;
     for (const auto& [name, value] : latest) width = std::max(width, name.size());
-    context.out << fmt::format("{:<{}}  {:>12}  {:>8}  {:>7}  {:>6}\n", "METRIC", width, "LATEST", "STEP", "ATTEMPT", "POINTS");
+    context.out << fmt::format("{:<{}}  {:>12}  {:>8}  {:>7}  {:>6}\n", "METRIC", width, "LATEST", "STEP", "ATTEMPT",
+                               "POINTS");
     for (const auto& [name, value] : latest) {
-      context.out << fmt::format("{:<{}}  {:>12}  {:>8}  {:>7}  {:>6}\n", name, width, value_text(value.value), value.step,
-                                 value.attempt, value.count);
+      context.out << fmt::format("{:<{}}  {:>12}  {:>8}  {:>7}  {:>6}\n", name, width, value_text(value.value),
+                                 value.step, value.attempt, value.count);
     }
 
     const auto names = run::metric_names(history);
@@ -71,14 +73,19 @@ class MetricsCommand final : public Command {
   }
 
  private:
-  static Result<int> print_json(const run::RunRecord& record, const std::vector<run::MetricPoint>& history, std::ostream& out) {
+  static Result<int> print_json(const run::RunRecord& record, const std::vector<run::MetricPoint>& history,
+                                std::ostream& out) {
     nlohmann::json latest = nlohmann::json::object();
     for (const auto& [name, value] : run::latest_values(history)) {
-      latest[name] = {{"value", value.value}, {"step", value.step}, {"attempt", value.attempt}, {"points", value.count}};
+      latest[name] = {
+          {"value", value.value}, {"step", value.step}, {"attempt", value.attempt}, {"points", value.count}};
     }
     nlohmann::json spans = nlohmann::json::array();
     for (const auto& span : run::attempt_spans(history)) {
-      spans.push_back({{"attempt", span.attempt}, {"first_step", span.first_step}, {"last_step", span.last_step}, {"points", span.points}});
+      spans.push_back({{"attempt", span.attempt},
+                       {"first_step", span.first_step},
+                       {"last_step", span.last_step},
+                       {"points", span.points}});
     }
     nlohmann::json points = nlohmann::json::array();
     for (const auto& point : history) points.push_back(point.to_json());
@@ -103,6 +110,8 @@ class MetricsCommand final : public Command {
 
 }  // namespace
 
-std::unique_ptr<Command> make_metrics_command() { return std::make_unique<MetricsCommand>(); }
+std::unique_ptr<Command> make_metrics_command() {
+  return std::make_unique<MetricsCommand>();
+}
 
 }  // namespace choline::cli

@@ -6,16 +6,16 @@
 #include <choline/util/clock.hpp>
 #include <choline/util/files.hpp>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
-#include <chrono>
-#include <cstdlib>
 #include <fcntl.h>
-#include <ostream>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <chrono>
+#include <cstdlib>
+#include <ostream>
 
 extern char** environ;
 
@@ -57,7 +57,8 @@ class ReportCommand final : public Command {
     const auto cards = run::load_model_cards(*record);
     const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     const std::string html = run::render_report_html({*record, history, cards, now, util::now_iso8601()});
-    const std::filesystem::path output = m_output.empty() ? record->dir / "report.html" : std::filesystem::path(m_output);
+    const std::filesystem::path output =
+        m_output.empty() ? record->dir / "report.html" : std::filesystem::path(m_output);
     if (auto ok = util::write_file_atomic(output, html); !ok) return ok.error();
     const std::string shown = std::filesystem::absolute(output).lexically_normal().string();
     if (m_open && open_with_xdg(shown)) {
@@ -77,6 +78,8 @@ class ReportCommand final : public Command {
 
 }  // namespace
 
-std::unique_ptr<Command> make_report_command() { return std::make_unique<ReportCommand>(); }
+std::unique_ptr<Command> make_report_command() {
+  return std::make_unique<ReportCommand>();
+}
 
 }  // namespace choline::cli

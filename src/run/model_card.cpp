@@ -35,8 +35,12 @@ std::string text_of(const json& event, const char* key) {
 }
 
 json host_json(const HostRecord& host) {
-  return {{"node", host.node},        {"id", host.host.id},         {"address", host.host.address},
-          {"provider", host.host.provider}, {"gpu", host.host.gpu},  {"slots", host.host.slots},
+  return {{"node", host.node},
+          {"id", host.host.id},
+          {"address", host.host.address},
+          {"provider", host.host.provider},
+          {"gpu", host.host.gpu},
+          {"slots", host.host.slots},
           {"price_per_hour", host.host.price_per_hour}};
 }
 
@@ -69,11 +73,16 @@ std::string short_hash(const json& value) {
 
 }  // namespace
 
-std::string card_name_for(const std::string& checkpoint_name) { return checkpoint_name + std::string(k_card_suffix); }
+std::string card_name_for(const std::string& checkpoint_name) {
+  return checkpoint_name + std::string(k_card_suffix);
+}
 
-bool is_card_name(std::string_view name) { return util::ends_with(name, k_card_suffix); }
+bool is_card_name(std::string_view name) {
+  return util::ends_with(name, k_card_suffix);
+}
 
-std::optional<CheckpointStep> checkpoint_step(const std::string& checkpoint_name, const std::vector<MetricPoint>& history,
+std::optional<CheckpointStep> checkpoint_step(const std::string& checkpoint_name,
+                                              const std::vector<MetricPoint>& history,
                                               std::optional<std::int64_t> pulled_at_step) {
   const std::string base = checkpoint_name.substr(checkpoint_name.rfind('/') + 1);
   if (auto step = number_after(base, "step")) return CheckpointStep{*step, "step in the file name"};
@@ -81,7 +90,8 @@ std::optional<CheckpointStep> checkpoint_step(const std::string& checkpoint_name
     std::optional<std::int64_t> last;
     for (const auto& point : history) {
       const auto it = point.values.find("epoch");
-      if (it != point.values.end() && it->is_number() && it->get<double>() == static_cast<double>(*epoch)) last = point.step;
+      if (it != point.values.end() && it->is_number() && it->get<double>() == static_cast<double>(*epoch))
+        last = point.step;
     }
     if (last) return CheckpointStep{*last, "epoch in the file name"};
   }
@@ -131,13 +141,16 @@ json build_model_card(const RunRecord& record, const std::vector<MetricPoint>& h
                         {"home", facts.checkpoint_home},
                         {"size", facts.checkpoint.size},
                         {"xxh3", facts.checkpoint.xxh3}};
-  card["run"] = {{"id", record.id}, {"project_dir", record.project_dir}, {"attempt", facts.attempt},
+  card["run"] = {{"id", record.id},
+                 {"project_dir", record.project_dir},
+                 {"attempt", facts.attempt},
                  {"run_created_at", record.created_at}};
 
   card["command"] = record.command;
   card["entry"] = record.entry.empty() ? json(nullptr) : json(record.entry);
   std::vector<std::string> arguments;
-  const auto entry_at = record.entry.empty() ? record.command.end() : std::find(record.command.begin(), record.command.end(), record.entry);
+  const auto entry_at = record.entry.empty() ? record.command.end()
+                                             : std::find(record.command.begin(), record.command.end(), record.entry);
   if (entry_at != record.command.end()) {
     arguments.assign(entry_at + 1, record.command.end());
   } else if (!record.command.empty()) {
@@ -203,7 +216,8 @@ std::string format_model_card(const json& card) {
     std::string text = "git " + as_text(field(code, "commit"));
     if (field(code, "branch").is_string()) text += " on " + as_text(field(code, "branch"));
     const json dirty = field(code, "dirty");
-    if (dirty.is_boolean()) text += dirty.get<bool>() ? ", dirty (diff xxh3 " + short_hash(field(code, "diff_xxh3")) + ")" : ", clean";
+    if (dirty.is_boolean())
+      text += dirty.get<bool>() ? ", dirty (diff xxh3 " + short_hash(field(code, "diff_xxh3")) + ")" : ", clean";
     rows.emplace_back("code", text);
   } else if (code.is_object() && field(code, "root").is_string()) {
     rows.emplace_back("code", "git repository without commits");
@@ -236,25 +250,28 @@ std::string format_model_card(const json& card) {
     std::vector<std::string> values;
     if (field(metrics, "values").is_object()) {
       for (const auto& [name, value] : metrics["values"].items()) {
-        values.push_back(name + " " + (value.is_number_float() ? fmt::format("{:.6g}", value.get<double>()) : as_text(value)));
+        values.push_back(name + " " +
+                         (value.is_number_float() ? fmt::format("{:.6g}", value.get<double>()) : as_text(value)));
       }
     }
-    rows.emplace_back("metrics", fmt::format("step {} ({}): {}", as_text(field(metrics, "step")), as_text(field(metrics, "basis")),
-                                             values.empty() ? "none" : util::join(values, ", ")));
+    rows.emplace_back("metrics",
+                      fmt::format("step {} ({}): {}", as_text(field(metrics, "step")), as_text(field(metrics, "basis")),
+                                  values.empty() ? "none" : util::join(values, ", ")));
   } else {
     rows.emplace_back("metrics", "none reported (workers print choline-metrics: {\"step\": N, ...} lines)");
   }
   const json hardware = field(card, "hardware");
   if (hardware.is_object()) {
     const json price = field(hardware, "price_per_hour");
-    rows.emplace_back("hardware", fmt::format("{} x {} on {}, {} node(s), ${:.3f}/h", as_text(field(hardware, "workers")),
-                                              as_text(field(hardware, "gpu")), as_text(field(hardware, "provider")),
-                                              as_text(field(hardware, "nodes")), price.is_number() ? price.get<double>() : 0.0));
+    rows.emplace_back("hardware",
+                      fmt::format("{} x {} on {}, {} node(s), ${:.3f}/h", as_text(field(hardware, "workers")),
+                                  as_text(field(hardware, "gpu")), as_text(field(hardware, "provider")),
+                                  as_text(field(hardware, "nodes")), price.is_number() ? price.get<double>() : 0.0));
     if (field(hardware, "hosts").is_array()) {
       for (const auto& host : hardware["hosts"]) {
-        rows.emplace_back("host", fmt::format("node {}: {} ({}), {} x {}", as_text(field(host, "node")), as_text(field(host, "id")),
-                                              as_text(field(host, "address")), as_text(field(host, "slots")),
-                                              as_text(field(host, "gpu"))));
+        rows.emplace_back("host", fmt::format("node {}: {} ({}), {} x {}", as_text(field(host, "node")),
+                                              as_text(field(host, "id")), as_text(field(host, "address")),
+                                              as_text(field(host, "slots")), as_text(field(host, "gpu"))));
       }
     }
   }

@@ -75,7 +75,9 @@ void write_cards(const RunRecord& record) {
   }
 }
 
-bool ends_with_card_suffix(const fs::path& path) { return is_card_name(path.filename().string()); }
+bool ends_with_card_suffix(const fs::path& path) {
+  return is_card_name(path.filename().string());
+}
 
 fs::path checkpoint_of_card(const fs::path& card_file) {
   const std::string name = card_file.string();
@@ -88,8 +90,9 @@ FoundCard found(json card, const fs::path& card_file, const fs::path& checkpoint
   if (fs::is_regular_file(checkpoint, ec)) {
     auto described = describe_file(checkpoint.parent_path(), checkpoint.filename().string());
     if (described) {
-      result.checksum_matches = described->xxh3 == text_at(result.card, "checkpoint", "xxh3") &&
-                                static_cast<std::int64_t>(described->size) == int_at(result.card, "checkpoint", "size").value_or(-1);
+      result.checksum_matches =
+          described->xxh3 == text_at(result.card, "checkpoint", "xxh3") &&
+          static_cast<std::int64_t>(described->size) == int_at(result.card, "checkpoint", "size").value_or(-1);
     }
   }
   return result;
@@ -113,7 +116,8 @@ std::vector<json> load_model_cards(const RunRecord& record) {
   for (fs::recursive_directory_iterator it(record.checkpoints_dir(), ec), end; !ec && it != end; it.increment(ec)) {
     if (!it->is_regular_file() || !ends_with_card_suffix(it->path())) continue;
     json card = read_json(it->path());
-    if (card.is_object()) cards.emplace_back(it->path().lexically_relative(record.checkpoints_dir()).string(), std::move(card));
+    if (card.is_object())
+      cards.emplace_back(it->path().lexically_relative(record.checkpoints_dir()).string(), std::move(card));
   }
   std::sort(cards.begin(), cards.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<json> out;
@@ -153,8 +157,9 @@ Result<FoundCard> find_model_card(const fs::path& project_dir, const fs::path& p
         return found(std::move(card), card_file, path, "by its checksum, in run " + run.id);
       }
     }
-    return make_error(ErrorKind::not_found, "no model card for " + path.string() + ": no " + beside.filename().string() +
-                                                " beside it, and no run in " + runs_dir(project_dir).string() +
+    return make_error(ErrorKind::not_found, "no model card for " + path.string() + ": no " +
+                                                beside.filename().string() + " beside it, and no run in " +
+                                                runs_dir(project_dir).string() +
                                                 " pulled a checkpoint with its checksum");
   }
   // A name of a checkpoint in one of the project's runs ("epoch-0001.pt", "RUN/epoch-0001.pt").
@@ -167,8 +172,8 @@ Result<FoundCard> find_model_card(const fs::path& project_dir, const fs::path& p
       if (card.is_object()) return found(std::move(card), card_file, run.checkpoints_dir() / name, "in run " + run.id);
     }
   }
-  return make_error(ErrorKind::not_found, path.string() + " does not exist, and no run in " + runs_dir(project_dir).string() +
-                                              " has a checkpoint of that name");
+  return make_error(ErrorKind::not_found, path.string() + " does not exist, and no run in " +
+                                              runs_dir(project_dir).string() + " has a checkpoint of that name");
 }
 
 }  // namespace choline::run

@@ -8,14 +8,14 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
-#include <cstdlib>
 #include <fcntl.h>
-#include <functional>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <algorithm>
+#include <cstdlib>
+#include <functional>
 
 extern char** environ;
 
@@ -29,7 +29,8 @@ using nlohmann::json;
 // Runs `argv` (found on PATH) with stdin and stderr on /dev/null, handing its stdout to
 // `on_output` as it comes. Returns the exit status, or nullopt if it could not be started.
 // posix_spawn, not fork: the controller calls this while other threads run.
-std::optional<int> run_streaming(const std::vector<std::string>& argv, const std::function<void(std::string_view)>& on_output) {
+std::optional<int> run_streaming(const std::vector<std::string>& argv,
+                                 const std::function<void(std::string_view)>& on_output) {
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return std::nullopt;
   posix_spawn_file_actions_t actions;
@@ -44,7 +45,8 @@ std::optional<int> run_streaming(const std::vector<std::string>& argv, const std
   std::vector<std::string> env_strings = {"GIT_OPTIONAL_LOCKS=0", "LC_ALL=C"};
   for (char** e = environ; *e; ++e) {
     const std::string_view entry(*e);
-    if (!util::starts_with(entry, "GIT_OPTIONAL_LOCKS=") && !util::starts_with(entry, "LC_ALL=")) env_strings.emplace_back(entry);
+    if (!util::starts_with(entry, "GIT_OPTIONAL_LOCKS=") && !util::starts_with(entry, "LC_ALL="))
+      env_strings.emplace_back(entry);
   }
   std::vector<char*> envp;
   for (auto& entry : env_strings) envp.push_back(entry.data());
@@ -136,8 +138,9 @@ std::string fingerprint_listing(std::vector<DataFile> files, bool by_contents) {
 
 json data_fingerprint(const fs::path& project_dir, const std::string& path) {
   const fs::path resolved = resolve_data_path(project_dir, path);
-  json result = {{"path", path},  {"resolved", resolved.string()}, {"kind", nullptr}, {"files", nullptr},
-                 {"bytes", nullptr}, {"method", nullptr},          {"fingerprint", nullptr}};
+  json result = {
+      {"path", path},      {"resolved", resolved.string()}, {"kind", nullptr}, {"files", nullptr}, {"bytes", nullptr},
+      {"method", nullptr}, {"fingerprint", nullptr}};
   struct stat st {};
   if (::stat(resolved.c_str(), &st) != 0) {
     result["kind"] = "missing";
@@ -147,7 +150,8 @@ json data_fingerprint(const fs::path& project_dir, const std::string& path) {
   std::vector<std::pair<fs::path, DataFile>> files;
   if (S_ISREG(st.st_mode)) {
     result["kind"] = "file";
-    files.push_back({resolved, {resolved.filename().string(), static_cast<std::uint64_t>(st.st_size), mtime_ns(st), ""}});
+    files.push_back(
+        {resolved, {resolved.filename().string(), static_cast<std::uint64_t>(st.st_size), mtime_ns(st), ""}});
   } else if (S_ISDIR(st.st_mode)) {
     result["kind"] = "directory";
     std::error_code ec;
@@ -159,8 +163,9 @@ json data_fingerprint(const fs::path& project_dir, const std::string& path) {
         result["note"] = "more than " + std::to_string(k_max_fingerprint_files) + " files: not fingerprinted";
         return result;
       }
-      files.push_back({it->path(), {it->path().lexically_relative(resolved).string(), static_cast<std::uint64_t>(file.st_size),
-                                    mtime_ns(file), ""}});
+      files.push_back({it->path(),
+                       {it->path().lexically_relative(resolved).string(), static_cast<std::uint64_t>(file.st_size),
+                        mtime_ns(file), ""}});
     }
     if (ec) {
       result["kind"] = "unreadable";
@@ -191,7 +196,8 @@ json data_fingerprint(const fs::path& project_dir, const std::string& path) {
 }
 
 json git_state(const fs::path& project_dir) {
-  json state = {{"root", nullptr}, {"commit", nullptr}, {"branch", nullptr}, {"dirty", nullptr}, {"diff_xxh3", nullptr}};
+  json state = {
+      {"root", nullptr}, {"commit", nullptr}, {"branch", nullptr}, {"dirty", nullptr}, {"diff_xxh3", nullptr}};
   if (project_dir.empty()) return state;  // "git -C ''" would describe the current directory instead
   const auto root = git_output(project_dir, {"rev-parse", "--show-toplevel"});
   if (!root) return state;
@@ -219,7 +225,8 @@ json git_state(const fs::path& project_dir) {
   std::string names;
   std::vector<std::string> list_args = {"ls-files", "-z", "--others", "--exclude-standard"};
   if (!commit) list_args.push_back("--cached");
-  const auto listed = run_streaming(git_argv(project_dir, with_pathspec(list_args)), [&](std::string_view data) { names.append(data); });
+  const auto listed = run_streaming(git_argv(project_dir, with_pathspec(list_args)),
+                                    [&](std::string_view data) { names.append(data); });
   ok = ok && listed && *listed == 0;
   std::vector<std::string> files = util::split(names, '\0');
   std::sort(files.begin(), files.end());

@@ -65,9 +65,13 @@ svg .bar text { font-size: 10.5px; fill: #1d2330; } svg .loss path { fill: #c026
 footer { margin-top: 36px; color: #8a93a3; font-size: 12px; }
 )css";
 
-std::string esc(const std::string& text) { return html_escape(text); }
+std::string esc(const std::string& text) {
+  return html_escape(text);
+}
 
-int attempt_class(int attempt) { return (attempt - 1) % 6 + 1; }
+int attempt_class(int attempt) {
+  return (attempt - 1) % 6 + 1;
+}
 
 std::string duration_text(double seconds) {
   if (seconds < 0) seconds = 0;
@@ -99,18 +103,23 @@ std::string summary_section(const ReportInputs& in, double end_epoch) {
   fact(html, "command", "<code>" + esc(util::join(r.command, " ")) + "</code>");
   fact(html, "entry", r.entry.empty() ? "(a command after --)" : "<code>" + esc(r.entry) + "</code>");
   fact(html, "project", "<code>" + esc(r.project_dir) + "</code>");
-  fact(html, "hardware", esc(fmt::format("{} x {} per host, {} node(s), on {}", r.options.spec.count, r.options.spec.gpu,
-                                         r.options.spec.nodes, r.options.provider)));
+  fact(html, "hardware",
+       esc(fmt::format("{} x {} per host, {} node(s), on {}", r.options.spec.count, r.options.spec.gpu,
+                       r.options.spec.nodes, r.options.provider)));
   fact(html, "created", esc(r.created_at));
   const auto created = parse_iso8601(r.created_at);
-  fact(html, "duration", esc(created ? duration_text(end_epoch - *created) : "unknown") + (is_final(r.state) ? "" : " so far"));
+  fact(html, "duration",
+       esc(created ? duration_text(end_epoch - *created) : "unknown") + (is_final(r.state) ? "" : " so far"));
   const RunCost cost = cost_of(r, end_epoch);
-  fact(html, "cost", esc(fmt::format("${:.2f}", cost.spent)) +
-                         (cost.per_hour > 0 ? esc(fmt::format(" (${:.3f}/h now)", cost.per_hour)) : std::string()));
-  fact(html, "attempts", esc(fmt::format("{} ({} restart(s) after job failures, {} host loss(es))", r.attempts.size(), r.restarts,
-                                         r.host_losses.size())));
-  fact(html, "checkpoints", esc(fmt::format("{} with model cards, in {}", in.cards.size(),
-                                            std::filesystem::absolute(r.checkpoints_dir()).lexically_normal().string())));
+  fact(html, "cost",
+       esc(fmt::format("${:.2f}", cost.spent)) +
+           (cost.per_hour > 0 ? esc(fmt::format(" (${:.3f}/h now)", cost.per_hour)) : std::string()));
+  fact(html, "attempts",
+       esc(fmt::format("{} ({} restart(s) after job failures, {} host loss(es))", r.attempts.size(), r.restarts,
+                       r.host_losses.size())));
+  fact(html, "checkpoints",
+       esc(fmt::format("{} with model cards, in {}", in.cards.size(),
+                       std::filesystem::absolute(r.checkpoints_dir()).lexically_normal().string())));
   html += "</dl>\n";
   return html;
 }
@@ -119,9 +128,10 @@ std::string metrics_section(const ReportInputs& in) {
   std::string html = "<h2 id=\"metrics\">Metrics</h2>\n";
   const auto names = metric_names(in.history);
   if (names.empty()) {
-    return html + "<p class=\"caption\">This run reported no metrics. Workers report them by printing lines like "
-                  "<code>choline-metrics: {&quot;step&quot;: 120, &quot;loss&quot;: 0.41}</code> (rank 0&#39;s lines count); "
-                  "choline merges them across attempts into metrics.jsonl.</p>\n";
+    return html +
+           "<p class=\"caption\">This run reported no metrics. Workers report them by printing lines like "
+           "<code>choline-metrics: {&quot;step&quot;: 120, &quot;loss&quot;: 0.41}</code> (rank 0&#39;s lines count); "
+           "choline merges them across attempts into metrics.jsonl.</p>\n";
   }
   const auto spans = attempt_spans(in.history);
   const auto boundaries = attempt_boundaries(in.record);
@@ -130,15 +140,15 @@ std::string metrics_section(const ReportInputs& in) {
   for (const auto& span : spans) {
     if (std::find(seen.begin(), seen.end(), span.attempt) != seen.end()) continue;
     seen.push_back(span.attempt);
-    html += fmt::format("<span><i class=\"swatch a{}\"></i>attempt {} (steps {}&#8211;{})</span>", attempt_class(span.attempt),
-                        span.attempt, span.first_step, span.last_step);
+    html += fmt::format("<span><i class=\"swatch a{}\"></i>attempt {} (steps {}&#8211;{})</span>",
+                        attempt_class(span.attempt), span.attempt, span.first_step, span.last_step);
   }
   html += "</p>\n";
   if (!boundaries.empty()) {
     html += "<ul class=\"caption boundaries\">\n";
     for (const auto& boundary : boundaries) {
-      html += "<li>attempt " + std::to_string(boundary.attempt) + " began after a <b>" + esc(to_string(boundary.kind)) + "</b>: " +
-              esc(boundary.reason) + " (" + esc(boundary.at) + ")</li>\n";
+      html += "<li>attempt " + std::to_string(boundary.attempt) + " began after a <b>" + esc(to_string(boundary.kind)) +
+              "</b>: " + esc(boundary.reason) + " (" + esc(boundary.at) + ")</li>\n";
     }
     html += "</ul>\n";
   }
@@ -150,9 +160,10 @@ std::string metrics_section(const ReportInputs& in) {
     const auto it = latest.find(name);
     if (it != latest.end()) {
       html += "<p class=\"caption\">" +
-              esc(fmt::format("{} points; latest {} at step {} (attempt {})", series.size(), value_text(it->second.value),
-                              it->second.step, it->second.attempt)) +
-              (geometry.points.size() < series.size() ? esc(fmt::format("; {} drawn", geometry.points.size())) : "") + "</p>\n";
+              esc(fmt::format("{} points; latest {} at step {} (attempt {})", series.size(),
+                              value_text(it->second.value), it->second.step, it->second.attempt)) +
+              (geometry.points.size() < series.size() ? esc(fmt::format("; {} drawn", geometry.points.size())) : "") +
+              "</p>\n";
     }
     html += render_svg_chart(geometry, name) + "</section>\n";
   }
@@ -163,39 +174,46 @@ std::string timeline_section(const ReportInputs& in, double end_epoch) {
   const RunRecord& r = in.record;
   std::string html = "<h2 id=\"timeline\">Timeline</h2>\n";
   html += render_timeline_svg(timeline_geometry(r, end_epoch));
-  html += "<h3>Attempts</h3>\n<table class=\"attempts\"><tr><th>#</th><th>started</th><th>ended</th><th>resumed from</th><th>outcome</th></tr>\n";
+  html +=
+      "<h3>Attempts</h3>\n<table class=\"attempts\"><tr><th>#</th><th>started</th><th>ended</th><th>resumed "
+      "from</th><th>outcome</th></tr>\n";
   for (const auto& a : r.attempts) {
-    html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", a.number, esc(a.started_at),
-                        esc(a.ended_at.empty() ? "(running)" : a.ended_at), esc(a.resume_from.empty() ? "-" : a.resume_from),
-                        esc(a.outcome.empty() ? "running" : a.outcome));
+    html +=
+        fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", a.number, esc(a.started_at),
+                    esc(a.ended_at.empty() ? "(running)" : a.ended_at),
+                    esc(a.resume_from.empty() ? "-" : a.resume_from), esc(a.outcome.empty() ? "running" : a.outcome));
   }
-  html += "</table>\n<h3>Hosts</h3>\n<table class=\"hosts\"><tr><th>node</th><th>host</th><th>address</th><th>hardware</th>"
-          "<th>$/h</th><th>released because</th></tr>\n";
+  html +=
+      "</table>\n<h3>Hosts</h3>\n<table class=\"hosts\"><tr><th>node</th><th>host</th><th>address</th><th>hardware</th>"
+      "<th>$/h</th><th>released because</th></tr>\n";
   for (const auto& h : r.hosts) {
-    html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", h.node,
-                        esc(h.host.provider + " " + h.host.id), esc(h.host.address),
-                        esc(std::to_string(h.host.slots) + " x " + (h.host.gpu.empty() ? "?" : h.host.gpu)),
-                        esc(fmt::format("{:.3f}", h.host.price_per_hour)),
-                        esc(h.released_because.empty() ? (h.state == HostState::released ? "released" : "held") : h.released_because));
+    html += fmt::format(
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", h.node,
+        esc(h.host.provider + " " + h.host.id), esc(h.host.address),
+        esc(std::to_string(h.host.slots) + " x " + (h.host.gpu.empty() ? "?" : h.host.gpu)),
+        esc(fmt::format("{:.3f}", h.host.price_per_hour)),
+        esc(h.released_because.empty() ? (h.state == HostState::released ? "released" : "held") : h.released_because));
   }
   html += "</table>\n";
   if (!r.host_losses.empty()) {
-    html += "<h3>Host losses</h3>\n<table class=\"losses\"><tr><th>at</th><th>node</th><th>host</th><th>reason</th></tr>\n";
+    html +=
+        "<h3>Host losses</h3>\n<table class=\"losses\"><tr><th>at</th><th>node</th><th>host</th><th>reason</th></tr>\n";
     for (const auto& loss : r.host_losses) {
-      html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", esc(loss.at), loss.node, esc(loss.host_id),
-                          esc(loss.reason));
+      html += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", esc(loss.at), loss.node,
+                          esc(loss.host_id), esc(loss.reason));
     }
     html += "</table>\n";
   }
-  html += "<details><summary>Journal (" + std::to_string(r.events.size()) + " events)</summary>\n<table class=\"journal\">"
+  html += "<details><summary>Journal (" + std::to_string(r.events.size()) +
+          " events)</summary>\n<table class=\"journal\">"
           "<tr><th>at</th><th>event</th><th>details</th></tr>\n";
   for (const auto& event : r.events) {
     if (!event.is_object()) continue;
     nlohmann::json details = event;
     details.erase("at");
     details.erase("type");
-    html += "<tr><td>" + esc(text_of(event, "at")) + "</td><td>" + esc(text_of(event, "type")) + "</td><td class=\"mono\">" +
-            esc(details.empty() ? "" : details.dump()) + "</td></tr>\n";
+    html += "<tr><td>" + esc(text_of(event, "at")) + "</td><td>" + esc(text_of(event, "type")) +
+            "</td><td class=\"mono\">" + esc(details.empty() ? "" : details.dump()) + "</td></tr>\n";
   }
   html += "</table></details>\n";
   return html;
@@ -204,14 +222,16 @@ std::string timeline_section(const ReportInputs& in, double end_epoch) {
 std::string cards_section(const ReportInputs& in) {
   std::string html = "<h2 id=\"cards\">Model cards</h2>\n";
   if (in.cards.empty()) {
-    return html + "<p class=\"caption\">No checkpoint of this run has come home yet (workers write them to "
-                  "<code>$CHOLINE_CKPT_DIR</code>).</p>\n";
+    return html +
+           "<p class=\"caption\">No checkpoint of this run has come home yet (workers write them to "
+           "<code>$CHOLINE_CKPT_DIR</code>).</p>\n";
   }
   for (const auto& card : in.cards) {
     std::string name = "checkpoint";
     if (card.contains("checkpoint") && card["checkpoint"].is_object()) name = card["checkpoint"].value("name", name);
     html += "<section class=\"card\"><h3>" + esc(name) + "</h3>\n<pre>" + esc(format_model_card(card)) + "</pre>\n";
-    html += "<details><summary>" + esc(card_name_for(name)) + "</summary><pre>" + esc(card.dump(2)) + "</pre></details></section>\n";
+    html += "<details><summary>" + esc(card_name_for(name)) + "</summary><pre>" + esc(card.dump(2)) +
+            "</pre></details></section>\n";
   }
   return html;
 }
@@ -233,16 +253,20 @@ std::string render_report_html(const ReportInputs& in) {
   std::string html;
   html += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
   // Nothing may load or run: the page is a document, whatever a host put into its metrics.
-  html += "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n";
+  html +=
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src "
+      "data:\">\n";
   html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  html += "<title>choline run " + esc(in.record.id) + "</title>\n<style>" + std::string(k_style) + "</style>\n</head>\n<body>\n";
+  html += "<title>choline run " + esc(in.record.id) + "</title>\n<style>" + std::string(k_style) +
+          "</style>\n</head>\n<body>\n";
   html += "<h1>Run <span class=\"mono\">" + esc(in.record.id) + "</span></h1>\n";
   html += summary_section(in, end_epoch);
   html += metrics_section(in);
   html += timeline_section(in, end_epoch);
   html += cards_section(in);
   html += "<footer>Generated by choline " + esc(version()) + " at " + esc(in.generated_at) + " from " +
-          esc(std::filesystem::absolute(in.record.file()).lexically_normal().string()) + " and metrics.jsonl.</footer>\n</body>\n</html>\n";
+          esc(std::filesystem::absolute(in.record.file()).lexically_normal().string()) +
+          " and metrics.jsonl.</footer>\n</body>\n</html>\n";
   return html;
 }
 

@@ -33,9 +33,12 @@ std::vector<AttemptSpan> attempt_spans(const std::vector<MetricPoint>& history) 
 
 const char* to_string(BoundaryKind kind) {
   switch (kind) {
-    case BoundaryKind::restart: return "restart";
-    case BoundaryKind::host_lost: return "host lost";
-    case BoundaryKind::resumed: return "resumed";
+    case BoundaryKind::restart:
+      return "restart";
+    case BoundaryKind::host_lost:
+      return "host lost";
+    case BoundaryKind::resumed:
+      return "resumed";
   }
   return "restart";
 }
@@ -50,8 +53,8 @@ std::vector<AttemptBoundary> attempt_boundaries(const RunRecord& record) {
     if (!event.is_object()) continue;
     const std::string type = text_field(event, "type");
     if (type == "host_lost") {
-      losses.push_back("node " + std::to_string(int_field(event, "node").value_or(0)) + " " + text_field(event, "id") + ": " +
-                       text_field(event, "reason"));
+      losses.push_back("node " + std::to_string(int_field(event, "node").value_or(0)) + " " + text_field(event, "id") +
+                       ": " + text_field(event, "reason"));
     } else if (type == "resumed") {
       resumed = true;
     } else if (type == "attempt_ended") {

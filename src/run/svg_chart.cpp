@@ -12,10 +12,14 @@ namespace choline::run {
 namespace {
 
 // Shortest text that reads back as the same double: what data-value holds.
-std::string exact(double value) { return fmt::format("{}", value); }
+std::string exact(double value) {
+  return fmt::format("{}", value);
+}
 
 // Coordinates: two decimals are far below a pixel.
-std::string coord(double value) { return fmt::format("{:.2f}", value); }
+std::string coord(double value) {
+  return fmt::format("{:.2f}", value);
+}
 
 }  // namespace
 
@@ -106,13 +110,15 @@ ChartGeometry chart_geometry(const std::vector<SeriesPoint>& series, const std::
 
   for (std::size_t k = 0; k < spans.size(); ++k) {
     const double begin = static_cast<double>(spans[k].first_step);
-    const double end = k + 1 < spans.size() ? static_cast<double>(spans[k + 1].first_step) : static_cast<double>(spans[k].last_step);
+    const double end =
+        k + 1 < spans.size() ? static_cast<double>(spans[k + 1].first_step) : static_cast<double>(spans[k].last_step);
     const double x0 = std::clamp(x(begin), box.plot_left(), box.plot_right());
     const double x1 = std::clamp(x(end), box.plot_left(), box.plot_right());
     if (x1 > x0 || spans.size() == 1) g.bands.push_back({spans[k].attempt, x0, std::max(x1, x0)});
   }
   for (const auto& boundary : boundaries) {
-    const auto span = std::find_if(spans.begin(), spans.end(), [&](const AttemptSpan& s) { return s.attempt >= boundary.attempt; });
+    const auto span =
+        std::find_if(spans.begin(), spans.end(), [&](const AttemptSpan& s) { return s.attempt >= boundary.attempt; });
     if (span == spans.end()) continue;
     const auto step = static_cast<double>(span->first_step);
     if (step < x_lo || step > x_hi) continue;
@@ -130,7 +136,8 @@ std::string render_svg_chart(const ChartGeometry& g, const std::string& metric) 
       coord(b.width), coord(b.height), name, g.points.size(), g.total_points);
   if (!g.points.empty()) {
     svg += fmt::format(" data-first-step=\"{}\" data-first-value=\"{}\" data-last-step=\"{}\" data-last-value=\"{}\"",
-                       g.points.front().step, exact(g.points.front().value), g.points.back().step, exact(g.points.back().value));
+                       g.points.front().step, exact(g.points.front().value), g.points.back().step,
+                       exact(g.points.back().value));
   }
   svg += ">\n<title>" + name + " over steps</title>\n";
   const double top = b.plot_top(), bottom = b.plot_bottom(), left = b.plot_left(), right = b.plot_right();
@@ -140,25 +147,29 @@ std::string render_svg_chart(const ChartGeometry& g, const std::string& metric) 
                        (band.attempt - 1) % 6 + 1, band.attempt, coord(band.x0), coord(top), coord(band.x1 - band.x0),
                        coord(bottom - top));
     if (g.bands.size() > 1 && band.x1 - band.x0 > 50) {
-      svg += fmt::format("<text class=\"band-label\" x=\"{}\" y=\"{}\">attempt {}</text>\n", coord(band.x0 + 4), coord(top + 12),
-                         band.attempt);
+      svg += fmt::format("<text class=\"band-label\" x=\"{}\" y=\"{}\">attempt {}</text>\n", coord(band.x0 + 4),
+                         coord(top + 12), band.attempt);
     }
   }
   for (const auto& tick : g.y_ticks) {
-    svg += fmt::format("<line class=\"grid\" x1=\"{0}\" y1=\"{2}\" x2=\"{1}\" y2=\"{2}\"/>"
-                       "<text class=\"tick y\" x=\"{3}\" y=\"{4}\">{5}</text>\n",
-                       coord(left), coord(right), coord(tick.position), coord(left - 6), coord(tick.position + 4),
-                       util::html_escape(tick.label));
+    svg += fmt::format(
+        "<line class=\"grid\" x1=\"{0}\" y1=\"{2}\" x2=\"{1}\" y2=\"{2}\"/>"
+        "<text class=\"tick y\" x=\"{3}\" y=\"{4}\">{5}</text>\n",
+        coord(left), coord(right), coord(tick.position), coord(left - 6), coord(tick.position + 4),
+        util::html_escape(tick.label));
   }
   for (const auto& tick : g.x_ticks) {
-    svg += fmt::format("<line class=\"tick-mark\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\"/>"
-                       "<text class=\"tick x\" x=\"{0}\" y=\"{3}\">{4}</text>\n",
-                       coord(tick.position), coord(bottom), coord(bottom + 5), coord(bottom + 18), util::html_escape(tick.label));
+    svg += fmt::format(
+        "<line class=\"tick-mark\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\"/>"
+        "<text class=\"tick x\" x=\"{0}\" y=\"{3}\">{4}</text>\n",
+        coord(tick.position), coord(bottom), coord(bottom + 5), coord(bottom + 18), util::html_escape(tick.label));
   }
-  svg += fmt::format("<line class=\"axis\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\"/>"
-                     "<line class=\"axis\" x1=\"{0}\" y1=\"{2}\" x2=\"{3}\" y2=\"{2}\"/>\n",
-                     coord(left), coord(top), coord(bottom), coord(right));
-  svg += fmt::format("<text class=\"axis-label\" x=\"{}\" y=\"{}\">step</text>\n", coord((left + right) / 2), coord(b.height - 6));
+  svg += fmt::format(
+      "<line class=\"axis\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\"/>"
+      "<line class=\"axis\" x1=\"{0}\" y1=\"{2}\" x2=\"{3}\" y2=\"{2}\"/>\n",
+      coord(left), coord(top), coord(bottom), coord(right));
+  svg += fmt::format("<text class=\"axis-label\" x=\"{}\" y=\"{}\">step</text>\n", coord((left + right) / 2),
+                     coord(b.height - 6));
   svg += fmt::format("<text class=\"chart-title\" x=\"{}\" y=\"{}\">{}</text>\n", coord(left), coord(top - 12), name);
 
   // One line per run of consecutive points of the same attempt: an attempt that re-ran steps
@@ -167,22 +178,27 @@ std::string render_svg_chart(const ChartGeometry& g, const std::string& metric) 
     std::size_t end = start;
     while (end < g.points.size() && g.points[end].attempt == g.points[start].attempt) ++end;
     std::string path;
-    for (std::size_t k = start; k < end; ++k) path += (k == start ? "" : " ") + coord(g.points[k].x) + "," + coord(g.points[k].y);
+    for (std::size_t k = start; k < end; ++k)
+      path += (k == start ? "" : " ") + coord(g.points[k].x) + "," + coord(g.points[k].y);
     svg += fmt::format("<polyline class=\"line a{}\" points=\"{}\"/>\n", (g.points[start].attempt - 1) % 6 + 1, path);
     start = end;
   }
   for (const auto& mark : g.marks) {
-    const std::string kind = mark.kind == BoundaryKind::host_lost ? "host-lost" : mark.kind == BoundaryKind::resumed ? "resumed" : "restart";
-    svg += fmt::format("<g class=\"mark {0}\" data-attempt=\"{1}\" data-step=\"{2}\"><title>attempt {1}: {3}: {4}</title>"
-                       "<line x1=\"{5}\" y1=\"{6}\" x2=\"{5}\" y2=\"{7}\"/><text x=\"{8}\" y=\"{9}\">{3}</text></g>\n",
-                       kind, mark.attempt, mark.step, to_string(mark.kind), util::html_escape(mark.reason), coord(mark.x),
-                       coord(top), coord(bottom), coord(mark.x + 3), coord(top + 24));
+    const std::string kind = mark.kind == BoundaryKind::host_lost ? "host-lost"
+                             : mark.kind == BoundaryKind::resumed ? "resumed"
+                                                                  : "restart";
+    svg += fmt::format(
+        "<g class=\"mark {0}\" data-attempt=\"{1}\" data-step=\"{2}\"><title>attempt {1}: {3}: {4}</title>"
+        "<line x1=\"{5}\" y1=\"{6}\" x2=\"{5}\" y2=\"{7}\"/><text x=\"{8}\" y=\"{9}\">{3}</text></g>\n",
+        kind, mark.attempt, mark.step, to_string(mark.kind), util::html_escape(mark.reason), coord(mark.x), coord(top),
+        coord(bottom), coord(mark.x + 3), coord(top + 24));
   }
   const double radius = g.points.size() > 300 ? 1.2 : 2.2;
   for (const auto& p : g.points) {
-    svg += fmt::format("<circle class=\"pt a{0}\" cx=\"{1}\" cy=\"{2}\" r=\"{3}\" data-step=\"{4}\" data-value=\"{5}\" "
-                       "data-attempt=\"{6}\"><title>step {4}: {5} (attempt {6})</title></circle>\n",
-                       (p.attempt - 1) % 6 + 1, coord(p.x), coord(p.y), radius, p.step, exact(p.value), p.attempt);
+    svg += fmt::format(
+        "<circle class=\"pt a{0}\" cx=\"{1}\" cy=\"{2}\" r=\"{3}\" data-step=\"{4}\" data-value=\"{5}\" "
+        "data-attempt=\"{6}\"><title>step {4}: {5} (attempt {6})</title></circle>\n",
+        (p.attempt - 1) % 6 + 1, coord(p.x), coord(p.y), radius, p.step, exact(p.value), p.attempt);
   }
   svg += "</svg>\n";
   return svg;

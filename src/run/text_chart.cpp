@@ -11,15 +11,16 @@ namespace choline::run {
 std::vector<std::optional<TextChartBin>> bin_by_step(const std::vector<SeriesPoint>& points, int columns) {
   if (points.empty() || columns < 1) return {};
   std::vector<std::optional<TextChartBin>> bins(static_cast<std::size_t>(columns));
-  const auto [lowest, highest] = std::minmax_element(points.begin(), points.end(),
-                                                     [](const SeriesPoint& a, const SeriesPoint& b) { return a.step < b.step; });
+  const auto [lowest, highest] = std::minmax_element(
+      points.begin(), points.end(), [](const SeriesPoint& a, const SeriesPoint& b) { return a.step < b.step; });
   const double first = static_cast<double>(lowest->step);
   const double span = static_cast<double>(highest->step) - first;
   std::vector<double> sums(bins.size(), 0.0);
   for (const auto& point : points) {
     // Steps are integers: the range first..last holds span + 1 of them, split into equal parts.
     const double position = (static_cast<double>(point.step) - first) / (span + 1) * columns;
-    const auto column = static_cast<std::size_t>(std::clamp(static_cast<int>(std::floor(position + 1e-9)), 0, columns - 1));
+    const auto column =
+        static_cast<std::size_t>(std::clamp(static_cast<int>(std::floor(position + 1e-9)), 0, columns - 1));
     auto& bin = bins[column];
     if (!bin) {
       bin = TextChartBin{point.step, point.step, 0, 0, point.attempt};
@@ -69,13 +70,15 @@ std::vector<std::string> render_text_chart(const std::vector<SeriesPoint>& point
   std::vector<std::string> grid(static_cast<std::size_t>(height), std::string(static_cast<std::size_t>(width), ' '));
   for (std::size_t column = 0; column < bins.size(); ++column) {
     if (!bins[column]) continue;
-    grid[static_cast<std::size_t>(row_for(bins[column]->mean, lo, hi, height))][column] = attempt_marker(bins[column]->attempt);
+    grid[static_cast<std::size_t>(row_for(bins[column]->mean, lo, hi, height))][column] =
+        attempt_marker(bins[column]->attempt);
   }
   // Labels at the top, bottom and middle rows; the middle one only when it says something new.
   std::vector<std::string> labels(static_cast<std::size_t>(height));
   labels.front() = fmt::format("{:.4g}", hi);
   if (hi > lo) labels.back() = fmt::format("{:.4g}", lo);
-  if (height >= 5 && hi > lo) labels[static_cast<std::size_t>(height / 2)] = fmt::format("{:.4g}", hi - (hi - lo) * (height / 2) / (height - 1));
+  if (height >= 5 && hi > lo)
+    labels[static_cast<std::size_t>(height / 2)] = fmt::format("{:.4g}", hi - (hi - lo) * (height / 2) / (height - 1));
   std::size_t gutter = 0;
   for (const auto& label : labels) gutter = std::max(gutter, label.size());
 

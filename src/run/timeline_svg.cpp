@@ -11,7 +11,9 @@ namespace choline::run {
 
 namespace {
 
-std::string coord(double value) { return fmt::format("{:.2f}", value); }
+std::string coord(double value) {
+  return fmt::format("{:.2f}", value);
+}
 
 std::string text_of(const nlohmann::json& event, const char* key) {
   const auto it = event.find(key);
@@ -32,7 +34,8 @@ TimelineGeometry timeline_geometry(const RunRecord& record, double end_epoch_s, 
   const double per_unit = g.unit == "s" ? 1 : g.unit == "min" ? 60 : 3600;
 
   g.rows.push_back("attempts");
-  for (const auto& host : record.hosts) g.rows.push_back(shortened("node " + std::to_string(host.node) + " " + host.host.id, 34));
+  for (const auto& host : record.hosts)
+    g.rows.push_back(shortened("node " + std::to_string(host.node) + " " + host.host.id, 34));
   g.box.width = width;
   g.box.left = 230;
   g.box.top = 10;
@@ -73,8 +76,9 @@ TimelineGeometry timeline_geometry(const RunRecord& record, double end_epoch_s, 
     TimelineBar bar;
     bar.row = static_cast<int>(k) + 1;
     bar.label = host.host.gpu.empty() ? host.host.provider : std::to_string(host.host.slots) + " x " + host.host.gpu;
-    bar.title = "node " + std::to_string(host.node) + ": " + host.host.provider + " " + host.host.id + " (" + host.host.address +
-                "), held from " + (created.empty() ? "?" : created) + " to " + (released.empty() ? "(held)" : released) +
+    bar.title = "node " + std::to_string(host.node) + ": " + host.host.provider + " " + host.host.id + " (" +
+                host.host.address + "), held from " + (created.empty() ? "?" : created) + " to " +
+                (released.empty() ? "(held)" : released) +
                 (host.released_because.empty() ? "" : "; released: " + host.released_because) +
                 (host.host.price_per_hour > 0 ? fmt::format("; ${:.3f}/h", host.host.price_per_hour) : "");
     bar.css = lost ? "host lost" : "host";
@@ -85,8 +89,9 @@ TimelineGeometry timeline_geometry(const RunRecord& record, double end_epoch_s, 
   for (const auto& loss : record.host_losses) {
     for (std::size_t k = 0; k < record.hosts.size(); ++k) {
       if (record.hosts[k].host.id != loss.host_id || record.hosts[k].node != loss.node) continue;
-      g.marks.push_back({static_cast<int>(k) + 1, at(loss.at, end_epoch_s),
-                         "node " + std::to_string(loss.node) + " " + loss.host_id + " lost at " + loss.at + ": " + loss.reason});
+      g.marks.push_back(
+          {static_cast<int>(k) + 1, at(loss.at, end_epoch_s),
+           "node " + std::to_string(loss.node) + " " + loss.host_id + " lost at " + loss.at + ": " + loss.reason});
       break;
     }
   }
@@ -96,32 +101,36 @@ TimelineGeometry timeline_geometry(const RunRecord& record, double end_epoch_s, 
 std::string render_timeline_svg(const TimelineGeometry& g) {
   const ChartBox& b = g.box;
   std::string svg = fmt::format(
-      "<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {0} {1}\" width=\"{0}\" height=\"{1}\" "
-      "role=\"img\" aria-label=\"timeline of attempts and hosts\" data-rows=\"{2}\">\n<title>timeline of attempts and hosts</title>\n",
+      "<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {0} {1}\" width=\"{0}\" "
+      "height=\"{1}\" "
+      "role=\"img\" aria-label=\"timeline of attempts and hosts\" data-rows=\"{2}\">\n<title>timeline of attempts and "
+      "hosts</title>\n",
       coord(b.width), coord(b.height), g.rows.size());
   const auto row_top = [&](int row) { return b.top + g.row_height * row; };
   for (std::size_t row = 0; row < g.rows.size(); ++row) {
     const double y = row_top(static_cast<int>(row));
-    svg += fmt::format("<text class=\"row-label\" x=\"{}\" y=\"{}\">{}</text>\n", coord(b.left - 8), coord(y + g.row_height * 0.65),
-                       util::html_escape(g.rows[row]));
-    svg += fmt::format("<line class=\"grid\" x1=\"{0}\" y1=\"{2}\" x2=\"{1}\" y2=\"{2}\"/>\n", coord(b.plot_left()), coord(b.plot_right()),
-                       coord(y + g.row_height));
+    svg += fmt::format("<text class=\"row-label\" x=\"{}\" y=\"{}\">{}</text>\n", coord(b.left - 8),
+                       coord(y + g.row_height * 0.65), util::html_escape(g.rows[row]));
+    svg += fmt::format("<line class=\"grid\" x1=\"{0}\" y1=\"{2}\" x2=\"{1}\" y2=\"{2}\"/>\n", coord(b.plot_left()),
+                       coord(b.plot_right()), coord(y + g.row_height));
   }
   const double bottom = row_top(static_cast<int>(g.rows.size()));
   for (const auto& tick : g.ticks) {
-    svg += fmt::format("<line class=\"tick-mark\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\"/>"
-                       "<text class=\"tick x\" x=\"{0}\" y=\"{3}\">{4}</text>\n",
-                       coord(tick.position), coord(bottom), coord(bottom + 5), coord(bottom + 18), util::html_escape(tick.label));
+    svg += fmt::format(
+        "<line class=\"tick-mark\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\"/>"
+        "<text class=\"tick x\" x=\"{0}\" y=\"{3}\">{4}</text>\n",
+        coord(tick.position), coord(bottom), coord(bottom + 5), coord(bottom + 18), util::html_escape(tick.label));
   }
-  svg += fmt::format("<line class=\"axis\" x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\"/>\n", coord(b.plot_left()), coord(bottom),
-                     coord(b.plot_right()));
+  svg += fmt::format("<line class=\"axis\" x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\"/>\n", coord(b.plot_left()),
+                     coord(bottom), coord(b.plot_right()));
   svg += fmt::format("<text class=\"axis-label\" x=\"{}\" y=\"{}\">time since the run was created ({})</text>\n",
                      coord((b.plot_left() + b.plot_right()) / 2), coord(b.height - 4), util::html_escape(g.unit));
   for (const auto& bar : g.bars) {
     const double y = row_top(bar.row) + 4;
-    svg += fmt::format("<g class=\"bar {}\"><title>{}</title><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\"/>",
-                       util::html_escape(bar.css), util::html_escape(bar.title), coord(bar.x0), coord(y), coord(bar.x1 - bar.x0),
-                       coord(g.row_height - 8));
+    svg += fmt::format(
+        "<g class=\"bar {}\"><title>{}</title><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\"/>",
+        util::html_escape(bar.css), util::html_escape(bar.title), coord(bar.x0), coord(y), coord(bar.x1 - bar.x0),
+        coord(g.row_height - 8));
     if (bar.x1 - bar.x0 > 7.0 * static_cast<double>(bar.label.size())) {
       svg += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>", coord(bar.x0 + 4), coord(y + g.row_height * 0.5),
                          util::html_escape(bar.label));
@@ -130,8 +139,8 @@ std::string render_timeline_svg(const TimelineGeometry& g) {
   }
   for (const auto& mark : g.marks) {
     const double y = row_top(mark.row);
-    svg += fmt::format("<g class=\"loss\"><title>{}</title><path d=\"M{} {} l6 -9 l-12 0 z\"/></g>\n", util::html_escape(mark.title),
-                       coord(mark.x), coord(y + g.row_height - 2));
+    svg += fmt::format("<g class=\"loss\"><title>{}</title><path d=\"M{} {} l6 -9 l-12 0 z\"/></g>\n",
+                       util::html_escape(mark.title), coord(mark.x), coord(y + g.row_height - 2));
   }
   svg += "</svg>\n";
   return svg;

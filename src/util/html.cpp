@@ -14,10 +14,18 @@ std::size_t utf8_length(std::string_view text, std::size_t i) {
   std::size_t length = 0;
   unsigned code = 0;
   if (lead < 0x80) return 1;
-  if ((lead & 0xE0) == 0xC0) { length = 2; code = lead & 0x1F; }
-  else if ((lead & 0xF0) == 0xE0) { length = 3; code = lead & 0x0F; }
-  else if ((lead & 0xF8) == 0xF0) { length = 4; code = lead & 0x07; }
-  else return 0;
+  if ((lead & 0xE0) == 0xC0) {
+    length = 2;
+    code = lead & 0x1F;
+  } else if ((lead & 0xF0) == 0xE0) {
+    length = 3;
+    code = lead & 0x0F;
+  } else if ((lead & 0xF8) == 0xF0) {
+    length = 4;
+    code = lead & 0x07;
+  } else {
+    return 0;
+  }
   if (i + length > text.size()) return 0;
   for (std::size_t k = 1; k < length; ++k) {
     if ((byte(i + k) & 0xC0) != 0x80) return 0;
@@ -28,6 +36,24 @@ std::size_t utf8_length(std::string_view text, std::size_t i) {
   return length;
 }
 
+// The character reference for a character that means something in markup, or nullptr.
+const char* entity_for(char c) {
+  switch (c) {
+    case '&':
+      return "&amp;";
+    case '<':
+      return "&lt;";
+    case '>':
+      return "&gt;";
+    case '"':
+      return "&quot;";
+    case '\'':
+      return "&#39;";
+    default:
+      return nullptr;
+  }
+}
+
 }  // namespace
 
 std::string html_escape(std::string_view text) {
@@ -35,26 +61,14 @@ std::string html_escape(std::string_view text) {
   out.reserve(text.size() + text.size() / 8);
   for (std::size_t i = 0; i < text.size();) {
     const char c = text[i];
-    switch (c) {
-      case '&': out += "&amp;"; ++i; continue;
-      case '<': out += "&lt;"; ++i; continue;
-      case '>': out += "&gt;"; ++i; continue;
-      case '"': out += "&quot;"; ++i; continue;
-      case '\'': out += "&#39;"; ++i; continue;
-      default: break;
+    if (const char* entity = entity_for(c)) {
+      out += entity;
+      ++i;
+      continue;
     }
     const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 && c != '\n' && c != '\t') {
-      out += k_replacement;
-      ++i;
-      continue;
-    }
-    if (byte == 0x7F) {
-      out += k_replacement;
-      ++i;
-      continue;
-    }
-    const std::size_t length = utf8_length(text, i);
+    const bool control = (byte < 0x20 && c != '\n' && c != '\t') || byte == 0x7F;
+    const std::size_t length = control ? 0 : utf8_length(text, i);
     if (length == 0) {
       out += k_replacement;
       ++i;

@@ -52,7 +52,8 @@ RunRecord sample_record() {
 }  // namespace
 
 TEST_CASE("A checkpoint's step comes from its name, its epoch, or the pull", "[run][card]") {
-  const std::vector<MetricPoint> history = {point(1, 0, {{"loss", 2.0}, {"epoch", 0}}), point(1, 93, {{"epoch", 0}, {"acc", 0.7}}),
+  const std::vector<MetricPoint> history = {point(1, 0, {{"loss", 2.0}, {"epoch", 0}}),
+                                            point(1, 93, {{"epoch", 0}, {"acc", 0.7}}),
                                             point(1, 100, {{"loss", 1.0}, {"epoch", 1}})};
   auto step = checkpoint_step("step-1200.pt", history, std::nullopt);
   REQUIRE(step);
@@ -85,20 +86,23 @@ TEST_CASE("The hosts of an attempt come from the journal, replacements included"
 
 TEST_CASE("A model card holds run, command, code, config, data, metrics and hardware", "[run][card]") {
   const RunRecord record = sample_record();
-  const std::vector<MetricPoint> history = {point(1, 0, {{"loss", 2.0}, {"epoch", 0}}), point(2, 93, {{"epoch", 0}, {"acc", 0.7}})};
+  const std::vector<MetricPoint> history = {point(1, 0, {{"loss", 2.0}, {"epoch", 0}}),
+                                            point(2, 93, {{"epoch", 0}, {"acc", 0.7}})};
   CardFacts facts;
   facts.checkpoint = {"epoch-0000.pt", 1234, 0, "00ff"};
   facts.checkpoint_home = "/home/me/project/.choline/runs/r/checkpoints/epoch-0000.pt";
   facts.attempt = 2;
   facts.pulled_at_step = 93;
   facts.created_at = "2026-12-01T11:00:00.000Z";
-  facts.provenance = {{"captured_at", "c"},
-                      {"git", {{"commit", "abc123"}, {"dirty", true}, {"diff_xxh3", "dd"}, {"branch", "main"}, {"root", "/home/me/project"}}},
-                      {"config_file", "/home/me/project/choline.json"},
-                      {"config", {{"purpose", "shoes"}}},
-                      {"purpose", "shoes"},
-                      {"preprocessing", "none"},
-                      {"data", json::array({{{"path", "data"}, {"kind", "directory"}, {"fingerprint", "ee"}}})}};
+  facts.provenance = {
+      {"captured_at", "c"},
+      {"git",
+       {{"commit", "abc123"}, {"dirty", true}, {"diff_xxh3", "dd"}, {"branch", "main"}, {"root", "/home/me/project"}}},
+      {"config_file", "/home/me/project/choline.json"},
+      {"config", {{"purpose", "shoes"}}},
+      {"purpose", "shoes"},
+      {"preprocessing", "none"},
+      {"data", json::array({{{"path", "data"}, {"kind", "directory"}, {"fingerprint", "ee"}}})}};
   const json card = build_model_card(record, history, facts);
   CHECK(card["schema"] == std::string(k_card_schema));
   CHECK(card["checkpoint"]["path"] == "checkpoints/epoch-0000.pt");
@@ -143,7 +147,8 @@ TEST_CASE("A card without provenance or metrics has nulls, and prints", "[run][c
   CHECK_THAT(text, Catch::Contains("not a git repository"));
   CHECK_THAT(text, Catch::Contains("none reported"));
   // Whatever a card holds, printing it does not throw.
-  CHECK_NOTHROW(format_model_card(json{{"checkpoint", 3}, {"metrics", {{"values", "x"}}}, {"hardware", {{"hosts", 1}}}}));
+  CHECK_NOTHROW(
+      format_model_card(json{{"checkpoint", 3}, {"metrics", {{"values", "x"}}}, {"hardware", {{"hosts", 1}}}}));
   CHECK_NOTHROW(format_model_card(json::array()));
 }
 

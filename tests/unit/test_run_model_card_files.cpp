@@ -32,14 +32,17 @@ RunRecord make_run(const TempDir& project) {
   return *created;
 }
 
-json read(const std::filesystem::path& path) { return json::parse(choline::testing::read_file(path)); }
+json read(const std::filesystem::path& path) {
+  return json::parse(choline::testing::read_file(path));
+}
 
 }  // namespace
 
 TEST_CASE("Every recorded checkpoint gets a card beside it; refreshing keeps what the pull knew", "[run][card]") {
   TempDir project;
   RunRecord record = make_run(project);
-  write_file(record.metrics_file(), R"({"step": 0, "epoch": 0, "loss": 2.0, "attempt": 1})" "\n");
+  write_file(record.metrics_file(), R"({"step": 0, "epoch": 0, "loss": 2.0, "attempt": 1})"
+                                    "\n");
   write_file(record.checkpoints_dir() / "epoch-0000.pt", "weights");
   REQUIRE(record_checkpoints(record).ok());
   write_model_cards(record);
@@ -52,8 +55,10 @@ TEST_CASE("Every recorded checkpoint gets a card beside it; refreshing keeps wha
   // The epoch's evaluation arrives after the pull, during attempt 2: the card gains it, and
   // keeps its attempt and creation time.
   record.attempts.push_back({2, "t", "", "", std::nullopt, ""});
-  write_file(record.metrics_file(), R"({"step": 0, "epoch": 0, "loss": 2.0, "attempt": 1})" "\n"
-                                    R"({"step": 9, "epoch": 0, "test_accuracy": 0.8, "attempt": 1})" "\n");
+  write_file(record.metrics_file(), R"({"step": 0, "epoch": 0, "loss": 2.0, "attempt": 1})"
+                                    "\n"
+                                    R"({"step": 9, "epoch": 0, "test_accuracy": 0.8, "attempt": 1})"
+                                    "\n");
   write_model_cards(record);
   const json second = read(card_file);
   CHECK(second["run"]["attempt"] == 1);
@@ -94,7 +99,8 @@ TEST_CASE("A copied checkpoint is traced back by the card beside it, or by its c
 
   // Copied with its card.
   std::filesystem::copy_file(record.checkpoints_dir() / "epoch-0001.pt", elsewhere.path / "model.pt");
-  std::filesystem::copy_file(record.checkpoints_dir() / "epoch-0001.pt.card.json", elsewhere.path / "model.pt.card.json");
+  std::filesystem::copy_file(record.checkpoints_dir() / "epoch-0001.pt.card.json",
+                             elsewhere.path / "model.pt.card.json");
   TempDir unrelated;
   auto copied = find_model_card(unrelated.path, elsewhere.path / "model.pt");
   REQUIRE(copied.ok());

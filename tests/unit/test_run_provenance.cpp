@@ -13,10 +13,13 @@ using choline::testing::write_file;
 
 namespace {
 
-bool have_git() { return std::system("git --version >/dev/null 2>&1") == 0; }
+bool have_git() {
+  return std::system("git --version >/dev/null 2>&1") == 0;
+}
 
 void git(const std::filesystem::path& dir, const std::string& args) {
-  const std::string command = "git -C '" + dir.string() + "' -c user.email=t@example.com -c user.name=t " + args + " >/dev/null 2>&1";
+  const std::string command =
+      "git -C '" + dir.string() + "' -c user.email=t@example.com -c user.name=t " + args + " >/dev/null 2>&1";
   REQUIRE(std::system(command.c_str()) == 0);
 }
 
@@ -38,7 +41,7 @@ TEST_CASE("A listing's fingerprint ignores order and sees every name, size and c
   CHECK(fingerprint_listing(edited, true) != base);
   auto touched = files;
   touched[0].mtime_ns = 11;
-  CHECK(fingerprint_listing(touched, true) == base);    // contents: a touch changes nothing
+  CHECK(fingerprint_listing(touched, true) == base);                                // contents: a touch changes nothing
   CHECK(fingerprint_listing(touched, false) != fingerprint_listing(files, false));  // metadata: it does
 }
 

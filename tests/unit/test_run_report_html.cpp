@@ -14,7 +14,8 @@ const std::string k_hostile = "<script>alert(1)</script>";
 
 std::size_t count(const std::string& text, const std::string& pattern) {
   const std::regex re(pattern);
-  return static_cast<std::size_t>(std::distance(std::sregex_iterator(text.begin(), text.end(), re), std::sregex_iterator()));
+  return static_cast<std::size_t>(
+      std::distance(std::sregex_iterator(text.begin(), text.end(), re), std::sregex_iterator()));
 }
 
 RunRecord hostile_record() {
@@ -38,13 +39,17 @@ RunRecord hostile_record() {
   record.hosts = {host};
   record.host_losses = {{0, host.host.id, k_hostile, "2026-12-01T10:01:00.000Z"}};
   record.attempts = {{1, "2026-12-01T10:00:01.000Z", "2026-12-01T10:01:00.000Z", "", 1, k_hostile},
-                     {2, "2026-12-01T10:01:10.000Z", "2026-12-01T10:02:00.000Z", "checkpoints/</pre><script>x</script>", 0,
-                      "succeeded"}};
+                     {2, "2026-12-01T10:01:10.000Z", "2026-12-01T10:02:00.000Z", "checkpoints/</pre><script>x</script>",
+                      0, "succeeded"}};
   record.events = json::array({
       {{"type", "created"}, {"at", "2026-12-01T10:00:00.000Z"}},
       {{"type", "host_created"}, {"node", 0}, {"id", host.host.id}, {"at", "2026-12-01T10:00:00.500Z"}},
       {{"type", "attempt_started"}, {"attempt", 1}, {"at", "2026-12-01T10:00:01.000Z"}},
-      {{"type", "host_lost"}, {"node", 0}, {"id", host.host.id}, {"reason", k_hostile}, {"at", "2026-12-01T10:01:00.000Z"}},
+      {{"type", "host_lost"},
+       {"node", 0},
+       {"id", host.host.id},
+       {"reason", k_hostile},
+       {"at", "2026-12-01T10:01:00.000Z"}},
       {{"type", "host_released"}, {"node", 0}, {"id", host.host.id}, {"at", "2026-12-01T10:01:01.000Z"}},
       {{"type", "attempt_started"}, {"attempt", 2}, {"at", "2026-12-01T10:01:10.000Z"}},
       {{"type", "finished"}, {"state", "succeeded"}, {"at", "2026-12-01T10:02:00.000Z"}, {k_hostile, k_hostile}},
@@ -58,7 +63,8 @@ TEST_CASE("The report escapes every string from runs, hosts and metrics and runs
   const RunRecord record = hostile_record();
   std::vector<MetricPoint> history;
   for (int step = 0; step < 10; ++step) {
-    history.push_back({step < 5 ? 1 : 2, step, {{"step", step}, {"loss", 1.0 / (step + 1)}, {k_hostile, step}, {"note", k_hostile}}});
+    history.push_back(
+        {step < 5 ? 1 : 2, step, {{"step", step}, {"loss", 1.0 / (step + 1)}, {k_hostile, step}, {"note", k_hostile}}});
   }
   const std::vector<json> cards = {{{"checkpoint", {{"name", k_hostile}}}, {"purpose", k_hostile}}};
   const std::string html = render_report_html({record, history, cards, 0, "now"});

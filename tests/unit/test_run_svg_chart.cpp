@@ -97,7 +97,8 @@ TEST_CASE("Long series are thinned evenly, keeping the first and last points", "
 
 TEST_CASE("The SVG carries every point's data and escapes the metric's name", "[run][chart]") {
   const std::vector<SeriesPoint> series = {{0, 2.25, 1}, {10, 0.1, 1}, {20, 0.30000000000000004, 2}};
-  const auto g = chart_geometry(series, {{1, 0, 10, 2}, {2, 20, 20, 1}}, {{2, BoundaryKind::restart, "rank <1> failed", "t"}});
+  const auto g =
+      chart_geometry(series, {{1, 0, 10, 2}, {2, 20, 20, 1}}, {{2, BoundaryKind::restart, "rank <1> failed", "t"}});
   const std::string svg = render_svg_chart(g, "<script>alert(1)</script>");
   CHECK(svg.find("<script") == std::string::npos);
   CHECK(svg.find("&lt;script&gt;alert(1)&lt;/script&gt;") != std::string::npos);

@@ -54,8 +54,8 @@ TEST_CASE("The text chart draws a falling loss from top left to bottom right, at
   for (int step = 0; step < 40; ++step) points.push_back({step, 40.0 - step, step < 20 ? 1 : 2});
   const auto lines = render_text_chart(points, {20, 6});
   REQUIRE(lines.size() == 6 + 3);
-  CHECK(lines[0].find("|*") != std::string::npos);         // the highest mean, first column
-  CHECK(lines[5].back() == 'o');                             // attempt 2's marker, last column, bottom row
+  CHECK(lines[0].find("|*") != std::string::npos);  // the highest mean, first column
+  CHECK(lines[5].back() == 'o');                    // attempt 2's marker, last column, bottom row
   // Two steps per column: the top label is the first column's mean, the bottom one the last's.
   CHECK(lines[0].substr(lines[0].find_first_not_of(' '), 5) == "39.5 ");
   CHECK(lines[5].substr(lines[5].find_first_not_of(' '), 4) == "1.5 ");

@@ -37,7 +37,8 @@ struct CheckpointStep {
   std::int64_t step = 0;
   std::string basis;  // "step in the file name", "epoch in the file name", "newest step when pulled"
 };
-std::optional<CheckpointStep> checkpoint_step(const std::string& checkpoint_name, const std::vector<MetricPoint>& history,
+std::optional<CheckpointStep> checkpoint_step(const std::string& checkpoint_name,
+                                              const std::vector<MetricPoint>& history,
                                               std::optional<std::int64_t> pulled_at_step);
 
 // The hosts that served `attempt`: for each node, the host created for it last before the
@@ -47,16 +48,17 @@ std::vector<HostRecord> hosts_of_attempt(const RunRecord& record, int attempt);
 
 // What a card is made of besides the run record and the metrics.
 struct CardFacts {
-  CheckpointEntry checkpoint;      // name (relative to the run's checkpoints dir), size, xxh3
-  std::string checkpoint_home;     // the absolute path where it was pulled to
-  int attempt = 1;                 // the attempt whose pull brought it home
+  CheckpointEntry checkpoint;                  // name (relative to the run's checkpoints dir), size, xxh3
+  std::string checkpoint_home;                 // the absolute path where it was pulled to
+  int attempt = 1;                             // the attempt whose pull brought it home
   std::optional<std::int64_t> pulled_at_step;  // the newest metrics step at that moment
-  nlohmann::json provenance;       // provenance.hpp's capture for that attempt; null if none
-  std::string created_at;          // when the card was first written
+  nlohmann::json provenance;                   // provenance.hpp's capture for that attempt; null if none
+  std::string created_at;                      // when the card was first written
 };
 
 // The card (schema k_card_schema). Fields that cannot be known are null, never missing.
-nlohmann::json build_model_card(const RunRecord& record, const std::vector<MetricPoint>& history, const CardFacts& facts);
+nlohmann::json build_model_card(const RunRecord& record, const std::vector<MetricPoint>& history,
+                                const CardFacts& facts);
 
 // Columns before the value in format_model_card's lines (the longest field name, "preprocessing",
 // and two spaces), for callers that add lines of their own.

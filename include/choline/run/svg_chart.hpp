@@ -18,7 +18,7 @@ namespace choline::run {
 double nice_number(double x, bool round);
 
 struct Ticks {
-  double lo = 0;       // the axis' ends, multiples of `spacing` around the data
+  double lo = 0;  // the axis' ends, multiples of `spacing` around the data
   double hi = 1;
   double spacing = 1;
   std::vector<double> values;  // lo, lo + spacing, ..., hi
