@@ -28,8 +28,9 @@ namespace {
 using nlohmann::json;
 
 // Patterns that keep half-written checkpoints out of a pull: workers write a temp name and
-// rename it (tr.py writes "<name>.tmp").
-const std::vector<std::string> k_checkpoint_ignore = {"*.tmp", "*.partial", ".*"};
+// rename it (tr.py writes "<name>.tmp"). Model cards are the laptop's own account of what came
+// home (model_card_files.hpp): a host never gets to send one.
+const std::vector<std::string> k_checkpoint_ignore = {"*.tmp", "*.partial", ".*", "*.card.json"};
 
 // How long stopping a run takes (stop workers, pull checkpoints, release), for --max-cost.
 constexpr double k_stop_margin_s = 60;

@@ -108,10 +108,13 @@ echo "tampered" >>"$SCRATCH/shipped/model.pt"
 expect_exit 1 "$CHOLINE" -C "$SCRATCH/elsewhere" card "$SCRATCH/shipped/model.pt"
 contains "$ERR" "is not the checkpoint this card describes"
 
-# A project that is not a git repository, a command that is not Python, a step in the name.
+# A project that is not a git repository, a command that is not Python, a step in the name,
+# and a host that tries to send a card of its own (cards are the laptop's; it is not pulled).
 mkdir -p "$SCRATCH/plain"
 expect_exit 0 "$CHOLINE" -C "$SCRATCH/plain" train --1xcpu -- sh -c \
   'mkdir -p "$CHOLINE_CKPT_DIR" && echo weights >"$CHOLINE_CKPT_DIR/step-3.pt" &&
+   echo "{\"run\": {\"id\": \"forged\"}}" >"$CHOLINE_CKPT_DIR/step-3.pt.card.json" &&
+   echo "{\"run\": {\"id\": \"forged\"}}" >"$CHOLINE_CKPT_DIR/other.card.json" &&
    echo "choline-metrics: {\"step\": 3, \"loss\": 0.5}"'
 plain_run=$("$CHOLINE" -C "$SCRATCH/plain" status --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 card="$SCRATCH/plain/.choline/runs/$plain_run/checkpoints/step-3.pt.card.json"
@@ -122,7 +125,9 @@ assert all(card["code"][k] is None for k in ("root", "commit", "dirty", "diff_xx
 assert card["config"] is None and card["data"] == [] and card["purpose"] is None
 assert card["metrics"] == {"step": 3, "basis": "step in the file name", "values": {"loss": 0.5}}, card["metrics"]
 assert card["entry"] is None
+assert card["schema"] == "choline-model-card/1" and card["run"]["id"] != "forged"
 PY
+[ ! -e "$SCRATCH/plain/.choline/runs/$plain_run/checkpoints/other.card.json" ] || fail "a host's card was pulled"
 expect_exit 0 "$CHOLINE" -C "$SCRATCH/plain" card step-3.pt
 contains "$OUT" "not a git repository"
 
