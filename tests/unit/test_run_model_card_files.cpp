@@ -38,7 +38,7 @@ json read(const std::filesystem::path& path) {
 
 }  // namespace
 
-TEST_CASE("Every recorded checkpoint gets a card beside it; refreshing keeps what the pull knew", "[run][card]") {
+TEST_CASE("Every recorded checkpoint gets a card beside it, and a refresh keeps what the pull knew", "[run][card]") {
   TempDir project;
   RunRecord record = make_run(project);
   write_file(record.metrics_file(), R"({"step": 0, "epoch": 0, "loss": 2.0, "attempt": 1})"
