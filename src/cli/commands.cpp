@@ -32,6 +32,20 @@ const std::vector<CommandInfo>& command_table() {
        "Either side may be a local path or [user@]host[:port]:/path. Unchanged files are skipped,\n"
        "changed files travel as librsync deltas, and nothing is written outside DEST.",
        false, make_sync_command},
+      {"metrics", "Show a run's latest metrics and a chart of its loss over steps",
+       "Metrics come from the workers' 'choline-metrics: {json}' lines, merged across attempts in\n"
+       ".choline/runs/<run>/metrics.jsonl. --json prints the latest values and the whole history.",
+       false, make_metrics_command},
+      {"card", "Show the model card of a checkpoint: run, code, data, metrics, hardware",
+       "Every checkpoint pulled home gets <checkpoint>.card.json beside it. CHECKPOINT may be a copy\n"
+       "elsewhere: its card is read from beside it, or found by the checkpoint's checksum among this\n"
+       "project's runs; the file is checked against the card's size and XXH3-128.",
+       false, make_card_command},
+      {"report", "Write a self-contained HTML report of a run (charts, timeline, cost, model cards)",
+       "One file with no scripts and nothing loaded from the network: every metric charted over steps\n"
+       "with attempts shaded and restarts and host losses marked, the hosts and attempts, duration and\n"
+       "cost, the command and the model cards.",
+       false, make_report_command},
       {"agent", "Internal: the program choline runs on each host", "", true, make_agent_command},
   };
   return table;

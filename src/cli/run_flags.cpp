@@ -68,7 +68,11 @@ Result<spec::RunOptions> resolve_for_project(const GlobalOptions& global, const 
   if (!config) return std::move(config).error();
   std::optional<std::string> python_env;
   if (const char* value = std::getenv("CHOLINE_PYTHON"); value && *value) python_env = value;
-  return spec::resolve_run_options(*config, flags, python_env, providers::provider_traits());
+  auto options = spec::resolve_run_options(*config, flags, python_env, providers::provider_traits());
+  if (options && !global.config_path.empty()) {
+    options->config_file = std::filesystem::absolute(config_path).lexically_normal().string();
+  }
+  return options;
 }
 
 }  // namespace choline::cli

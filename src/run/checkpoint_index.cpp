@@ -62,6 +62,8 @@ std::optional<CheckpointEntry> describe_file(const std::filesystem::path& dir, c
                          util::to_hex(hash.digest())};
 }
 
+std::vector<CheckpointEntry> recorded_checkpoints(const RunRecord& record) { return load_index(record); }
+
 Status record_checkpoints(const RunRecord& record, bool changed_too) {
   auto entries = load_index(record);
   bool changed = false;

@@ -3,6 +3,8 @@
 #include <choline/run/checkpoint_index.hpp>
 #include <choline/run/cost.hpp>
 #include <choline/run/metrics.hpp>
+#include <choline/run/model_card_files.hpp>
+#include <choline/run/provenance.hpp>
 #include <choline/run/run_files.hpp>
 #include <choline/run/watch.hpp>
 #include <choline/util/interrupt.hpp>
@@ -26,8 +28,9 @@ namespace {
 using nlohmann::json;
 
 // Patterns that keep half-written checkpoints out of a pull: workers write a temp name and
-// rename it (tr.py writes "<name>.tmp").
-const std::vector<std::string> k_checkpoint_ignore = {"*.tmp", "*.partial", ".*"};
+// rename it (tr.py writes "<name>.tmp"). Model cards are the laptop's own account of what came
+// home (model_card_files.hpp): a host never gets to send one.
+const std::vector<std::string> k_checkpoint_ignore = {"*.tmp", "*.partial", ".*", "*.card.json"};
 
 // How long stopping a run takes (stop workers, pull checkpoints, release), for --max-cost.
 constexpr double k_stop_margin_s = 60;
@@ -280,6 +283,8 @@ class Executor {
     spdlog::debug("{}: pushed {} of {} files in {:.2f}s", host.host().id, pushed->files_transferred, pushed->files_total,
                   pushed->seconds);
     for (const auto& error : pushed->errors) spdlog::warn("{}: {}", host.host().id, error);
+    // The code and data as node 0 (whose checkpoints come home) has them, for model cards.
+    if (node == 0) record_provenance(m_record);
     if (auto ok = host.run_setup(m_record.options.setup, m_record.options.python, m_out); !ok) {
       return event::PrepareFailed{node, ok.error()};
     }
@@ -566,6 +571,8 @@ class Executor {
     } else if (!pulled) {
       spdlog::debug("checkpoint pull: {}", pulled.error().message);
     }
+    // Also after a pull that brought nothing: a card's metrics may have arrived since.
+    if (pulled) write_model_cards(m_record);
   }
 
   std::string latest_checkpoint() const { return newest_local_checkpoint(m_record); }

@@ -1,5 +1,6 @@
 #include <choline/run/lifecycle.hpp>
 
+#include <choline/run/model_card.hpp>
 #include <choline/util/json.hpp>
 #include <choline/util/strings.hpp>
 
@@ -140,8 +141,9 @@ std::optional<std::string> newest_checkpoint(const std::vector<CheckpointFile>& 
   const CheckpointFile* best = nullptr;
   for (const auto& file : files) {
     const std::string base = file.name.substr(file.name.rfind('/') + 1);
+    // Model cards lie next to the checkpoints they describe (model_card.hpp) and are none.
     if (base.empty() || base[0] == '.' || util::ends_with(base, ".tmp") || util::ends_with(base, ".partial") ||
-        is_rank_part(base)) {
+        is_rank_part(base) || is_card_name(base)) {
       continue;
     }
     if (!best || file.mtime_ns > best->mtime_ns || (file.mtime_ns == best->mtime_ns && file.name > best->name)) best = &file;

@@ -224,7 +224,7 @@ const std::vector<std::string>& config_keys() {
                                                 "setup",    "env",    "ignore",         "checkpoint_dir",
                                                 "max_price", "max_cost", "max_restarts", "max_host_losses", "host_timeout",
                                                 "replacement_timeout",
-                                                "hosts", "sync"};
+                                                "hosts", "sync", "data", "purpose", "preprocessing"};
   return keys;
 }
 
@@ -289,6 +289,12 @@ Result<Config> parse_config(std::string_view text, const std::string& source) {
       if (auto text = check.string(key, value)) {
         if (auto problem = sync_spec_error(*text)) check.fail(key, *problem); else config.sync = *text;
       }
+    } else if (key == "data") {
+      config.data = check.strings(key, value);
+    } else if (key == "purpose") {
+      config.purpose = check.string(key, value);
+    } else if (key == "preprocessing") {
+      config.preprocessing = check.string(key, value);
     } else if (key == "hosts") {
       if (!value.is_array()) {
         check.wrong_type(key, value, "an array of host objects");

@@ -94,6 +94,7 @@ nlohmann::json to_json(const RunOptions& o) {
                       {"env", o.env},
                       {"ignore", o.ignore},
                       {"hosts", hosts}};
+  if (!o.config_file.empty()) j["config_file"] = o.config_file;
   if (o.max_price) j["max_price"] = *o.max_price;
   if (o.max_cost) j["max_cost"] = *o.max_cost;
   return j;
@@ -119,6 +120,7 @@ Result<RunOptions> run_options_from_json(const nlohmann::json& j) {
   o.setup = in.strings("setup");
   o.env = in.strings("env");
   o.ignore = in.strings("ignore");
+  o.config_file = in.string("config_file");
   if (j.contains("max_price") && !j["max_price"].is_null()) o.max_price = in.number("max_price", 0);
   if (j.contains("max_cost") && !j["max_cost"].is_null()) o.max_cost = in.number("max_cost", 0);
   const nlohmann::json hosts = in.array("hosts");

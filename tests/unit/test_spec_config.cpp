@@ -138,3 +138,21 @@ TEST_CASE("Config sync rejects what the runtime would reject, naming the key", "
   CHECK(sync_spec_error("diloco:100") == std::nullopt);
   CHECK_THAT(*sync_spec_error("diloco:100,compress=fp8"), Catch::Contains("bf16 or int8"));
 }
+
+TEST_CASE("Config takes the model card keys: data, purpose, preprocessing", "[config]") {
+  auto config = parse_config(R"({"data": ["data/train", "/mnt/shared/labels.csv"], "purpose": "sorting shoes",
+                                 "preprocessing": "normalized with mean 0.286, std 0.353"})", "choline.json");
+  REQUIRE(config.ok());
+  CHECK(config->data == std::vector<std::string>{"data/train", "/mnt/shared/labels.csv"});
+  CHECK(config->purpose == "sorting shoes");
+  CHECK(config->preprocessing == "normalized with mean 0.286, std 0.353");
+}
+
+TEST_CASE("Config model card keys report wrong types and typos like every key", "[config]") {
+  CHECK_THAT(error_of(R"({"data": "data/train"})"), Catch::Contains("\"data\": expected an array of strings, got a string"));
+  CHECK_THAT(error_of(R"({"data": ["a", 3]})"), Catch::Contains("\"data[1]\": expected a string, got an integer"));
+  CHECK_THAT(error_of(R"({"purpose": ["x"]})"), Catch::Contains("\"purpose\": expected a string, got an array"));
+  CHECK_THAT(error_of(R"({"preprocessing": 1})"), Catch::Contains("\"preprocessing\": expected a string, got an integer"));
+  CHECK_THAT(error_of(R"({"purpse": "x"})"), Catch::Contains("did you mean \"purpose\"?"));
+  CHECK_THAT(error_of(R"({"datta": []})"), Catch::Contains("did you mean \"data\"?"));
+}

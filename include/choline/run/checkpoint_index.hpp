@@ -27,6 +27,9 @@ struct CheckpointEntry {
 // The size, mtime and hash of a file, or nullopt if it cannot be read.
 std::optional<CheckpointEntry> describe_file(const std::filesystem::path& dir, const std::string& name);
 
+// What checkpoints.json records of the run's checkpoints (empty if nothing yet).
+std::vector<CheckpointEntry> recorded_checkpoints(const RunRecord& record);
+
 // Records checkpoints under the run's checkpoint directory that are new, and with `changed`
 // (right after a pull) also those a pull replaced.
 Status record_checkpoints(const RunRecord& record, bool changed_too = true);

@@ -45,7 +45,8 @@ struct CheckpointFile {
 };
 
 // The checkpoint to resume from: the newest complete file, ignoring temp files (".tmp",
-// ".partial", names starting with '.') and the runtime's per-rank parts ("step-40.pt.rank1").
+// ".partial", names starting with '.'), the runtime's per-rank parts ("step-40.pt.rank1") and
+// model cards ("step-40.pt.card.json").
 // Ties go to the greater name.
 std::optional<std::string> newest_checkpoint(const std::vector<CheckpointFile>& files);
 

@@ -48,6 +48,11 @@ struct Config {
   // CHOLINE_SYNC: "ddp", "local-sgd:H" or "diloco:H[,lr=X,momentum=X,nesterov=0|1,compress=none|bf16|int8]",
   // H a step count or a time budget like "30s" (runtime/include/choline/runtime/sync.hpp).
   std::optional<std::string> sync;
+  // Provenance for model cards (src/run/model_card.cpp): what the checkpoints were trained on
+  // and why. Paths in "data" are relative to the project or absolute; each gets a fingerprint.
+  std::vector<std::string> data;
+  std::optional<std::string> purpose;        // free text: what the model is for
+  std::optional<std::string> preprocessing;  // free text: what was done to the data
 };
 
 // Checks a "sync" value against the runtime's grammar (which the runtime parses again; this

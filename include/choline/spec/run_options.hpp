@@ -54,6 +54,9 @@ struct RunOptions {
   std::vector<std::string> env;
   std::vector<std::string> ignore;
   std::vector<HostEntry> hosts;
+  // The choline.json the options came from (absolute; "" for <project>/choline.json): model
+  // cards record its contents as they were when the project was pushed.
+  std::string config_file;
 };
 
 // What spec/ needs to know of a provider (the table itself lives in providers/registry).

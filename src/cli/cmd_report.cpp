@@ -1,0 +1,85 @@
+#include <choline/cli/command.hpp>
+#include <choline/run/metrics.hpp>
+#include <choline/run/model_card_files.hpp>
+#include <choline/run/report_html.hpp>
+#include <choline/run/run_record.hpp>
+#include <choline/util/clock.hpp>
+#include <choline/util/files.hpp>
+
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <chrono>
+#include <cstdlib>
+#include <ostream>
+
+extern char** environ;
+
+namespace choline::cli {
+
+namespace {
+
+// xdg-open if it is on PATH, with its output out of the way; false if it is missing or failed.
+bool open_with_xdg(const std::string& path) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+  std::string program = "xdg-open";
+  std::vector<char*> argv = {program.data(), const_cast<char*>(path.c_str()), nullptr};
+  pid_t pid = 0;
+  const int spawned = ::posix_spawnp(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) return false;
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+class ReportCommand final : public Command {
+ public:
+  void define(CLI::App& app) override {
+    app.add_option("RUN", m_run, "Run id or a unique part of it (default: the latest run)");
+    app.add_option("-o,--output", m_output, "Where to write the HTML file (default: .choline/runs/<run>/report.html)");
+    app.add_flag("--open", m_open, "Open the report with xdg-open (without it, the path is printed)");
+  }
+
+  Result<int> run(CommandContext& context) override {
+    auto record = run::find_run(context.global.project_dir, m_run);
+    if (!record) return std::move(record).error();
+    const auto history = run::load_metrics(record->metrics_file());
+    const auto cards = run::load_model_cards(*record);
+    const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const std::string html = run::render_report_html({*record, history, cards, now, util::now_iso8601()});
+    const std::filesystem::path output =
+        m_output.empty() ? record->dir / "report.html" : std::filesystem::path(m_output);
+    if (auto ok = util::write_file_atomic(output, html); !ok) return ok.error();
+    const std::string shown = std::filesystem::absolute(output).lexically_normal().string();
+    if (m_open && open_with_xdg(shown)) {
+      context.out << "opened " << shown << "\n";
+      return 0;
+    }
+    if (m_open) spdlog::info("xdg-open is not available here; open the file in a browser");
+    context.out << shown << "\n";
+    return 0;
+  }
+
+ private:
+  std::string m_run;
+  std::string m_output;
+  bool m_open = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Command> make_report_command() {
+  return std::make_unique<ReportCommand>();
+}
+
+}  // namespace choline::cli
