@@ -6,6 +6,7 @@
 #include <choline/run/run_files.hpp>
 #include <choline/run/watch.hpp>
 #include <choline/util/interrupt.hpp>
+#include <choline/util/progress.hpp>
 #include <choline/util/strings.hpp>
 
 #include <spdlog/spdlog.h>
@@ -465,7 +466,9 @@ class Executor {
   void carry_out(const action::Wait& a) {
     m_out << "choline: " << a.why << "; trying again in " << a.seconds << " s" << std::endl;
     const auto until = m_seams.clock->now() + std::chrono::seconds(a.seconds);
+    util::ProgressStep step = util::progress().start("waiting for a replacement host");
     while (m_seams.clock->now() < until) {
+      step.update("trying again in " + util::format_duration(util::seconds_between(m_seams.clock->now(), until)));
       if (m_seams.poll_interrupt) {
         if (auto stop = m_seams.poll_interrupt()) {
           m_rest_cancelled = true;  // the Create planned after the wait waits for the answer
@@ -474,6 +477,7 @@ class Executor {
       }
       m_seams.clock->sleep_for(std::chrono::milliseconds(200));
     }
+    step.finish("trying again now");
     std::lock_guard lock(m_record_mutex);
     checked(m_record.journal("replacement_wait", {{"seconds", a.seconds}, {"why", a.why}}));
   }

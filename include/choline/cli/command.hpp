@@ -18,6 +18,7 @@ namespace choline::cli {
 
 struct GlobalOptions {
   bool verbose = false;
+  bool quiet = false;              // no progress lines or info messages; warnings and errors still shown
   std::string project_dir = ".";  // where choline.json and .choline/ live
   std::string config_path;        // empty: <project_dir>/choline.json
 };
