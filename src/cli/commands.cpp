@@ -18,9 +18,17 @@ const std::vector<CommandInfo>& command_table() {
        "re-attached (logs stream again); a stopped or failed run is restarted on new hosts with\n"
        "CHOLINE_RESUME_FROM pointing at its last checkpoint.",
        false, make_resume_command},
-      {"logs", "Show a run's logs (-f to follow)",
+      {"logs", "Show a run's logs (-f to follow; filter by rank, node, attempt, regex, age)",
        "Logs are kept locally in .choline/runs/<run>/logs/, one file per rank; lines are shown\n"
-       "with their node/rank prefix. Following resumes where it stopped, so no line repeats.",
+       "with their node/rank prefix (a colour per rank on a terminal) and worker stderr lines carry\n"
+       "'[stderr] '. Following resumes where it stopped, so no line repeats. The filters combine,\n"
+       "with -f too:\n"
+       "  choline logs --rank 0 --grep 'loss|acc'     rank 0's lines that match\n"
+       "  choline logs --node 1 --attempt 2           what node 1 wrote in attempt 2\n"
+       "  choline logs -f --since 10m                 the last ten minutes, then new lines\n"
+       "--since counts from when lines reached this machine (the host's clock is not trusted, and\n"
+       "workers' lines carry no times): lines fetched later, e.g. by 'logs -f' after the laptop was\n"
+       "away, count from when they were fetched.",
        false, make_logs_command},
       {"status", "Show runs and their hosts, attempts, cost and state", "", false, make_status_command},
       {"stop", "Stop a run and release its hosts",

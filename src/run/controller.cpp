@@ -626,6 +626,7 @@ class Executor {
       if (!m_sink) {
         const HostRecord* node0 = m_record.current_host(0);
         m_sink = std::make_unique<LogSink>(m_record.logs_dir(), &m_out, node0 ? node0->host.slots : 1);
+        m_sink->set_color(m_seams.color_logs);
       }
       sink = m_sink.get();
     }
@@ -660,6 +661,7 @@ Seams make_seams(providers::Provider& provider, bool may_stop) {
   Seams seams;
   seams.provider = &provider;
   seams.open_host = session_opener(provider);
+  seams.color_logs = util::colors_wanted(STDOUT_FILENO);
   if (const char* timeout = std::getenv("CHOLINE_PROVISION_TIMEOUT_S"); timeout && std::atoi(timeout) > 0) {
     seams.provision_timeout = std::chrono::seconds(std::atoi(timeout));
   }
