@@ -40,6 +40,13 @@ const std::vector<CommandInfo>& command_table() {
        "Either side may be a local path or [user@]host[:port]:/path. Unchanged files are skipped,\n"
        "changed files travel as librsync deltas, and nothing is written outside DEST.",
        false, make_sync_command},
+      {"init", "Write a commented choline.json for this project",
+       "Looks at the project directory: requirements.txt proposes '$CHOLINE_PYTHON -m pip install -r\n"
+       "requirements.txt' as setup, pyproject.toml 'pip install .', CMakeLists.txt a cmake configure and\n"
+       "build; train.py, tr.py or main.py (else the one top-level script with a __main__ block) is the\n"
+       "entry it suggests. Every other key is in the file, commented out, with what it does. An\n"
+       "existing choline.json is never overwritten. With --config PATH, writes PATH instead.",
+       false, make_init_command},
       {"agent", "Internal: the program choline runs on each host", "", true, make_agent_command},
   };
   return table;

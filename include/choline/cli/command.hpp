@@ -60,6 +60,7 @@ std::unique_ptr<Command> make_status_command();
 std::unique_ptr<Command> make_stop_command();
 std::unique_ptr<Command> make_offers_command();
 std::unique_ptr<Command> make_sync_command();
+std::unique_ptr<Command> make_init_command();
 std::unique_ptr<Command> make_agent_command();
 
 // The error a command returns for a part that a later milestone delivers.
