@@ -58,4 +58,13 @@ expect_exit 0 "$CHOLINE" -q -C "$SCRATCH/project" train hello.py --1xcpu
 [ -z "$ERR" ] || fail "train --quiet printed on stderr: $ERR"
 contains "$OUT" "[0/0] hello from 0"
 contains "$OUT" "succeeded"
+# Renting on a marketplace (the vast simulator): the provider's status until the host is up,
+# then the agent's upload.
+source "$(dirname "$0")/sim.sh"
+start_sim vast
+expect_exit 0 "$CHOLINE" -C "$SCRATCH/project" train hello.py --1x3090 --provider vast
+grep -Eq '^\[[0-9:]{8}\] vast.ai instance [0-9]+ \(choline-[^ ]+-node0\)$' <<<"$ERR" || fail "no renting line: $ERR"
+grep -Eq '^\[[0-9:]{8}\] vast.ai instance [0-9]+ \(choline-[^ ]+-node0\): up after ' <<<"$ERR" || fail "no 'up' line: $ERR"
+grep -Eq '^\[[0-9:]{8}\] [0-9]+: installing the agent: installed \([0-9.]+ MB\) in ' <<<"$ERR" || fail "no agent line: $ERR"
+require_no_leak
 echo "progress: ok"
