@@ -1,8 +1,8 @@
 #include <choline/agent/stderr_relay.hpp>
 
-#include <cerrno>
 #include <poll.h>
 #include <unistd.h>
+#include <cerrno>
 
 namespace choline::agent {
 
@@ -18,7 +18,8 @@ void write_all(int fd, std::string_view data) {
 }
 
 std::int64_t steady_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace
@@ -34,9 +35,13 @@ std::string StderrMarker::mark(std::string_view chunk) {
   return out;
 }
 
-StderrRelay::~StderrRelay() { finish(std::chrono::milliseconds(0)); }
+StderrRelay::~StderrRelay() {
+  finish(std::chrono::milliseconds(0));
+}
 
-void StderrRelay::add(int read_fd, int log_fd) { m_pipes.push_back({read_fd, log_fd, {}}); }
+void StderrRelay::add(int read_fd, int log_fd) {
+  m_pipes.push_back({read_fd, log_fd, {}});
+}
 
 void StderrRelay::start() {
   if (!m_pipes.empty() && !m_thread.joinable()) m_thread = std::thread([this] { run(); });

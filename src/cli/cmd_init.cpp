@@ -5,12 +5,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <ostream>
-#include <unistd.h>
 
 namespace choline::cli {
 
@@ -40,8 +40,9 @@ spec::ProjectFacts scan_project(const fs::path& dir) {
 }
 
 Error exists_error(const fs::path& target) {
-  return make_error(ErrorKind::io, target.string() + " already exists; choline init never overwrites it (edit it, or move "
-                                                     "it away and run choline init again)");
+  return make_error(ErrorKind::io, target.string() +
+                                       " already exists; choline init never overwrites it (edit it, or move "
+                                       "it away and run choline init again)");
 }
 
 // Whole or not at all, and never over a file that appeared meanwhile: a complete temp file is
@@ -63,18 +64,19 @@ class InitCommand final : public Command {
 
   Result<int> run(CommandContext& context) override {
     const fs::path dir = context.global.project_dir;
-    const fs::path target = context.global.config_path.empty() ? dir / spec::k_config_file_name
-                                                               : fs::path(context.global.config_path);
+    const fs::path target =
+        context.global.config_path.empty() ? dir / spec::k_config_file_name : fs::path(context.global.config_path);
     std::error_code ec;
     if (fs::exists(fs::symlink_status(target, ec))) return exists_error(target);
     const spec::InitProposal proposal = propose_config(scan_project(dir));
     const fs::path absolute = fs::absolute(dir, ec).lexically_normal();
-    const std::string name = absolute.filename().empty() ? absolute.parent_path().filename().string()
-                                                         : absolute.filename().string();
+    const std::string name =
+        absolute.filename().empty() ? absolute.parent_path().filename().string() : absolute.filename().string();
     const std::string text = spec::render_config(proposal, name);
     // What is written must load: a template bug is caught here, not at the first train.
     if (auto parsed = spec::parse_config(text, target.string()); !parsed) {
-      return make_error(ErrorKind::internal, "choline init made a choline.json that does not load: " + parsed.error().message);
+      return make_error(ErrorKind::internal,
+                        "choline init made a choline.json that does not load: " + parsed.error().message);
     }
     if (auto ok = write_new_file(target, text); !ok) return ok.error();
     context.out << "choline: wrote " << target.string() << "\n";
@@ -87,6 +89,8 @@ class InitCommand final : public Command {
 
 }  // namespace
 
-std::unique_ptr<Command> make_init_command() { return std::make_unique<InitCommand>(); }
+std::unique_ptr<Command> make_init_command() {
+  return std::make_unique<InitCommand>();
+}
 
 }  // namespace choline::cli

@@ -12,12 +12,15 @@ class LogsCommand final : public Command {
  public:
   void define(CLI::App& app) override {
     app.add_option("RUN", m_run, "Run id or a unique part of it (default: the latest run)");
-    app.add_flag("-f,--follow", m_follow, "Keep streaming new lines until the job ends (Ctrl-C stops watching, not the job)");
-    app.add_option("--rank", m_ranks, "Only these ranks' lines (repeatable: --rank 0 --rank 3)")->check(CLI::NonNegativeNumber);
+    app.add_flag("-f,--follow", m_follow,
+                 "Keep streaming new lines until the job ends (Ctrl-C stops watching, not the job)");
+    app.add_option("--rank", m_ranks, "Only these ranks' lines (repeatable: --rank 0 --rank 3)")
+        ->check(CLI::NonNegativeNumber);
     app.add_option("--node", m_nodes, "Only these nodes' lines (repeatable)")->check(CLI::NonNegativeNumber);
     app.add_option("--attempt", m_attempt, "Only what attempt N wrote (attempts restart after failures and lost hosts)")
         ->check(CLI::PositiveNumber);
-    app.add_option("--grep", m_grep, "Only lines matching this regular expression (ECMAScript syntax, e.g. 'loss|acc')");
+    app.add_option("--grep", m_grep,
+                   "Only lines matching this regular expression (ECMAScript syntax, e.g. 'loss|acc')");
     app.add_option("--since", m_since,
                    "Only lines that reached this machine within this long, e.g. 90s, 10m, 2h, 1d, 1h30m");
   }
@@ -52,6 +55,8 @@ class LogsCommand final : public Command {
 
 }  // namespace
 
-std::unique_ptr<Command> make_logs_command() { return std::make_unique<LogsCommand>(); }
+std::unique_ptr<Command> make_logs_command() {
+  return std::make_unique<LogsCommand>();
+}
 
 }  // namespace choline::cli

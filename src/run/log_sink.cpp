@@ -10,7 +10,9 @@
 namespace choline::run {
 
 LogSink::LogSink(std::filesystem::path dir, std::ostream* echo, int slots_per_node)
-    : m_dir(std::move(dir)), m_echo(echo), m_slots_per_node(std::max(1, slots_per_node)),
+    : m_dir(std::move(dir)),
+      m_echo(echo),
+      m_slots_per_node(std::max(1, slots_per_node)),
       m_now_unix([] { return static_cast<std::int64_t>(std::time(nullptr)); }) {
   std::error_code ec;
   std::filesystem::create_directories(m_dir, ec);

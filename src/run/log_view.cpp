@@ -51,8 +51,9 @@ Result<LogFilter> LogFilter::make(const LogQuery& query, std::int64_t now_unix) 
     try {
       filter.m_regex.emplace(*query.grep, std::regex::ECMAScript);
     } catch (const std::regex_error& e) {
-      return make_error(ErrorKind::usage, "--grep '" + *query.grep + "' is not a valid regular expression (" + e.what() +
-                                              "); it takes ECMAScript syntax, e.g. --grep 'loss|acc' or --grep '^epoch [0-9]+'");
+      return make_error(ErrorKind::usage,
+                        "--grep '" + *query.grep + "' is not a valid regular expression (" + e.what() +
+                            "); it takes ECMAScript syntax, e.g. --grep 'loss|acc' or --grep '^epoch [0-9]+'");
     }
   }
   if (query.since) filter.m_cutoff_unix = now_unix - query.since->count();
@@ -85,11 +86,20 @@ std::optional<std::chrono::seconds> parse_since(std::string_view text) {
     if (digits == 0 || digits == text.size()) return std::nullopt;  // a unit must follow every number
     long long unit = 0;
     switch (text[digits]) {
-      case 's': unit = 1; break;
-      case 'm': unit = 60; break;
-      case 'h': unit = 3600; break;
-      case 'd': unit = 86400; break;
-      default: return std::nullopt;
+      case 's':
+        unit = 1;
+        break;
+      case 'm':
+        unit = 60;
+        break;
+      case 'h':
+        unit = 3600;
+        break;
+      case 'd':
+        unit = 86400;
+        break;
+      default:
+        return std::nullopt;
     }
     total += number * unit;
     if (total > k_max_seconds) return std::nullopt;

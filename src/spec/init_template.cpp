@@ -51,7 +51,8 @@ InitProposal propose_config(const ProjectFacts& facts) {
     // Against the host's own libtorch when its Python has one (the C++ runtime's way).
     proposal.setup.push_back(
         "cmake -S . -B build-host -DCMAKE_BUILD_TYPE=Release "
-        "-DCMAKE_PREFIX_PATH=\"$(\"$CHOLINE_PYTHON\" -c 'import torch; print(torch.utils.cmake_prefix_path)' 2>/dev/null)\"");
+        "-DCMAKE_PREFIX_PATH=\"$(\"$CHOLINE_PYTHON\" -c 'import torch; print(torch.utils.cmake_prefix_path)' "
+        "2>/dev/null)\"");
     proposal.setup.push_back("cmake --build build-host -j\"$(nproc)\"");
     proposal.ignore = {"build/", "build-host/"};
   }
@@ -80,7 +81,8 @@ InitProposal propose_config(const ProjectFacts& facts) {
     }
   }
   if (!facts.requirements_txt && !facts.pyproject_toml && !facts.cmake_lists) {
-    proposal.notes.push_back("no requirements.txt, pyproject.toml or CMakeLists.txt: add what the hosts must install to \"setup\"");
+    proposal.notes.push_back(
+        "no requirements.txt, pyproject.toml or CMakeLists.txt: add what the hosts must install to \"setup\"");
   }
   return proposal;
 }
@@ -93,12 +95,14 @@ std::string render_config(const InitProposal& proposal, std::string_view project
       {true, "\"provider\": \"local\"", "local (this machine's CPU) | ssh (\"hosts\" below) | vast | runpod | lambda"},
       {true, "\"gpus\": \"2xcpu\"", "per host: \"4x3090\", \"1xA100-80GB\", \"8xH100\", or \"RTX3090:4\""},
       {false, "\"nodes\": 2", "hosts; each runs one worker per GPU"},
-      {false, "\"image\": \"pytorch/pytorch:2.3.0-cuda12.1-cudnn8-runtime\"", "the container image on marketplace hosts"},
+      {false, "\"image\": \"pytorch/pytorch:2.3.0-cuda12.1-cudnn8-runtime\"",
+       "the container image on marketplace hosts"},
       {true, "\"python\": \"python3\"", "the interpreter on the hosts (CHOLINE_PYTHON overrides it)"},
       {true, "\"setup\": " + string_array(proposal.setup, indent),
        "run once per host after the first sync, in the project; $CHOLINE_PYTHON is the run's interpreter"},
       {false, "\"env\": [\"WANDB_API_KEY\"]", "local environment variables forwarded to the workers"},
-      {true, "\"ignore\": " + string_array(proposal.ignore, indent), "not synced, on top of .gitignore and .cholineignore"},
+      {true, "\"ignore\": " + string_array(proposal.ignore, indent),
+       "not synced, on top of .gitignore and .cholineignore"},
       {false, "\"max_price\": 0.40", "USD per GPU-hour, the most an offer may cost"},
       {false, "\"max_cost\": 25", "USD for the whole run: stop (checkpoints pulled) before spending more"},
       {false, "\"max_host_losses\": 5", "lost hosts replaced per run"},

@@ -75,7 +75,8 @@ std::string describe_transfer(const TransferCounts& counts, double elapsed_secon
   text += ", " + format_bytes(counts.bytes_done);
   if (counts.bytes_total > 0) text += " of " + format_bytes(counts.bytes_total);
   if (elapsed_seconds >= 0.5) text += ", " + format_rate(static_cast<double>(counts.bytes_done) / elapsed_seconds);
-  if (auto eta = eta_seconds(counts.bytes_done, counts.bytes_total, elapsed_seconds); eta && counts.bytes_done < counts.bytes_total) {
+  if (auto eta = eta_seconds(counts.bytes_done, counts.bytes_total, elapsed_seconds);
+      eta && counts.bytes_done < counts.bytes_total) {
     text += ", " + format_duration(*eta) + " left";
   }
   return text;
@@ -117,6 +118,8 @@ bool StepThrottle::update(Clock::time_point now, bool changed) {
   return true;
 }
 
-bool StepThrottle::finish(Clock::time_point now) const { return m_shown || now - m_started >= m_show_after; }
+bool StepThrottle::finish(Clock::time_point now) const {
+  return m_shown || now - m_started >= m_show_after;
+}
 
 }  // namespace choline::util

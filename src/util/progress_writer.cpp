@@ -1,13 +1,13 @@
 // The writing half of the progress module: steps, the status line, the process's writer.
 #include <choline/util/progress.hpp>
 
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include <cerrno>
 #include <cstdlib>
 #include <ctime>
 #include <iostream>
 #include <streambuf>
-#include <sys/ioctl.h>
-#include <unistd.h>
 
 namespace choline::util {
 
@@ -51,7 +51,9 @@ void ProgressStep::finish(std::string summary) {
   m_writer = nullptr;
 }
 
-double ProgressStep::elapsed_seconds() const { return m_writer ? m_writer->elapsed(m_id) : 0.0; }
+double ProgressStep::elapsed_seconds() const {
+  return m_writer ? m_writer->elapsed(m_id) : 0.0;
+}
 
 // ---- ProgressWriter ----
 
@@ -71,11 +73,12 @@ void ProgressWriter::set_mode(ProgressMode mode) {
 ProgressStep ProgressWriter::start(std::string title, StepOptions options) {
   std::lock_guard lock(m_mutex);
   const auto now = m_output.now();
-  const Clock::duration interval = m_mode == ProgressMode::plain ? Clock::duration(k_plain_interval)
-                                                                 : Clock::duration(k_redraw_interval);
+  const Clock::duration interval =
+      m_mode == ProgressMode::plain ? Clock::duration(k_plain_interval) : Clock::duration(k_redraw_interval);
   const std::uint64_t id = m_next_id++;
-  Step& step = m_steps.emplace(id, Step{printable(title), options, StepThrottle(now, options.show_after, interval), now, {}, {}})
-                   .first->second;
+  Step& step =
+      m_steps.emplace(id, Step{printable(title), options, StepThrottle(now, options.show_after, interval), now, {}, {}})
+          .first->second;
   if (step.throttle.start()) {
     if (m_mode == ProgressMode::plain) emit_plain(step.title);
     if (m_mode == ProgressMode::redraw) redraw(true);
@@ -157,7 +160,9 @@ std::string ProgressWriter::line_of(const Step& step) const {
   return line;
 }
 
-void ProgressWriter::emit_plain(const std::string& text) { m_output.write("[" + m_output.wall_clock() + "] " + text + "\n"); }
+void ProgressWriter::emit_plain(const std::string& text) {
+  m_output.write("[" + m_output.wall_clock() + "] " + text + "\n");
+}
 
 void ProgressWriter::redraw(bool force) {
   if (m_mode != ProgressMode::redraw || m_suspended > 0) return;
@@ -230,7 +235,7 @@ std::size_t stderr_width() {
 
 std::string wall_clock_now() {
   const std::time_t now = std::time(nullptr);
-  std::tm local {};
+  std::tm local{};
   ::localtime_r(&now, &local);
   char text[16];
   std::strftime(text, sizeof text, "%H:%M:%S", &local);
@@ -280,8 +285,8 @@ class StatusLineGuard final : public std::streambuf {
 }  // namespace
 
 ProgressWriter& progress() {
-  static ProgressWriter writer(ProgressMode::quiet,
-                               {write_stderr, stderr_width, [] { return ProgressWriter::Clock::now(); }, wall_clock_now});
+  static ProgressWriter writer(
+      ProgressMode::quiet, {write_stderr, stderr_width, [] { return ProgressWriter::Clock::now(); }, wall_clock_now});
   return writer;
 }
 

@@ -2,11 +2,11 @@
 
 #include <catch2/catch.hpp>
 
-#include <cstdio>
 #include <fcntl.h>
+#include <unistd.h>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
 
 using namespace choline::agent;
 

@@ -18,7 +18,8 @@ TEST_CASE("render_log_line: plain prefix without colour, a stable colour per ran
 }
 
 TEST_CASE("strip_stderr_marker", "[run][logs]") {
-  CHECK(strip_stderr_marker("[stderr] choline-metrics: {}") == std::pair<std::string_view, bool>{"choline-metrics: {}", true});
+  CHECK(strip_stderr_marker("[stderr] choline-metrics: {}") ==
+        std::pair<std::string_view, bool>{"choline-metrics: {}", true});
   CHECK(strip_stderr_marker("plain") == std::pair<std::string_view, bool>{"plain", false});
   CHECK(strip_stderr_marker("[stderr]") == std::pair<std::string_view, bool>{"[stderr]", false});
 }
@@ -30,7 +31,7 @@ TEST_CASE("parse_since takes whole numbers with units, alone or combined", "[run
   CHECK(parse_since("1d") == std::chrono::seconds(86400));
   CHECK(parse_since("1h30m") == std::chrono::seconds(5400));
   CHECK_FALSE(parse_since(""));
-  CHECK_FALSE(parse_since("10"));    // a unit is required
+  CHECK_FALSE(parse_since("10"));  // a unit is required
   CHECK_FALSE(parse_since("m"));
   CHECK_FALSE(parse_since("10x"));
   CHECK_FALSE(parse_since("-5m"));

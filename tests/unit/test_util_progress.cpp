@@ -8,9 +8,9 @@ using namespace std::chrono_literals;
 TEST_CASE("choose_progress_mode: quiet wins, anything but a watched terminal gets plain lines", "[util][progress]") {
   CHECK(choose_progress_mode(true, false, false, false, false) == ProgressMode::redraw);
   CHECK(choose_progress_mode(false, false, false, false, false) == ProgressMode::plain);
-  CHECK(choose_progress_mode(true, true, false, false, false) == ProgressMode::plain);   // CI
-  CHECK(choose_progress_mode(true, false, true, false, false) == ProgressMode::plain);   // NO_COLOR
-  CHECK(choose_progress_mode(true, false, false, true, false) == ProgressMode::plain);   // TERM=dumb
+  CHECK(choose_progress_mode(true, true, false, false, false) == ProgressMode::plain);  // CI
+  CHECK(choose_progress_mode(true, false, true, false, false) == ProgressMode::plain);  // NO_COLOR
+  CHECK(choose_progress_mode(true, false, false, true, false) == ProgressMode::plain);  // TERM=dumb
   CHECK(choose_progress_mode(true, false, false, false, true) == ProgressMode::quiet);
   CHECK(choose_progress_mode(false, true, true, true, true) == ProgressMode::quiet);
 }
@@ -41,7 +41,7 @@ TEST_CASE("format_rate and format_duration", "[util][progress]") {
 
 TEST_CASE("eta_seconds needs a total, progress and some time", "[util][progress]") {
   CHECK_FALSE(eta_seconds(0, 100, 10));
-  CHECK_FALSE(eta_seconds(50, 0, 10));    // total unknown
+  CHECK_FALSE(eta_seconds(50, 0, 10));     // total unknown
   CHECK_FALSE(eta_seconds(50, 100, 0.1));  // too early for a rate
   CHECK(eta_seconds(50, 100, 10) == Approx(10));
   CHECK(eta_seconds(25, 100, 5) == Approx(15));
@@ -72,7 +72,7 @@ TEST_CASE("StepThrottle: start at once, then one update per interval, state chan
   CHECK_FALSE(throttle.update(t0 + 9s, false));
   CHECK(throttle.update(t0 + 10s, false));
   CHECK_FALSE(throttle.update(t0 + 11s, false));
-  CHECK(throttle.update(t0 + 12s, true));   // a new provider status is worth its own line
+  CHECK(throttle.update(t0 + 12s, true));         // a new provider status is worth its own line
   CHECK_FALSE(throttle.update(t0 + 21s, false));  // the interval counts from the last line shown
   CHECK(throttle.update(t0 + 22s, false));
   CHECK(throttle.finish(t0 + 23s));

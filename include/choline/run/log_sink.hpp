@@ -50,7 +50,8 @@ class LogSink {
 
   // Which lines are echoed (all when unset): `arrived_unix` is when the line reached this
   // machine, std::nullopt when not known. Set before echoing starts.
-  using EchoFilter = std::function<bool(int node, int rank, std::string_view line, std::optional<std::int64_t> arrived_unix)>;
+  using EchoFilter =
+      std::function<bool(int node, int rank, std::string_view line, std::optional<std::int64_t> arrived_unix)>;
   void set_echo_filter(EchoFilter filter) { m_filter = std::move(filter); }
 
   // Colours the echo (log_view.hpp); off by default.

@@ -32,10 +32,10 @@ std::pair<std::string_view, bool> strip_stderr_marker(std::string_view line);
 
 // What `choline logs` was asked to show. Every criterion that is set must hold.
 struct LogQuery {
-  std::set<int> ranks;                  // empty: every rank
-  std::set<int> nodes;                  // empty: every node
-  std::optional<int> attempt;           // lines of that attempt only (its marker line included)
-  std::optional<std::string> grep;      // ECMAScript regular expression, searched in the line
+  std::set<int> ranks;                        // empty: every rank
+  std::set<int> nodes;                        // empty: every node
+  std::optional<int> attempt;                 // lines of that attempt only (its marker line included)
+  std::optional<std::string> grep;            // ECMAScript regular expression, searched in the line
   std::optional<std::chrono::seconds> since;  // lines that reached the laptop at most this long ago
 };
 

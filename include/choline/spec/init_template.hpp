@@ -20,8 +20,8 @@ struct ProjectFacts {
 };
 
 struct InitProposal {
-  std::vector<std::string> setup;   // commands run once per host
-  std::vector<std::string> ignore;  // extra sync ignore patterns (build directories)
+  std::vector<std::string> setup;    // commands run once per host
+  std::vector<std::string> ignore;   // extra sync ignore patterns (build directories)
   std::optional<std::string> entry;  // the script to train with, when one stands out
   std::string run_hint;              // the command line to start with ("choline train train.py --2xcpu")
   std::vector<std::string> notes;    // what init could not decide, said in the file and on stdout

@@ -134,9 +134,9 @@ class ProgressWriter {
   // tests pass their own.
   struct Output {
     std::function<void(std::string_view)> write;
-    std::function<std::size_t()> width;          // terminal columns (redraw mode)
+    std::function<std::size_t()> width;  // terminal columns (redraw mode)
     std::function<Clock::time_point()> now;
-    std::function<std::string()> wall_clock;     // "12:03:04" for plain lines
+    std::function<std::string()> wall_clock;  // "12:03:04" for plain lines
   };
 
   ProgressWriter(ProgressMode mode, Output output);
