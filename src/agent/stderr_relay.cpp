@@ -24,10 +24,25 @@ std::int64_t steady_ns() {
 
 }  // namespace
 
-std::string StderrMarker::mark(std::string_view chunk) {
+std::string StderrMarker::complete_lines(std::string_view chunk) {
+  m_pending.append(chunk);
+  const std::size_t last_newline = m_pending.rfind('\n');
+  if (last_newline == std::string::npos) return {};
+  std::string out = mark(std::string_view(m_pending).substr(0, last_newline + 1));
+  m_pending.erase(0, last_newline + 1);
+  return out;
+}
+
+std::string StderrMarker::partial() {
+  std::string out = mark(m_pending);
+  m_pending.clear();
+  return out;
+}
+
+std::string StderrMarker::mark(std::string_view text) {
   std::string out;
-  out.reserve(chunk.size() + k_stderr_marker.size());
-  for (const char c : chunk) {
+  out.reserve(text.size() + k_stderr_marker.size());
+  for (const char c : text) {
     if (m_at_line_start) out.append(k_stderr_marker);
     out.push_back(c);
     m_at_line_start = c == '\n';
@@ -40,7 +55,7 @@ StderrRelay::~StderrRelay() {
 }
 
 void StderrRelay::add(int read_fd, int log_fd) {
-  m_pipes.push_back({read_fd, log_fd, {}});
+  m_pipes.push_back({read_fd, log_fd, {}, {}});
 }
 
 void StderrRelay::start() {
@@ -61,7 +76,17 @@ void StderrRelay::finish(std::chrono::milliseconds grace) {
 }
 
 void StderrRelay::run() {
-  std::string buffer(64 * 1024, '\0');
+  constexpr std::size_t k_buffer = 64 * 1024;
+  std::string buffer(k_buffer, '\0');
+  const auto write_partials = [this](bool all) {
+    const auto now = std::chrono::steady_clock::now();
+    for (auto& pipe : m_pipes) {
+      if (pipe.log_fd < 0 || pipe.marker.pending_bytes() == 0) continue;
+      if (all || now - pipe.partial_since >= k_partial_line_wait || pipe.marker.pending_bytes() >= k_buffer) {
+        write_all(pipe.log_fd, pipe.marker.partial());
+      }
+    }
+  };
   for (;;) {
     std::vector<pollfd> fds;
     std::vector<Pipe*> open;
@@ -70,24 +95,29 @@ void StderrRelay::run() {
       fds.push_back({pipe.read_fd, POLLIN, 0});
       open.push_back(&pipe);
     }
-    if (fds.empty()) return;
-    if (m_finishing && steady_ns() >= m_deadline_ns) return;
-    // Short waits, so that finish() is noticed while the pipes are quiet.
-    const int ready = ::poll(fds.data(), fds.size(), 100);
-    if (ready < 0 && errno != EINTR) return;
+    if (fds.empty() || (m_finishing && steady_ns() >= m_deadline_ns)) break;
+    // Short waits: finish() and partial lines that waited long enough are noticed while the
+    // pipes are quiet.
+    const int ready = ::poll(fds.data(), fds.size(), 50);
+    if (ready < 0 && errno != EINTR) break;
     for (std::size_t k = 0; ready > 0 && k < fds.size(); ++k) {
       if (fds[k].revents == 0) continue;
       Pipe& pipe = *open[k];
       const ssize_t n = ::read(pipe.read_fd, buffer.data(), buffer.size());
       if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
       if (n <= 0) {
+        write_all(pipe.log_fd, pipe.marker.partial());  // the worker's last words, newline or not
         ::close(pipe.read_fd);
         pipe.read_fd = -1;
         continue;
       }
-      write_all(pipe.log_fd, pipe.marker.mark(std::string_view(buffer.data(), static_cast<std::size_t>(n))));
+      const bool held_nothing = pipe.marker.pending_bytes() == 0;
+      write_all(pipe.log_fd, pipe.marker.complete_lines(std::string_view(buffer.data(), static_cast<std::size_t>(n))));
+      if (held_nothing && pipe.marker.pending_bytes() > 0) pipe.partial_since = std::chrono::steady_clock::now();
     }
+    write_partials(false);
   }
+  write_partials(true);
 }
 
 }  // namespace choline::agent

@@ -17,7 +17,7 @@ contains "$OUT" "[0/1] out rank 1"
 run=$(latest_run)
 logs="$PROJECT/.choline/runs/$run/logs"
 # The files stay plain text: stderr lines marked, stdout lines as written.
-grep -qx '\[stderr\] err rank 1' "$logs/rank-1.log" || fail "stderr line not marked in the log file"
+grep -qx '\[stderr\] err rank 1' "$logs/rank-1.log" || fail "stderr line not marked in the log file: $(cat -A "$logs/rank-1.log")"
 grep -qx 'out rank 1' "$logs/rank-1.log" || fail "stdout line changed in the log file"
 # A metrics line on stderr still counts.
 grep -q '"loss":0.5' "$PROJECT/.choline/runs/$run/metrics.jsonl" || fail "metrics from stderr were lost"

@@ -10,13 +10,19 @@
 
 using namespace choline::agent;
 
-TEST_CASE("StderrMarker marks every line start, across chunk boundaries", "[agent]") {
+TEST_CASE("StderrMarker gives complete lines at once and holds a partial one", "[agent]") {
   StderrMarker marker;
-  CHECK(marker.mark("Traceback\n  File") == "[stderr] Traceback\n[stderr]   File");
-  CHECK(marker.mark(" x.py\n") == " x.py\n");
-  CHECK(marker.mark("\n") == "[stderr] \n");
-  CHECK(marker.mark("") == "");
-  CHECK(marker.mark("warn") == "[stderr] warn");
+  CHECK(marker.complete_lines("Traceback\n  File") == "[stderr] Traceback\n");
+  CHECK(marker.pending_bytes() == 6);
+  CHECK(marker.complete_lines(" x.py\n") == "[stderr]   File x.py\n");  // one line, marked once
+  CHECK(marker.complete_lines("\n") == "[stderr] \n");
+  CHECK(marker.complete_lines("") == "");
+  CHECK(marker.partial() == "");
+  // A line that never ends (a progress bar) is written as it is when asked, and its rest later
+  // is not marked again.
+  CHECK(marker.complete_lines("45%") == "");
+  CHECK(marker.partial() == "[stderr] 45%");
+  CHECK(marker.complete_lines("\r90%\nnext\n") == "\r90%\n[stderr] next\n");
 }
 
 TEST_CASE("StderrRelay copies marked lines into the log and stops when the pipe closes", "[agent]") {
@@ -32,7 +38,7 @@ TEST_CASE("StderrRelay copies marked lines into the log and stops when the pipe 
     StderrRelay relay;
     relay.add(pipe_fds[0], log);
     relay.start();
-    const std::string text = "first\nsecond\n";
+    const std::string text = "first\nsecond\nno newline";
     REQUIRE(::write(pipe_fds[1], text.data(), text.size()) == static_cast<ssize_t>(text.size()));
     ::close(pipe_fds[1]);
     relay.finish(std::chrono::seconds(30));  // returns at EOF, long before the grace period
@@ -40,6 +46,6 @@ TEST_CASE("StderrRelay copies marked lines into the log and stops when the pipe 
   std::ifstream in(path);
   std::stringstream content;
   content << in.rdbuf();
-  CHECK(content.str() == "[stderr] first\n[stderr] second\n");
+  CHECK(content.str() == "[stderr] first\n[stderr] second\n[stderr] no newline");
   std::remove(path);
 }

@@ -20,12 +20,25 @@ inline constexpr std::string_view k_stderr_marker = "[stderr] ";
 // may hold the pipe open, and must not keep the attempt from ending.
 inline constexpr std::chrono::milliseconds k_stderr_drain_grace{2000};
 
-// Inserts the marker at the start of every line of a stream that arrives in chunks. Pure.
+// How long a partial stderr line (no newline yet) waits for its end before it is written as
+// it is. Python writes a line's text and its newline separately; writing each piece at once
+// would let a stdout line land between them.
+inline constexpr std::chrono::milliseconds k_partial_line_wait{200};
+
+// Marks the lines of a stream that arrives in chunks: complete lines come out at once, a
+// partial one when asked (after k_partial_line_wait). Each line is marked once, however it is
+// split. Pure.
 class StderrMarker {
  public:
-  std::string mark(std::string_view chunk);
+  // The complete lines held so far, marked; a partial last line is kept.
+  std::string complete_lines(std::string_view chunk);
+  // The partial line held, marked where it starts a line; empty when none is held.
+  std::string partial();
+  std::size_t pending_bytes() const { return m_pending.size(); }
 
  private:
+  std::string mark(std::string_view text);
+  std::string m_pending;
   bool m_at_line_start = true;
 };
 
@@ -49,6 +62,7 @@ class StderrRelay {
     int read_fd;
     int log_fd;
     StderrMarker marker;
+    std::chrono::steady_clock::time_point partial_since;  // when the held partial line began
   };
   void run();
 
