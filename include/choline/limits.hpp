@@ -62,6 +62,9 @@ inline constexpr std::size_t k_max_error_message = 8192;
 // --- time -----------------------------------------------------------------------------------
 // A sync stream on which nothing moved in either direction for this long is given up.
 inline constexpr std::chrono::seconds k_default_idle_timeout{120};
+// A side busy with local work (hashing or patching a large file) sends a keepalive frame this
+// often, so its peer's idle timeout measures a dead peer, not a busy one.
+inline constexpr std::chrono::seconds k_keepalive_every{10};
 // After a fatal error, how long a side waits for its other thread to finish on its own (a
 // cooperative peer) before aborting the stream under it (a peer that stopped reading).
 inline constexpr std::chrono::seconds k_shutdown_grace{5};

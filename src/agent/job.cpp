@@ -29,8 +29,7 @@ Result<JobSpec> job_from_json(const nlohmann::json& j) {
   job.command = in.strings("command");
   job.checkpoint_dir = in.string("checkpoint_dir", "checkpoints");
   job.resume_from = in.string("resume_from");
-  // Held in a variable: items() of the temporary would outlive it in the range-for.
-  const nlohmann::json env = in.object("env");
+  const nlohmann::json env = in.object("env");  // held: items() refers to it
   for (const auto& [name, value] : env.items()) {
     if (!value.is_string()) return make_error(ErrorKind::usage, "bad job spec: env." + name + " is not a string");
     job.env[name] = value.get<std::string>();

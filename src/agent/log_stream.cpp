@@ -61,7 +61,7 @@ Status serve_logs(const AgentLayout& layout, std::map<int, std::uint64_t> offset
     const auto now = std::chrono::steady_clock::now();
     if (final || !follow || now - last_heartbeat >= k_heartbeat_every) {
       const json snapshot = state ? *state : json{{"status", "unknown"}};
-      if (auto ok = writer.write(static_cast<std::uint8_t>(LogMsg::state), snapshot.dump()); !ok) return ok;
+      if (auto ok = writer.write(static_cast<std::uint8_t>(LogMsg::state), util::dump_json(snapshot)); !ok) return ok;
       last_heartbeat = now;
     }
     if (final || !follow) {

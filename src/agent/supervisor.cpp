@@ -35,7 +35,7 @@ extern "C" void on_stop_signal(int) { g_stop_requested.store(true); }
 bool process_alive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
 
 Status write_state(const AgentLayout& layout, const json& state) {
-  return util::write_file_atomic(layout.state_file(), state.dump(2) + "\n");
+  return util::write_file_atomic(layout.state_file(), util::dump_json(state, 2) + "\n");
 }
 
 std::vector<std::string> build_environment(const std::map<std::string, std::string>& overrides) {
@@ -177,7 +177,7 @@ Result<pid_t> launch_supervisor(const AgentLayout& layout, const JobSpec& job, c
                                             std::to_string(state_pid(*state)) + ")");
   }
   // job.json may hold forwarded secrets: only the owner may read it.
-  if (auto ok = util::write_file_atomic(layout.job_file(), job.to_json().dump()); !ok) return ok.error();
+  if (auto ok = util::write_file_atomic(layout.job_file(), util::dump_json(job.to_json())); !ok) return ok.error();
   ::chmod(layout.job_file().c_str(), 0600);
   if (auto ok = write_state(layout, {{"attempt", job.attempt}, {"status", to_string(JobStatus::starting)}, {"pid", 0}}); !ok) return ok.error();
 

@@ -1,7 +1,9 @@
 #include <choline/cli/command.hpp>
+
 #include <choline/run/cost.hpp>
 #include <choline/run/orphans.hpp>
 #include <choline/run/run_record.hpp>
+#include <choline/util/json.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -46,7 +48,7 @@ class StatusCommand final : public Command {
       auto record = run::find_run(context.global.project_dir, m_run);
       if (!record) return std::move(record).error();
       if (m_json) {
-        context.out << record->to_json().dump(2) << "\n";
+        context.out << util::dump_json(record->to_json(), 2) << "\n";
         return 0;
       }
       print_one(*record, context.out);

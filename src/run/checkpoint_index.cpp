@@ -90,7 +90,7 @@ Status record_checkpoints(const RunRecord& record, bool changed_too) {
   if (!changed) return {};
   nlohmann::json j = nlohmann::json::array();
   for (const auto& e : entries) j.push_back({{"name", e.name}, {"size", e.size}, {"mtime_ns", e.mtime_ns}, {"xxh3", e.xxh3}});
-  return util::write_file_atomic(index_file(record), j.dump(2) + "\n");
+  return util::write_file_atomic(index_file(record), util::dump_json(j, 2) + "\n");
 }
 
 std::optional<std::string> newest_intact(const std::vector<CheckpointEntry>& recorded,

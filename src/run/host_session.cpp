@@ -123,7 +123,7 @@ Status HostSession::check_python(const std::string& python) {
 
 Result<std::int64_t> HostSession::launch(const agent::JobSpec& job) {
   if (auto ok = connect(); !ok) return ok.error();
-  auto output = run_remote(*m_transport, agent_command({"launch", "--root", m_host.root}), job.to_json().dump());
+  auto output = run_remote(*m_transport, agent_command({"launch", "--root", m_host.root}), util::dump_json(job.to_json()));
   if (!output) return output.error();
   try {
     return std::stoll(*output);

@@ -87,7 +87,7 @@ std::vector<MetricPoint> load_metrics(const std::filesystem::path& path) {
 MetricsFile::MetricsFile(std::filesystem::path path) : m_path(std::move(path)), m_points(load_metrics(m_path)) {}
 
 Status MetricsFile::add(MetricPoint point) {
-  const std::string line = point.to_json().dump() + "\n";
+  const std::string line = util::dump_json(point.to_json()) + "\n";
   if (!merge_point(m_points, std::move(point))) {
     std::ofstream out(m_path, std::ios::app);
     out << line;
@@ -96,7 +96,7 @@ Status MetricsFile::add(MetricPoint point) {
     return {};
   }
   std::string all;
-  for (const auto& p : m_points) all += p.to_json().dump() + "\n";
+  for (const auto& p : m_points) all += util::dump_json(p.to_json()) + "\n";
   return util::write_file_atomic(m_path, all);
 }
 

@@ -1,8 +1,8 @@
 #include <choline/run/run_record.hpp>
 
+#include <choline/limits.hpp>
 #include <choline/run/paths.hpp>
 #include <choline/util/clock.hpp>
-#include <choline/limits.hpp>
 #include <choline/util/files.hpp>
 #include <choline/util/json.hpp>
 #include <choline/util/strings.hpp>
@@ -229,7 +229,7 @@ Status RunRecord::save() const {
   // and the paid hosts it may hold are not lost with it.
   ::unlink(previous_file().c_str());
   (void)::link(file().c_str(), previous_file().c_str());
-  return util::write_file_atomic(file(), to_json().dump(2) + "\n");
+  return util::write_file_atomic(file(), util::dump_json(to_json(), 2) + "\n");
 }
 
 Status RunRecord::journal(const std::string& type, json fields) {

@@ -240,6 +240,8 @@ Result<Config> parse_config(std::string_view text, const std::string& source) {
   } catch (const json::parse_error& e) {
     return make_error(ErrorKind::usage, source + ":" + position_of(text, e.byte == 0 ? 0 : e.byte - 1) +
                                             ": not valid JSON: " + e.what());
+  } catch (const json::exception& e) {  // out_of_range: a number like 1e999
+    return make_error(ErrorKind::usage, source + ": not valid JSON: " + e.what());
   }
   if (!root.is_object()) {
     return make_error(ErrorKind::usage, source + ": expected a JSON object at the top, got " + type_name(root));

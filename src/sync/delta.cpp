@@ -109,7 +109,7 @@ Status write_fd(int fd, std::string_view data) {
 
 }  // namespace
 
-Status generate_signature(int fd, std::uint64_t size, const ChunkSink& sink) {
+Status generate_signature(int fd, std::uint64_t size, const ChunkSink& sink, const ProgressHook& progress) {
   rs_magic_number magic = RS_RK_BLAKE2_SIG_MAGIC;
   size_t block_len = 0;
   size_t strong_len = 0;  // 0: the maximum (32 bytes of BLAKE2)
@@ -123,6 +123,9 @@ Status generate_signature(int fd, std::uint64_t size, const ChunkSink& sink) {
     if (!n) return n.error();
     if (auto ok = driver.push(std::string_view(buffer.data(), *n), *n == 0, sink); !ok) return ok;
     if (*n == 0) return {};
+    if (progress) {
+      if (auto ok = progress(); !ok) return ok;
+    }
   }
 }
 
@@ -172,7 +175,7 @@ Status SignatureLoader::finish() {
   return {};
 }
 
-Result<DeltaResult> generate_delta(rs_signature* signature, int fd, const ChunkSink& sink) {
+Result<DeltaResult> generate_delta(rs_signature* signature, int fd, const ChunkSink& sink, const ProgressHook& progress) {
   JobDriver driver(rs_delta_begin(signature), "delta");
   DeltaResult result;
   util::Hash128 hash;
@@ -184,6 +187,9 @@ Result<DeltaResult> generate_delta(rs_signature* signature, int fd, const ChunkS
     result.size += *n;
     if (auto ok = driver.push(std::string_view(buffer.data(), *n), *n == 0, sink); !ok) return ok.error();
     if (*n == 0) break;
+    if (progress) {
+      if (auto ok = progress(); !ok) return ok.error();
+    }
   }
   const rs_stats_t* stats = rs_job_statistics(driver.job());
   result.literal_bytes = static_cast<std::uint64_t>(stats->lit_bytes);
@@ -232,7 +238,8 @@ Status Patcher::write_output(std::string_view out) {
   }
   m_written += out.size();
   m_hash.update(out.data(), out.size());
-  return write_fd(m_out_fd, out);
+  if (auto ok = write_fd(m_out_fd, out); !ok) return ok;
+  return m_progress ? m_progress() : Status{};
 }
 
 Status Patcher::check_copy_bound(Status status) const {

@@ -6,11 +6,7 @@ namespace choline::sync {
 
 namespace {
 Error unsafe(std::string_view path, const std::string& why) {
-  std::string shown(path.substr(0, 200));
-  for (char& c : shown) {
-    if (c == '\0') c = '?';
-  }
-  return make_error(ErrorKind::protocol, "unsafe path '" + shown + "' from peer: " + why);
+  return make_error(ErrorKind::protocol, "unsafe path '" + util::printable(path) + "' from peer: " + why);
 }
 }  // namespace
 
@@ -32,7 +28,7 @@ Status validate_symlink_target(std::string_view link_path, std::string_view targ
   if (target.size() > k_max_path_length || target.find('\0') != std::string_view::npos) {
     return unsafe(link_path, "symlink target is too long or contains NUL");
   }
-  if (target.front() == '/') return unsafe(link_path, "symlink to an absolute path '" + std::string(target) + "'");
+  if (target.front() == '/') return unsafe(link_path, "symlink to an absolute path '" + util::printable(target) + "'");
   // Depth of the directory holding the link: how many ".." it may climb.
   const auto link_parts = util::split(link_path, '/');
   const std::size_t depth = link_parts.size() - 1;
@@ -41,8 +37,8 @@ Status validate_symlink_target(std::string_view link_path, std::string_view targ
   for (const auto& part : util::split(target, '/')) {
     if (part.empty() || part == ".") continue;
     if (part == "..") {
-      if (seen_name) return unsafe(link_path, "symlink target '" + std::string(target) + "' has '..' after a name");
-      if (++ups > depth) return unsafe(link_path, "symlink target '" + std::string(target) + "' leaves the root");
+      if (seen_name) return unsafe(link_path, "symlink target '" + util::printable(target) + "' has '..' after a name");
+      if (++ups > depth) return unsafe(link_path, "symlink target '" + util::printable(target) + "' leaves the root");
     } else {
       seen_name = true;
     }

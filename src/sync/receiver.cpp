@@ -6,6 +6,7 @@
 #include <choline/util/blocking_queue.hpp>
 #include <choline/util/files.hpp>
 #include <choline/util/hash.hpp>
+#include <choline/util/strings.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -48,10 +49,12 @@ struct Shared {
   std::map<std::uint64_t, TransferKind> requested;  // what the sender may send, and how
   std::vector<std::string> errors;
 
+  // `path` comes from the peer: printed escaped (a name can carry terminal escape sequences).
   void add_error(const std::string& path, const std::string& why) {
+    const std::string line = util::printable(path) + ": " + why;
     std::lock_guard lock(mutex);
-    spdlog::warn("sync: {}: {}", path, why);
-    if (errors.size() < k_max_report_errors) errors.push_back(path + ": " + why);
+    spdlog::warn("sync: {}", line);
+    if (errors.size() < k_max_report_errors) errors.push_back(line);
   }
 };
 
@@ -88,7 +91,7 @@ class Generator {
   // Per-entry problems are recorded and skipped; only a failing stream is returned.
   Status handle(std::uint64_t index, const FileEntry& entry) {
     if (auto valid = validate_relative_path(entry.path); !valid) {
-      m_shared.add_error(entry.path.substr(0, 200), valid.error().message);
+      m_shared.add_error(entry.path, valid.error().message);
       return {};
     }
     const auto [parent, name] = split_parent(entry.path);
@@ -169,9 +172,10 @@ class Generator {
     request.u64(index);
     Status status = m_writer.write(static_cast<std::uint8_t>(Msg::req_delta), request.bytes());
     if (status) {
-      status = generate_signature(fd, static_cast<std::uint64_t>(st.st_size), [this](std::string_view chunk) {
-        return m_writer.write(static_cast<std::uint8_t>(Msg::sig), chunk);
-      });
+      status = generate_signature(
+          fd, static_cast<std::uint64_t>(st.st_size),
+          [this](std::string_view chunk) { return m_writer.write(static_cast<std::uint8_t>(Msg::sig), chunk); },
+          [this] { return m_writer.keepalive_if_due(static_cast<std::uint8_t>(Msg::keepalive)); });
     }
     ::close(fd);
     if (!status) return status;
@@ -189,11 +193,34 @@ class Generator {
   util::BlockingQueue<QueuedEntry>& m_queue;
 };
 
+// The file being received (Applier), and a received small file waiting for its batch commit.
+// At namespace scope: clang cannot default-construct a nested class with member initializers
+// inside std::optional before the enclosing class is complete.
+struct IncomingFile {
+  std::uint64_t index = 0;
+  TransferKind kind = TransferKind::whole;
+  std::string dir, name, temp;
+  DirRef dir_ref;  // keeps the directory open while the file is written
+  int dir_fd = -1;
+  int out_fd = -1;
+  int basis_fd = -1;
+  std::unique_ptr<Patcher> patcher;
+  util::Hash128 hash;
+  std::uint64_t written = 0;
+  std::uint64_t writeback_from = 0;
+  std::optional<std::string> failed;
+};
+
+struct PendingFile {
+  std::string dir, temp, name;
+  std::uint64_t index;
+};
+
 // Runs on the main thread: turns FILE_BEGIN/DATA/FILE_END into verified files in place.
 class Applier {
  public:
-  Applier(SafeRoot root, const std::deque<FileEntry>& entries, Shared& shared)
-      : m_root(std::move(root)), m_entries(entries), m_shared(shared) {}
+  Applier(SafeRoot root, const std::deque<FileEntry>& entries, Shared& shared, FrameWriter& writer)
+      : m_root(std::move(root)), m_entries(entries), m_shared(shared), m_writer(writer) {}
 
   ~Applier() { discard(); }
 
@@ -210,7 +237,7 @@ class Applier {
     }
     const FileEntry& entry = m_entries.at(index);
     m_current.emplace();
-    Current& file = *m_current;
+    IncomingFile& file = *m_current;
     file.index = index;
     file.kind = kind;
     std::tie(file.dir, file.name) = split_parent(entry.path);
@@ -229,13 +256,15 @@ class Applier {
       ::fstat(file.basis_fd, &basis);
       file.patcher = std::make_unique<Patcher>(file.basis_fd, file.out_fd, entry.size,
                                                copy_budget(static_cast<std::uint64_t>(basis.st_size)));
+      // One copy command can rebuild gigabytes here while the sender hears nothing.
+      file.patcher->set_progress([this] { return keepalive(); });
     }
     return {};
   }
 
   Status data(std::string_view chunk) {
     if (!m_current) return make_error(ErrorKind::protocol, "file data outside a file");
-    Current& file = *m_current;
+    IncomingFile& file = *m_current;
     if (file.failed) return {};
     if (file.patcher) {
       if (auto ok = file.patcher->feed(chunk); !ok) return burn(ok.error().message);
@@ -259,7 +288,7 @@ class Applier {
 
   Status end(std::uint64_t size, const std::string& hash) {
     if (!m_current) return make_error(ErrorKind::protocol, "file end outside a file");
-    Current& file = *m_current;
+    IncomingFile& file = *m_current;
     const FileEntry& entry = m_entries[file.index];
     if (!file.failed && file.patcher) {
       if (auto ok = file.patcher->finish(); !ok) mark_failed(ok.error().message);
@@ -310,13 +339,14 @@ class Applier {
       std::lock_guard lock(m_shared.mutex);
       if (m_shared.requested.erase(index) == 0) return make_error(ErrorKind::protocol, "abort of a file that was not requested");
     }
-    m_shared.add_error(m_entries.at(index).path, "the sender could not send it: " + why);
+    m_shared.add_error(m_entries.at(index).path, "the sender could not send it: " + util::printable(why, 4096));
     return {};
   }
 
   // Makes the pending small files durable with one syncfs, then renames them into place.
   Status commit() {
     if (m_pending.empty()) return {};
+    if (auto ok = keepalive(); !ok) return ok;
     if (::syncfs(m_root.root_fd()) != 0) return sys_error("syncfs");
     for (const auto& pending : m_pending) {
       auto dir = m_root.dir(pending.dir, false);
@@ -349,24 +379,7 @@ class Applier {
   SafeRoot& root() { return m_root; }
 
  private:
-  struct Current {
-    std::uint64_t index = 0;
-    TransferKind kind = TransferKind::whole;
-    std::string dir, name, temp;
-    DirRef dir_ref;  // keeps the directory open while the file is written
-    int dir_fd = -1;
-    int out_fd = -1;
-    int basis_fd = -1;
-    std::unique_ptr<Patcher> patcher;
-    util::Hash128 hash;
-    std::uint64_t written = 0;
-    std::uint64_t writeback_from = 0;
-    std::optional<std::string> failed;
-  };
-  struct Pending {
-    std::string dir, temp, name;
-    std::uint64_t index;
-  };
+  Status keepalive() { return m_writer.keepalive_if_due(static_cast<std::uint8_t>(Msg::keepalive)); }
 
   // Marks the current file failed; its remaining data is read and dropped. Per-file failures
   // never end the transfer, hence the (successful) Status for `return burn(...)`.
@@ -391,7 +404,7 @@ class Applier {
                                          " MiB free; free some space and sync again");
   }
 
-  void start_writeback(Current& file, std::uint64_t written) {
+  void start_writeback(IncomingFile& file, std::uint64_t written) {
     if (written - file.writeback_from < k_writeback_every) return;
     ::sync_file_range(file.out_fd, static_cast<off_t>(file.writeback_from),
                       static_cast<off_t>(written - file.writeback_from), SYNC_FILE_RANGE_WRITE);
@@ -399,7 +412,7 @@ class Applier {
   }
 
   void close_current_fds() {
-    Current& file = *m_current;
+    IncomingFile& file = *m_current;
     file.patcher.reset();
     if (file.out_fd >= 0) ::close(file.out_fd);
     if (file.basis_fd >= 0) ::close(file.basis_fd);
@@ -407,7 +420,7 @@ class Applier {
   }
 
   void finish_failed() {
-    Current& file = *m_current;
+    IncomingFile& file = *m_current;
     close_current_fds();
     if (file.dir_fd >= 0 && !file.temp.empty()) ::unlinkat(file.dir_fd, file.temp.c_str(), 0);
     if (*file.failed != "discarded") m_shared.add_error(m_entries[file.index].path, *file.failed);
@@ -417,8 +430,9 @@ class Applier {
   SafeRoot m_root;
   const std::deque<FileEntry>& m_entries;
   Shared& m_shared;
-  std::optional<Current> m_current;
-  std::vector<Pending> m_pending;
+  FrameWriter& m_writer;  // shared with the generator (FrameWriter is thread-safe): keepalives
+  std::optional<IncomingFile> m_current;
+  std::vector<PendingFile> m_pending;
   std::uint64_t m_pending_bytes = 0;
   std::uint64_t m_transferred = 0;
   std::uint64_t m_temp_counter = 0;
@@ -518,7 +532,7 @@ Result<SyncStats> run_receiver(const std::filesystem::path& root, transport::Str
 
   std::deque<FileEntry> entries;
   std::uint64_t entry_bytes = 0;  // memory the list holds (limits::k_max_entry_list_bytes)
-  Applier applier(std::move(*applier_root), entries, shared);
+  Applier applier(std::move(*applier_root), entries, shared, writer);
   bool entries_done = false;
   std::uint64_t literal = 0, matched = 0;
   SyncProgress progress;  // for options.progress
@@ -578,6 +592,8 @@ Result<SyncStats> run_receiver(const std::filesystem::path& root, transport::Str
       case Msg::data:
         status = applier.data(frame->payload);
         break;
+      case Msg::keepalive:
+        break;
       case Msg::file_end: {
         auto size = in.u64();
         if (!size || frame->payload.size() != 8 + 16) {
@@ -607,7 +623,7 @@ Result<SyncStats> run_receiver(const std::filesystem::path& root, transport::Str
       }
       case Msg::error: {
         auto message = in.str(limits::k_max_error_message);
-        status = make_error(ErrorKind::remote, "sender: " + (message ? *message : std::string("unknown error")));
+        status = make_error(ErrorKind::remote, "sender: " + (message ? util::printable(*message, 4096) : std::string("unknown error")));
         break;
       }
       default:

@@ -2,6 +2,7 @@
 #include <choline/sync/sync.hpp>
 #include <choline/util/blocking_queue.hpp>
 #include <choline/util/hash.hpp>
+#include <choline/util/strings.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -92,7 +93,7 @@ Status decode_report(std::string_view payload, ReceiverReply& reply) {
   for (std::uint32_t i = 0; i < *count; ++i) {
     auto error = in.str(limits::k_max_error_message);
     if (!error) return error.error();
-    reply.errors.push_back(*error);
+    reply.errors.push_back(util::printable(*error, limits::k_max_error_message));  // the peer's words, escaped
   }
   if (auto ok = in.finish("report"); !ok) return ok;
   reply.reported = true;
@@ -166,12 +167,14 @@ void read_replies(transport::Stream& stream, FrameReader& reader, const std::vec
       case Msg::reqs_end:
         requests.close();
         break;
+      case Msg::keepalive:
+        break;
       case Msg::report:
         if (auto ok = decode_report(frame->payload, reply); !ok) return fail(ok.error());
         return;
       case Msg::error: {
         auto message = in.str(limits::k_max_error_message);
-        return fail(make_error(ErrorKind::remote, "receiver: " + (message ? *message : std::string("unknown error"))));
+        return fail(make_error(ErrorKind::remote, "receiver: " + (message ? util::printable(*message, 4096) : std::string("unknown error"))));
       }
       default:
         return fail(make_error(ErrorKind::protocol, "unexpected message " + std::to_string(frame->type) + " from receiver"));
@@ -228,7 +231,9 @@ class Sender {
     std::uint64_t size = 0;
     std::string hash;
     if (request.kind == TransferKind::delta) {
-      auto delta = generate_delta(request.signature->signature(), fd, send_data);
+      // A file that matches its old copy makes almost no delta: keep the receiver's wait alive.
+      auto delta = generate_delta(request.signature->signature(), fd, send_data,
+                                  [this] { return m_writer.keepalive_if_due(static_cast<std::uint8_t>(Msg::keepalive)); });
       if (!delta) return delta.error();
       m_literal += delta->literal_bytes;
       m_matched += delta->matched_bytes;

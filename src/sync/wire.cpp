@@ -86,18 +86,39 @@ Status FrameWriter::write(std::uint8_t type, std::string_view payload) {
   header[0] = static_cast<char>(type);
   const auto length = static_cast<std::uint32_t>(payload.size());
   for (int i = 0; i < 4; ++i) header[1 + i] = static_cast<char>((length >> (8 * i)) & 0xff);
+  std::lock_guard lock(m_mutex);
   m_buffer.append(header, sizeof header);
   m_buffer.append(payload);
-  if (m_buffer.size() >= k_flush_at) return flush();
+  if (m_buffer.size() >= k_flush_at) return flush_locked();
   return {};
 }
 
 Status FrameWriter::flush() {
+  std::lock_guard lock(m_mutex);
+  return flush_locked();
+}
+
+Status FrameWriter::flush_locked() {
   if (m_buffer.empty()) return {};
   auto ok = m_stream.write_all(m_buffer.data(), m_buffer.size());
   m_total += m_buffer.size();
   m_buffer.clear();
+  m_last_sent = std::chrono::steady_clock::now();
   return ok;
+}
+
+Status FrameWriter::keepalive_if_due(std::uint8_t keepalive_type) {
+  {
+    std::lock_guard lock(m_mutex);
+    if (std::chrono::steady_clock::now() - m_last_sent < limits::k_keepalive_every) return {};
+  }
+  if (auto ok = write(keepalive_type, {}); !ok) return ok;
+  return flush();
+}
+
+std::uint64_t FrameWriter::bytes_written() const {
+  std::lock_guard lock(m_mutex);
+  return m_total;
 }
 
 Status FrameReader::fill(std::size_t need) {

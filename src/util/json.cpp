@@ -35,9 +35,13 @@ Result<nlohmann::json> parse_json(std::string_view text, std::size_t max_depth, 
   }
   try {
     return nlohmann::json::parse(text.begin(), text.end(), nullptr, true, comments);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for 1e999
     return make_error(ErrorKind::protocol, std::string("not valid JSON: ") + e.what());
   }
+}
+
+std::string dump_json(const nlohmann::json& value, int indent) {
+  return value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::optional<std::int64_t> json_int64(const nlohmann::json& value) {

@@ -82,15 +82,6 @@ std::string describe_transfer(const TransferCounts& counts, double elapsed_secon
   return text;
 }
 
-std::string printable(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) c = ' ';
-  }
-  return out;
-}
-
 std::string fit_to_width(std::string_view line, std::size_t width) {
   if (line.size() <= width) return std::string(line);
   if (width <= 3) return std::string(line.substr(0, width));

@@ -1,6 +1,8 @@
 // The writing half of the progress module: steps, the status line, the process's writer.
 #include <choline/util/progress.hpp>
 
+#include <choline/util/strings.hpp>
+
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <cerrno>
@@ -14,6 +16,10 @@ namespace choline::util {
 namespace {
 
 constexpr std::string_view k_erase_line = "\r\033[K";
+
+// Texts of steps may carry a provider's message or a host's file name: escape sequences in them
+// must not reach the terminal (util::printable escapes them). Long paths stay whole.
+std::string shown_text(std::string_view text) { return printable(text, 1000); }
 
 }  // namespace
 
@@ -77,7 +83,7 @@ ProgressStep ProgressWriter::start(std::string title, StepOptions options) {
       m_mode == ProgressMode::plain ? Clock::duration(k_plain_interval) : Clock::duration(k_redraw_interval);
   const std::uint64_t id = m_next_id++;
   Step& step =
-      m_steps.emplace(id, Step{printable(title), options, StepThrottle(now, options.show_after, interval), now, {}, {}})
+      m_steps.emplace(id, Step{shown_text(title), options, StepThrottle(now, options.show_after, interval), now, {}, {}})
           .first->second;
   if (step.throttle.start()) {
     if (m_mode == ProgressMode::plain) emit_plain(step.title);
@@ -91,7 +97,7 @@ void ProgressWriter::update(std::uint64_t id, std::string detail, bool changed) 
   const auto it = m_steps.find(id);
   if (it == m_steps.end()) return;
   Step& step = it->second;
-  detail = printable(detail);
+  detail = shown_text(detail);
   if (changed) {
     if (detail == step.last_status) return;
     step.last_status = detail;
@@ -113,7 +119,7 @@ void ProgressWriter::finish(std::uint64_t id, std::string summary) {
     if (m_mode == ProgressMode::redraw) redraw(true);
     return;
   }
-  const std::string line = step.title + (summary.empty() ? "" : ": " + printable(summary));
+  const std::string line = step.title + (summary.empty() ? "" : ": " + shown_text(summary));
   if (m_mode == ProgressMode::plain) {
     emit_plain(line);
   } else {

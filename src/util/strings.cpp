@@ -1,5 +1,7 @@
 #include <choline/util/strings.hpp>
 
+#include <cstdio>
+
 #include <algorithm>
 #include <cctype>
 
@@ -90,6 +92,22 @@ std::optional<std::string> closest_match(std::string_view word, const std::vecto
   const std::size_t allowed = std::clamp<std::size_t>(word.size() / 3, 1, 3);
   if (best && best_distance <= allowed) return best;
   return std::nullopt;
+}
+
+std::string printable(std::string_view text, std::size_t max) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size() && i < max; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7f) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
+      out += escaped;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (text.size() > max) out += "...";
+  return out;
 }
 
 }  // namespace choline::util

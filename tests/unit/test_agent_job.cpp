@@ -56,14 +56,19 @@ TEST_CASE("Job specs round-trip through JSON and bad ones are refused", "[agent]
   job.nodes = 2;
   job.node_rank = 1;
   job.command = {"a", "b"};
+  job.env = {{"WANDB_API_KEY", "a forwarded value long enough not to fit in a small string"}, {"B", "2"}};
   auto back = job_from_json(job.to_json());
   REQUIRE(back.ok());
   CHECK(back->command == job.command);
   CHECK(back->node_rank == 1);
+  CHECK(back->env == job.env);
   auto bad = job.to_json();
   bad["node_rank"] = 5;
   CHECK_FALSE(job_from_json(bad).ok());
   CHECK_FALSE(job_from_json(nlohmann::json::object()).ok());
+  auto float_rank = job.to_json();
+  float_rank["node_rank"] = 1e300;  // not an int: refused, never cast
+  CHECK_FALSE(job_from_json(float_rank).ok());
 }
 
 #include <choline/agent/log_stream.hpp>

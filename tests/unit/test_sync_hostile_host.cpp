@@ -13,6 +13,7 @@
 #include <choline/util/files.hpp>
 #include <choline/util/interrupt.hpp>
 #include <choline/util/json.hpp>
+#include <choline/util/strings.hpp>
 
 #include "sync_fixtures.hpp"
 
@@ -534,4 +535,88 @@ TEST_CASE("11: a silent sender or receiver is given up after the idle timeout", 
     pair.a->close_write();
     pair.b->close_write();
   }
+}
+
+TEST_CASE("11: keepalive frames from a busy peer count as life and are otherwise ignored", "[sync][security]") {
+  TempDir dir;
+  SyncOptions options;
+  options.idle_timeout = std::chrono::milliseconds(300);
+  auto pair = fakes::make_stream_pair();
+  Result<SyncStats> received = make_error(ErrorKind::internal, "not run");
+  std::thread receiver([&] {
+    received = run_receiver(dir.path / "root", *pair.b, options);
+    pair.b.reset();
+  });
+  {
+    Drain drain(*pair.a);
+    FrameWriter w(*pair.a);
+    send(w, Msg::hello, encode_hello());
+    // 800 ms of hashing a large file on the sender's side, longer than the idle timeout.
+    for (int i = 0; i < 8; ++i) {
+      send(w, Msg::keepalive);
+      (void)w.flush();
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    send(w, Msg::entries, entries_frame({{"d", EntryType::directory, 0755, 0, 0, "", false}}));
+    send(w, Msg::entries_end);
+    Encoder done;
+    done.u64(0).u64(0);
+    send(w, Msg::done, done.take());
+    (void)w.flush();
+    receiver.join();
+    pair.a->close_write();
+  }
+  REQUIRE(received.ok());
+  CHECK(fs::is_directory(dir.path / "root" / "d"));
+}
+
+TEST_CASE("Names and messages from a peer reach the terminal with control characters escaped", "[sync][security]") {
+  CHECK(util::printable("ok name.txt") == "ok name.txt");
+  CHECK(util::printable("a\x1b]52;c;ZXZpbA==\x07z") == "a\\x1b]52;c;ZXZpbA==\\x07z");
+  CHECK(util::printable(std::string(300, 'n'), 10) == "nnnnnnnnnn...");
+  TempDir dir;
+  auto pair = fakes::make_stream_pair();
+  Result<SyncStats> received = make_error(ErrorKind::internal, "not run");
+  std::thread receiver([&] {
+    received = run_receiver(dir.path / "root", *pair.b, {});
+    pair.b.reset();
+  });
+  {
+    Drain drain(*pair.a);
+    FrameWriter w(*pair.a);
+    send(w, Msg::hello, encode_hello());
+    // An unsafe name that would clear the screen and retitle the terminal if printed raw.
+    send(w, Msg::entries, entries_frame({file_entry("../\x1b[2J\x1b]0;owned\x07", 1)}));
+    send(w, Msg::entries_end);
+    Encoder done;
+    done.u64(0).u64(0);
+    send(w, Msg::done, done.take());
+    (void)w.flush();
+    receiver.join();
+    pair.a->close_write();
+  }
+  REQUIRE(received.ok());
+  REQUIRE(received->errors.size() == 1);
+  CHECK(received->errors[0].find('\x1b') == std::string::npos);
+  CHECK_THAT(received->errors[0], Catch::Contains("\\x1b[2J"));
+}
+
+TEST_CASE("A number too large for a double is an error, not an exception (found by fuzz_choline_json)", "[util][security]") {
+  CHECK_FALSE(util::parse_json("[1e999]", 64).ok());
+  auto config = spec::parse_config("{\"max_price\": 1e999}", "choline.json");
+  REQUIRE_FALSE(config.ok());
+  CHECK(config.error().kind == ErrorKind::usage);
+}
+
+TEST_CASE("A host's invalid UTF-8 in a journaled message cannot make run.json unwritable", "[run][security]") {
+  TempDir dir;
+  run::RunRecord record;
+  record.id = "r3";
+  auto created = run::create_run(dir.path, record);
+  REQUIRE(created.ok());
+  // A pull error naming a file whose name is not UTF-8: nlohmann's dump() throws on it.
+  REQUIRE(created->journal("attempt_ended", {{"reason", std::string("cannot pull ckpt-\xff\xfe.pt")}}).ok());
+  auto loaded = run::load_run(created->dir);
+  REQUIRE(loaded.ok());
+  CHECK(loaded->events.size() == 2);
 }

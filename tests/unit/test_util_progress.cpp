@@ -57,8 +57,7 @@ TEST_CASE("describe_transfer leaves out what it does not know", "[util][progress
   CHECK(describe_transfer({300, 300, 120'000'000, 120'000'000}, 8.0) == "300/300 files, 120 MB of 120 MB, 15.0 MB/s");
 }
 
-TEST_CASE("printable and fit_to_width keep the status line one harmless line", "[util][progress]") {
-  CHECK(printable("ok\033[2J\r\nnext") == "ok [2J  next");
+TEST_CASE("fit_to_width keeps the status line one line", "[util][progress]") {
   CHECK(fit_to_width("short", 10) == "short");
   CHECK(fit_to_width("a long status line", 10) == "a long ...");
   CHECK(fit_to_width("abcdef", 3) == "abc");
@@ -207,4 +206,12 @@ TEST_CASE("ProgressWriter quiet writes nothing", "[util][progress]") {
   writer.suspend();
   writer.resume();
   CHECK(terminal.text.empty());
+}
+
+TEST_CASE("ProgressWriter escapes control characters from messages", "[util][progress]") {
+  FakeTerminal terminal;
+  ProgressWriter writer(ProgressMode::plain, terminal.output());
+  ProgressStep step = writer.start("instance 7");
+  step.status("loading\033[2J");
+  CHECK(terminal.text == "[12:00:00] instance 7\n[12:00:00] instance 7: loading\\x1b[2J\n");
 }

@@ -19,9 +19,11 @@ struct rs_signature;
 namespace choline::sync {
 
 using ChunkSink = std::function<Status(std::string_view)>;
+// Called between chunks of local work (a keepalive hook); its error stops the work.
+using ProgressHook = std::function<Status()>;
 
 // Streams the signature of the `size`-byte file open at `fd` into `sink`.
-Status generate_signature(int fd, std::uint64_t size, const ChunkSink& sink);
+Status generate_signature(int fd, std::uint64_t size, const ChunkSink& sink, const ProgressHook& progress = {});
 
 // Loads a signature that arrives in chunks, then indexes it for delta generation. A signature
 // larger than `budget` bytes is dropped as it arrives (the receiver is a stranger, and no useful
@@ -64,7 +66,8 @@ struct DeltaResult {
 };
 
 // Reads the file at `fd` to its end and streams a delta against `signature` into `sink`.
-Result<DeltaResult> generate_delta(rs_signature* signature, int fd, const ChunkSink& sink);
+Result<DeltaResult> generate_delta(rs_signature* signature, int fd, const ChunkSink& sink,
+                                   const ProgressHook& progress = {});
 
 // Applies a delta that arrives in chunks to the basis file at `basis_fd`, writing to `out_fd`.
 // Output beyond `max_output` bytes, and copies from the basis beyond `max_copy` bytes in all, are
@@ -79,6 +82,8 @@ class Patcher {
 
   Status feed(std::string_view chunk);
   Status finish();
+  // Called after each chunk written (a copy from the old file can be gigabytes for one command).
+  void set_progress(ProgressHook progress) { m_progress = std::move(progress); }
   std::uint64_t written() const { return m_written; }
   std::string hash() const { return m_hash.digest(); }
 
@@ -95,6 +100,7 @@ class Patcher {
   bool m_copy_bound_hit = false;
   std::uint64_t m_written = 0;
   util::Hash128 m_hash;
+  ProgressHook m_progress;
 };
 
 // The copy bound for a delta against an old copy of `basis_size` bytes (limits.hpp).

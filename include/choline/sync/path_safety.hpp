@@ -4,13 +4,14 @@
 // not point out of it.
 
 #include <choline/error.hpp>
+#include <choline/limits.hpp>
 
 #include <string>
 #include <string_view>
 
 namespace choline::sync {
 
-inline constexpr std::size_t k_max_path_length = 4096;
+inline constexpr std::size_t k_max_path_length = limits::k_max_path_length;
 inline constexpr std::size_t k_max_name_length = 255;
 
 // A path relative to the sync root, '/'-separated: non-empty, not absolute, no empty, "." or

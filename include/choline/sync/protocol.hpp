@@ -14,6 +14,7 @@
 //   S->R  DONE          literal and matched byte totals
 //   R->S  REPORT        transferred, deleted, per-file errors
 //   either ERROR        a fatal error; the other side stops
+//   either KEEPALIVE    "busy, not dead" during long local work; ignored
 
 #include <choline/error.hpp>
 #include <choline/limits.hpp>
@@ -51,13 +52,11 @@ enum class Msg : std::uint8_t {
   done = 30,
   report = 31,
   error = 40,
+  keepalive = 41,
 };
 
 enum class TransferKind : std::uint8_t { whole = 1, delta = 2 };
 
-// One side's own choices. None of them crosses the wire: the receiver alone decides what it
-// deletes (a host pulled from must never decide what the laptop deletes), and each side applies
-// its own ignore patterns (the sender to what it offers, the receiver to what it keeps).
 // What a sync has moved so far, for progress lines (SyncOptions::progress).
 struct SyncProgress {
   std::uint64_t files_done = 0;    // files whose content moved
@@ -66,6 +65,9 @@ struct SyncProgress {
   std::uint64_t bytes_wanted = 0;  // sender: the sizes of those files; receiver: 0
 };
 
+// One side's own choices. None of them crosses the wire: the receiver alone decides what it
+// deletes (a host pulled from must never decide what the laptop deletes), and each side applies
+// its own ignore patterns (the sender to what it offers, the receiver to what it keeps).
 struct SyncOptions {
   bool delete_extraneous = false;        // receiver: remove files the sender does not have
   std::vector<std::string> extra_ignore;  // patterns on top of .gitignore/.cholineignore

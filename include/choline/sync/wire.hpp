@@ -7,7 +7,9 @@
 #include <choline/limits.hpp>
 #include <choline/transport/transport.hpp>
 
+#include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -59,20 +61,28 @@ class Decoder {
   std::size_t m_at = 0;
 };
 
-// Buffers frames and writes them to a stream; counts the bytes that went out.
+// Buffers frames and writes them to a stream; counts the bytes that went out. Two threads may
+// write through one FrameWriter (frames go out whole, never interleaved).
 class FrameWriter {
  public:
-  explicit FrameWriter(transport::Stream& stream) : m_stream(stream) {}
+  explicit FrameWriter(transport::Stream& stream) : m_stream(stream), m_last_sent(std::chrono::steady_clock::now()) {}
   Status write(std::uint8_t type, std::string_view payload);
   // Sends what is buffered. Call before waiting on the peer, or the peer may wait on us.
   Status flush();
-  std::uint64_t bytes_written() const { return m_total; }
+  // Sends a `keepalive_type` frame when nothing went out for limits::k_keepalive_every. Called
+  // from long local work (hashing or patching a large file) so that the peer, which sees no
+  // bytes meanwhile, does not take this side for dead.
+  Status keepalive_if_due(std::uint8_t keepalive_type);
+  std::uint64_t bytes_written() const;
 
  private:
   static constexpr std::size_t k_flush_at = 128 * 1024;
+  Status flush_locked();
   transport::Stream& m_stream;
+  mutable std::mutex m_mutex;
   std::string m_buffer;
   std::uint64_t m_total = 0;
+  std::chrono::steady_clock::time_point m_last_sent;
 };
 
 // Reads frames from a stream through a buffer; counts the bytes that came in.

@@ -27,6 +27,11 @@ std::size_t json_depth(std::string_view text, std::size_t limit, bool comments =
 // where the text came from.
 Result<nlohmann::json> parse_json(std::string_view text, std::size_t max_depth, bool comments = false);
 
+// `value` as text, with invalid UTF-8 in strings replaced (U+FFFD) instead of thrown: strings
+// that came from a host (a file name, an error message) may hold any bytes, and a record that
+// cannot be written would lose the run. `indent` as in nlohmann's dump.
+std::string dump_json(const nlohmann::json& value, int indent = -1);
+
 // An integer that fits `int`: exit codes, ranks, attempts, ports. nullopt for floats, strings,
 // and integers out of range (a float-to-int cast of 1e300 is undefined behaviour).
 std::optional<int> json_int(const nlohmann::json& value);

@@ -58,9 +58,6 @@ struct TransferCounts {
 // "120/300 files, 45.1 MB of 120 MB, 12.3 MB/s, 6 s left"; "3 files, 45.1 MB, 12.3 MB/s".
 std::string describe_transfer(const TransferCounts& counts, double elapsed_seconds);
 
-// Replaces control characters (escape sequences from a provider's message or a host) with
-// spaces, so a line cannot move the cursor or change the terminal.
-std::string printable(std::string_view text);
 // Cuts `line` to `width` columns (counting bytes; the texts here are ASCII), ending in "...".
 std::string fit_to_width(std::string_view line, std::size_t width);
 

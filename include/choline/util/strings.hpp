@@ -16,6 +16,10 @@ std::string trim(std::string_view text);
 std::vector<std::string> split(std::string_view text, char separator);
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 
+// `text` safe to print on a terminal: control characters (escape sequences a peer could use to
+// rewrite the screen, NUL, newlines) become \xNN, and past `max` bytes it is cut with "...".
+std::string printable(std::string_view text, std::size_t max = 200);
+
 // Parses a whole string as a non-negative decimal integer; std::nullopt on any other character,
 // an empty string, or a value above max.
 std::optional<long long> parse_uint(std::string_view text, long long max);
