@@ -21,6 +21,9 @@ inline constexpr std::size_t k_max_frame_payload = 1 << 20;  // 1 MiB
 inline constexpr std::size_t k_max_json_depth = 64;
 // A JSON document read from disk (run.json, checkpoints.json, choline.json).
 inline constexpr std::size_t k_max_json_file = 64 << 20;  // 64 MiB
+// A `choline-metrics: {json}` line in a worker's log: its size and nesting.
+inline constexpr std::size_t k_max_metrics_line = 16 * 1024;
+inline constexpr std::size_t k_max_metrics_depth = 8;
 
 // --- the file list ----------------------------------------------------------------------------
 inline constexpr std::size_t k_max_path_length = 4096;
@@ -32,6 +35,10 @@ inline constexpr std::uint32_t k_max_entries_per_frame = 100'000;
 inline constexpr std::uint64_t k_max_entry_list_bytes = 1ull << 30;  // 1 GiB
 inline constexpr std::uint64_t k_entry_overhead_bytes = 96;
 inline constexpr std::size_t k_max_ignore_patterns = 10'000;
+// An ignore file this large is not a list of patterns (it may have been planted by a host).
+inline constexpr std::size_t k_max_ignore_file_bytes = 1 << 20;
+// Directory handles a receiver keeps open between files (least recently used closed first).
+inline constexpr std::size_t k_cached_dirs = 64;
 
 // --- file contents --------------------------------------------------------------------------
 inline constexpr std::uint64_t k_max_file_size = 1ull << 42;  // 4 TiB

@@ -1,6 +1,7 @@
 #include <choline/run/metrics.hpp>
 
 #include <choline/agent/job.hpp>
+#include <choline/limits.hpp>
 #include <choline/util/files.hpp>
 #include <choline/util/json.hpp>
 
@@ -13,8 +14,8 @@ namespace choline::run {
 
 namespace {
 
-constexpr std::size_t k_max_line = 16 * 1024;
-constexpr int k_max_depth = 8;
+constexpr std::size_t k_max_line = limits::k_max_metrics_line;
+constexpr std::size_t k_max_depth = limits::k_max_metrics_depth;
 
 std::optional<std::int64_t> integral_step(const nlohmann::json& step) {
   if (step.is_number_integer()) {

@@ -1,5 +1,6 @@
 #include <choline/sync/manifest.hpp>
 
+#include <choline/limits.hpp>
 #include <choline/util/files.hpp>
 
 #include <spdlog/spdlog.h>
@@ -21,8 +22,6 @@ std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// An ignore file this large is not a list of patterns; it may have been planted by a host.
-constexpr std::size_t k_max_ignore_file = 1 << 20;
 
 class Scanner {
  public:
@@ -32,7 +31,7 @@ class Scanner {
   void walk(const std::string& dir) {
     const std::filesystem::path full = dir.empty() ? m_root : m_root / dir;
     for (std::string_view ignore_file : {k_gitignore, k_cholineignore}) {
-      auto text = util::read_file(full / ignore_file, k_max_ignore_file);
+      auto text = util::read_file(full / ignore_file, limits::k_max_ignore_file_bytes);
       if (text) {
         m_rules.add_file(dir, *text);
       } else if (text.error().kind != ErrorKind::not_found) {

@@ -4,6 +4,7 @@
 // peer or anyone else) can never redirect a write outside the root.
 
 #include <choline/error.hpp>
+#include <choline/limits.hpp>
 
 #include <filesystem>
 #include <list>
@@ -37,7 +38,7 @@ class SafeRoot {
   // Directories kept open between calls. Entries arrive in tree order, so a few dozen cover the
   // directories in use; keeping every one open exhausted `ulimit -n` on trees of 1,500
   // directories.
-  static constexpr std::size_t k_cached_dirs = 64;
+  static constexpr std::size_t k_cached_dirs = limits::k_cached_dirs;
 
   SafeRoot(const SafeRoot&) = delete;
   SafeRoot& operator=(const SafeRoot&) = delete;
