@@ -178,7 +178,7 @@ class LambdaProvider final : public Provider {
       view->status = HostStatus::provisioning;
       view->message += ", waiting for sshd";
     }
-    m_progress.report(host, view->message);
+    m_progress.report(host, view->message, view->status);
     return view->status;
   }
 
@@ -198,6 +198,7 @@ class LambdaProvider final : public Provider {
   }
 
   Status release(const Host& host) override {
+    m_progress.released(host);
     for (int check = 0; check < k_destroy_checks; ++check) {
       auto done = call("POST", "/instance-operations/terminate", nlohmann::json{{"instance_ids", {host.id}}}.dump());
       if (!done && done.error().kind != ErrorKind::not_found) spdlog::warn("Lambda instance {}: terminate: {}", host.id, done.error().message);

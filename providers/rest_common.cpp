@@ -88,19 +88,17 @@ Result<std::unique_ptr<transport::Transport>> connect_rented(const Host& host, c
 }
 
 void ProvisionProgress::rented(const Host& host) {
-  std::lock_guard lock(m_mutex);
-  m_rented_at[host.id] = std::chrono::steady_clock::now();
+  m_steps.start(host.id, m_what + " " + host.id + " (" + host.access.value("label", "") + ")");
 }
 
-void ProvisionProgress::report(const Host& host, const std::string& message) {
-  std::lock_guard lock(m_mutex);
-  auto& last = m_last_message[host.id];
-  if (last == message) return;
-  last = message;
-  const auto now = std::chrono::steady_clock::now();
-  const auto rented = m_rented_at.count(host.id) ? m_rented_at[host.id] : now;
-  const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(now - rented).count();
-  spdlog::info("{} {} ({}): {} ({} s)", m_what, host.id, host.access.value("label", ""), message, elapsed);
+void ProvisionProgress::report(const Host& host, const std::string& message, HostStatus status) {
+  switch (status) {
+    case HostStatus::provisioning: return m_steps.status(host.id, message);
+    case HostStatus::ready: return m_steps.finish(host.id, "up");
+    case HostStatus::gone: return m_steps.finish(host.id, "gone" + (message.empty() ? "" : " (" + message + ")"));
+  }
 }
+
+void ProvisionProgress::released(const Host& host) { m_steps.finish(host.id, "given up"); }
 
 }  // namespace choline::providers

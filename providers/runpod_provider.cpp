@@ -226,7 +226,7 @@ class RunPodProvider final : public Provider {
       view->status = HostStatus::provisioning;
       view->message += ", waiting for sshd";
     }
-    m_progress.report(host, view->message);
+    m_progress.report(host, view->message, view->status);
     return view->status;
   }
 
@@ -246,6 +246,7 @@ class RunPodProvider final : public Provider {
   }
 
   Status release(const Host& host) override {
+    m_progress.released(host);
     for (int check = 0; check < k_destroy_checks; ++check) {
       auto done = graphql({{"query", "mutation { podTerminate(input: {podId: " + nlohmann::json(host.id).dump() + "}) }"}});
       if (!done && done.error().kind != ErrorKind::not_found) spdlog::warn("RunPod pod {}: terminate: {}", host.id, done.error().message);

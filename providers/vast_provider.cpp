@@ -253,7 +253,7 @@ class VastProvider final : public Provider {
       view->status = HostStatus::provisioning;
       view->message = "running, waiting for sshd";
     }
-    m_progress.report(host, view->message);
+    m_progress.report(host, view->message, view->status);
     if (view->status == HostStatus::ready) attach_key(host);
     return view->status;
   }
@@ -274,6 +274,7 @@ class VastProvider final : public Provider {
   }
 
   Status release(const Host& host) override {
+    m_progress.released(host);
     const std::string label = host.access.value("label", "");
     for (int check = 0; check < k_destroy_checks; ++check) {
       auto answer = m_api.call({"DELETE", url("/api/v0/instances/" + host.id + "/"), auth(), ""});

@@ -1,5 +1,7 @@
 #include <choline/agent/supervisor.hpp>
 
+#include <choline/agent/stderr_relay.hpp>
+
 #include <choline/limits.hpp>
 #include <choline/util/clock.hpp>
 #include <choline/util/files.hpp>
@@ -64,20 +66,31 @@ void write_attempt_marker(const std::string& log_path, int attempt) {
   ::close(fd);
 }
 
-pid_t start_worker(const AgentLayout& layout, const JobSpec& job, int local_rank) {
+pid_t start_worker(const AgentLayout& layout, const JobSpec& job, int local_rank, StderrRelay& relay) {
   const int rank = job.node_rank * job.slots + local_rank;
   const std::string log_path = layout.rank_log(rank);
   write_attempt_marker(log_path, job.attempt);
   std::vector<std::string> env = build_environment(worker_env(job, local_rank, layout.project()));
   std::vector<std::string> argv = job.command;
+  // stderr through the relay, which marks its lines; without a pipe, straight into the log.
+  int err_pipe[2] = {-1, -1};
+  const int relay_log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (relay_log < 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) err_pipe[0] = err_pipe[1] = -1;
   const pid_t pid = ::fork();
-  if (pid != 0) return pid;
+  if (pid != 0) {
+    if (err_pipe[1] >= 0) ::close(err_pipe[1]);
+    if (pid > 0 && err_pipe[0] >= 0) {
+      relay.add(err_pipe[0], relay_log);
+    } else {
+      if (err_pipe[0] >= 0) ::close(err_pipe[0]);
+      if (relay_log >= 0) ::close(relay_log);
+    }
+    return pid;
+  }
   // Child: from here on only async-signal-safe calls until exec.
   const int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-  if (log >= 0) {
-    ::dup2(log, 1);
-    ::dup2(log, 2);
-  }
+  if (log >= 0) ::dup2(log, 1);
+  if (const int err = err_pipe[1] >= 0 ? err_pipe[1] : log; err >= 0) ::dup2(err, 2);
   const int null_in = ::open("/dev/null", O_RDONLY);
   if (null_in >= 0) ::dup2(null_in, 0);
   if (::chdir(layout.project().c_str()) != 0) ::_exit(126);
@@ -208,10 +221,12 @@ int supervise(const AgentLayout& layout) {
                 {"started_at", util::now_iso8601()}, {"node_rank", job->node_rank}};
   std::vector<json> codes(static_cast<std::size_t>(job->world_size()), nullptr);
   std::map<pid_t, int> running;  // pid -> global rank
+  StderrRelay relay;
   for (int local = 0; local < job->slots; ++local) {
     const int rank = job->node_rank * job->slots + local;
-    running[start_worker(layout, *job, local)] = rank;
+    running[start_worker(layout, *job, local, relay)] = rank;
   }
+  relay.start();
   json ranks = json::array();
   for (const auto& [pid, rank] : running) ranks.push_back({{"rank", rank}, {"pid", pid}});
   state["workers"] = ranks;
@@ -244,6 +259,8 @@ int supervise(const AgentLayout& layout) {
       stop_workers(running, codes);
     }
   }
+  // The workers' last stderr lines belong in the logs before the state says the attempt ended.
+  relay.finish(k_stderr_drain_grace);
   state["status"] = to_string(status);
   state["exit_codes"] = codes;
   state["failed_rank"] = failed_rank;

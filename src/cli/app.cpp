@@ -5,6 +5,7 @@
 #include <choline/util/interrupt.hpp>
 #include <choline/util/log.hpp>
 #include <choline/util/process.hpp>
+#include <choline/util/progress.hpp>
 #include <choline/version.hpp>
 
 #include <CLI/CLI.hpp>
@@ -55,7 +56,9 @@ int run_with_table(const std::vector<cli::CommandInfo>& table, const std::vector
   app.footer(k_footer);
   app.set_version_flag("--version", std::string("choline ") + version());
   app.require_subcommand(1);
-  app.add_flag("-v,--verbose", global.verbose, "Log debug detail to stderr");
+  auto* verbose = app.add_flag("-v,--verbose", global.verbose, "Log debug detail to stderr");
+  app.add_flag("-q,--quiet", global.quiet, "No progress lines or info messages (warnings and errors are still shown)")
+      ->excludes(verbose);
   app.add_option("-C,--project", global.project_dir, "Project directory (holds choline.json and .choline/)")
       ->check(CLI::ExistingDirectory);
   app.add_option("--config", global.config_path, "Config file to use instead of <project>/choline.json");
@@ -100,7 +103,8 @@ int run_with_table(const std::vector<cli::CommandInfo>& table, const std::vector
       return print_error(err, make_error(ErrorKind::usage, std::string("'choline ") + sub->get_name() +
                                                                "' takes no arguments after '--'"));
     }
-    util::init_logging(global.verbose);
+    util::init_logging(global.verbose, global.quiet);
+    util::configure_progress(global.quiet);
     cli::CommandContext context{global, passthrough, out, err};
     auto code = command->run(context);
     if (!code) return print_error(err, code.error());

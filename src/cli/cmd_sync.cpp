@@ -57,8 +57,10 @@ class SyncCommand final : public Command {
     if (!agent) return std::move(agent).error();
     const std::string label = remote ? remote->describe() : "the local agent";
     // Push: scan here, receive there. Pull: scan there, receive here.
-    auto stats = !source->remote ? run::push_through_agent(**transport, *agent, source->path, destination->path, m_options, label)
-                                 : run::pull_through_agent(**transport, *agent, source->path, destination->path, m_options, label);
+    const run::SyncDisplay display{"sync " + m_source + " -> " + m_destination};
+    auto stats = !source->remote
+                     ? run::push_through_agent(**transport, *agent, source->path, destination->path, m_options, label, display)
+                     : run::pull_through_agent(**transport, *agent, source->path, destination->path, m_options, label, display);
     if (!stats) return std::move(stats).error();
     if (m_stats) context.out << sync::stats_to_json(*stats) << "\n";
     for (const auto& error : stats->errors) spdlog::error("sync: {}", error);

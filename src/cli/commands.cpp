@@ -18,9 +18,17 @@ const std::vector<CommandInfo>& command_table() {
        "re-attached (logs stream again); a stopped or failed run is restarted on new hosts with\n"
        "CHOLINE_RESUME_FROM pointing at its last checkpoint.",
        false, make_resume_command},
-      {"logs", "Show a run's logs (-f to follow)",
+      {"logs", "Show a run's logs (-f to follow; filter by rank, node, attempt, regex, age)",
        "Logs are kept locally in .choline/runs/<run>/logs/, one file per rank; lines are shown\n"
-       "with their node/rank prefix. Following resumes where it stopped, so no line repeats.",
+       "with their node/rank prefix (a colour per rank on a terminal) and worker stderr lines carry\n"
+       "'[stderr] '. Following resumes where it stopped, so no line repeats. The filters combine,\n"
+       "with -f too:\n"
+       "  choline logs --rank 0 --grep 'loss|acc'     rank 0's lines that match\n"
+       "  choline logs --node 1 --attempt 2           what node 1 wrote in attempt 2\n"
+       "  choline logs -f --since 10m                 the last ten minutes, then new lines\n"
+       "--since counts from when lines reached this machine (the host's clock is not trusted, and\n"
+       "workers' lines carry no times): lines fetched later, e.g. by 'logs -f' after the laptop was\n"
+       "away, count from when they were fetched.",
        false, make_logs_command},
       {"status", "Show runs and their hosts, attempts, cost and state", "", false, make_status_command},
       {"stop", "Stop a run and release its hosts",
@@ -46,6 +54,13 @@ const std::vector<CommandInfo>& command_table() {
        "with attempts shaded and restarts and host losses marked, the hosts and attempts, duration and\n"
        "cost, the command and the model cards.",
        false, make_report_command},
+      {"init", "Write a commented choline.json for this project",
+       "Looks at the project directory: requirements.txt proposes '$CHOLINE_PYTHON -m pip install -r\n"
+       "requirements.txt' as setup, pyproject.toml 'pip install .', CMakeLists.txt a cmake configure and\n"
+       "build; train.py, tr.py or main.py (else the one top-level script with a __main__ block) is the\n"
+       "entry it suggests. Every other key is in the file, commented out, with what it does. An\n"
+       "existing choline.json is never overwritten. With --config PATH, writes PATH instead.",
+       false, make_init_command},
       {"agent", "Internal: the program choline runs on each host", "", true, make_agent_command},
   };
   return table;

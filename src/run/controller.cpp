@@ -8,6 +8,7 @@
 #include <choline/run/run_files.hpp>
 #include <choline/run/watch.hpp>
 #include <choline/util/interrupt.hpp>
+#include <choline/util/progress.hpp>
 #include <choline/util/strings.hpp>
 
 #include <spdlog/spdlog.h>
@@ -470,7 +471,9 @@ class Executor {
   void carry_out(const action::Wait& a) {
     m_out << "choline: " << a.why << "; trying again in " << a.seconds << " s" << std::endl;
     const auto until = m_seams.clock->now() + std::chrono::seconds(a.seconds);
+    util::ProgressStep step = util::progress().start("waiting for a replacement host");
     while (m_seams.clock->now() < until) {
+      step.update("trying again in " + util::format_duration(util::seconds_between(m_seams.clock->now(), until)));
       if (m_seams.poll_interrupt) {
         if (auto stop = m_seams.poll_interrupt()) {
           m_rest_cancelled = true;  // the Create planned after the wait waits for the answer
@@ -479,6 +482,7 @@ class Executor {
       }
       m_seams.clock->sleep_for(std::chrono::milliseconds(200));
     }
+    step.finish("trying again now");
     std::lock_guard lock(m_record_mutex);
     checked(m_record.journal("replacement_wait", {{"seconds", a.seconds}, {"why", a.why}}));
   }
@@ -629,6 +633,7 @@ class Executor {
       if (!m_sink) {
         const HostRecord* node0 = m_record.current_host(0);
         m_sink = std::make_unique<LogSink>(m_record.logs_dir(), &m_out, node0 ? node0->host.slots : 1);
+        m_sink->set_color(m_seams.color_logs);
       }
       sink = m_sink.get();
     }
@@ -663,6 +668,7 @@ Seams make_seams(providers::Provider& provider, bool may_stop) {
   Seams seams;
   seams.provider = &provider;
   seams.open_host = session_opener(provider);
+  seams.color_logs = util::colors_wanted(STDOUT_FILENO);
   if (const char* timeout = std::getenv("CHOLINE_PROVISION_TIMEOUT_S"); timeout && std::atoi(timeout) > 0) {
     seams.provision_timeout = std::chrono::seconds(std::atoi(timeout));
   }

@@ -8,6 +8,7 @@
 #include <choline/util/files.hpp>
 #include <choline/util/hash.hpp>
 #include <choline/util/json.hpp>
+#include <choline/util/progress.hpp>
 #include <choline/util/strings.hpp>
 
 #include <spdlog/spdlog.h>
@@ -45,13 +46,14 @@ Result<sync::SyncStats> HostSession::push(const std::filesystem::path& project_d
   sync::SyncOptions options;
   options.extra_ignore = ignore;
   options.extra_ignore.push_back(".choline/");  // the run records never travel
-  return push_through_agent(*m_transport, agent_command({}), project_dir, m_host.root + "/project", options, m_host.id);
+  return push_through_agent(*m_transport, agent_command({}), project_dir, m_host.root + "/project", options, m_host.id,
+                            {m_host.id + ": pushing the project"});
 }
 
 Result<sync::SyncStats> HostSession::push_directory(const std::filesystem::path& local_dir, const std::string& remote_dir) {
   if (auto ok = connect(); !ok) return ok.error();
   return push_through_agent(*m_transport, agent_command({}), local_dir, m_host.root + "/project/" + remote_dir, {},
-                            m_host.id);
+                            m_host.id, {m_host.id + ": pushing checkpoints"});
 }
 
 Status HostSession::run_setup(const std::vector<std::string>& commands, const std::string& python, std::ostream& out) {
@@ -65,7 +67,10 @@ Status HostSession::run_setup(const std::vector<std::string>& commands, const st
   if (auto current = run_remote(*m_transport, {"cat", marker}); current && current->find(digest) != std::string::npos) {
     return {};
   }
-  for (const auto& command : commands) {
+  util::ProgressStep step = util::progress().start(m_host.id + ": setup", {.show_after = {}, .show_elapsed = true});
+  for (std::size_t k = 0; k < commands.size(); ++k) {
+    const std::string& command = commands[k];
+    step.status("(" + std::to_string(k + 1) + "/" + std::to_string(commands.size()) + ") " + command);
     out << "[setup " << m_host.id << "] $ " << command << "\n";
     // CHOLINE_PYTHON names the run's interpreter, e.g. to ask it for torch's cmake prefix.
     auto stream = m_transport->exec({"sh", "-c", "cd " + transport::shell_quote(m_host.root + "/project") +
@@ -94,6 +99,8 @@ Status HostSession::run_setup(const std::vector<std::string>& commands, const st
   if (auto ok = run_remote(*m_transport, {"sh", "-c", "echo " + digest + " > " + transport::shell_quote(marker)}); !ok) {
     return ok.error();
   }
+  step.finish(std::to_string(commands.size()) + (commands.size() == 1 ? " command" : " commands") + " in " +
+              util::format_duration(step.elapsed_seconds()));
   return {};
 }
 
@@ -165,8 +172,10 @@ Result<sync::SyncStats> HostSession::pull(const std::string& remote_dir, const s
   if (auto ok = connect(); !ok) return ok.error();
   sync::SyncOptions options;
   options.extra_ignore = ignore;
+  // Checkpoints are pulled every few seconds and most pulls find nothing new: only a pull that
+  // takes a while (a large checkpoint over a slow link) shows.
   return pull_through_agent(*m_transport, agent_command({}), m_host.root + "/project/" + remote_dir, local_dir, options,
-                            m_host.id);
+                            m_host.id, {m_host.id + ": pulling checkpoints", k_quiet_pull});
 }
 
 Status HostSession::stop() {

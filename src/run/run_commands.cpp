@@ -6,8 +6,14 @@
 #include <choline/run/run_files.hpp>
 #include <choline/util/files.hpp>
 #include <choline/util/log.hpp>
+#include <choline/util/progress.hpp>
+#include <choline/util/strings.hpp>
 
 #include <spdlog/spdlog.h>
+
+#include <ctime>
+#include <set>
+#include <unistd.h>
 
 namespace choline::run {
 
@@ -36,6 +42,40 @@ std::vector<agent::JobState> probe_hosts(RunRecord& record, Seams& seams) {
 
 bool holds_hosts(const RunRecord& record) {
   return std::any_of(record.hosts.begin(), record.hosts.end(), [](const HostRecord& h) { return h.state != HostState::released; });
+}
+
+// A rank, node or attempt the run does not have is a mistake worth saying, not an empty page.
+Status check_log_query(const RunRecord& record, const LogQuery& query, const std::map<int, std::uint64_t>& held, int slots) {
+  const int nodes = std::max(1, record.options.spec.nodes);
+  std::set<int> ranks;
+  for (int rank = 0; rank < nodes * std::max(1, slots); ++rank) ranks.insert(rank);
+  for (const auto& [rank, size] : held) ranks.insert(rank);
+  const auto listed = [](const std::set<int>& values) {
+    std::vector<std::string> words;
+    for (int value : values) words.push_back(std::to_string(value));
+    return util::join(words, ", ");
+  };
+  for (int rank : query.ranks) {
+    if (!ranks.count(rank)) {
+      return make_error(ErrorKind::usage, "run " + record.id + " has no rank " + std::to_string(rank) + "; its ranks are " +
+                                              listed(ranks) + " (--rank R, repeatable)");
+    }
+  }
+  for (int node : query.nodes) {
+    if (node < 0 || node >= nodes) {
+      return make_error(ErrorKind::usage, "run " + record.id + " has no node " + std::to_string(node) + "; its nodes are 0" +
+                                              (nodes > 1 ? " to " + std::to_string(nodes - 1) : "") + " (--node N, repeatable)");
+    }
+  }
+  if (query.attempt) {
+    std::set<int> attempts;
+    for (const auto& attempt : record.attempts) attempts.insert(attempt.number);
+    if (!attempts.count(*query.attempt)) {
+      return make_error(ErrorKind::not_found, "run " + record.id + " has no attempt " + std::to_string(*query.attempt) +
+                                                  (attempts.empty() ? "; it has not started one" : "; its attempts are " + listed(attempts)));
+    }
+  }
+  return {};
 }
 
 bool any_running(const std::vector<agent::JobState>& states) {
@@ -105,23 +145,18 @@ Result<int> resume(RunRecord& record, const std::map<std::string, std::string>& 
   return execute(record, seams, event::Resumed{false}, env, out);
 }
 
-Result<int> show_logs(RunRecord& record, bool follow, std::optional<int> attempt, std::ostream& out) {
-  if (attempt) {
-    LogSink printer({}, &out, record.hosts.empty() ? 1 : record.hosts[0].host.slots);
-    bool any = false;
-    for (const auto& [rank, size] : LogSink(record.logs_dir(), nullptr, 1).offsets()) {
-      auto text = util::read_file(record.logs_dir() / ("rank-" + std::to_string(rank) + ".log"));
-      if (!text) continue;
-      const std::string part = attempt_part(*text, *attempt);
-      any = any || !part.empty();
-      printer.print(rank, part);
-    }
-    printer.flush_partial_lines();
-    if (!any) return make_error(ErrorKind::not_found, "run " + record.id + " has no attempt " + std::to_string(*attempt));
-    return 0;
-  }
+Result<int> show_logs(RunRecord& record, bool follow, const LogQuery& query, std::ostream& out) {
   const HostRecord* node0 = record.current_host(0);
-  LogSink held(record.logs_dir(), &out, node0 ? node0->host.slots : (record.hosts.empty() ? 1 : record.hosts[0].host.slots));
+  const int slots = node0 ? node0->host.slots : (record.hosts.empty() ? 1 : record.hosts[0].host.slots);
+  LogSink held(record.logs_dir(), &out, slots);
+  if (auto ok = check_log_query(record, query, held.offsets(), slots); !ok) return ok.error();
+  auto filter = LogFilter::make(query, static_cast<std::int64_t>(std::time(nullptr)));
+  if (!filter) return filter.error();
+  held.set_echo_filter([filter = std::move(*filter)](int node, int rank, std::string_view line,
+                                                     std::optional<std::int64_t> arrived) mutable {
+    return filter.keep(node, rank, line, arrived);
+  });
+  held.set_color(util::colors_wanted(STDOUT_FILENO));
   held.echo_held();  // what is already here, with the same prefixes as live lines
   if (!follow || is_final(record.state)) {
     held.flush_partial_lines();

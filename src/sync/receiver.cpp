@@ -535,6 +535,7 @@ Result<SyncStats> run_receiver(const std::filesystem::path& root, transport::Str
   Applier applier(std::move(*applier_root), entries, shared, writer);
   bool entries_done = false;
   std::uint64_t literal = 0, matched = 0;
+  SyncProgress progress;  // for options.progress
   Status status;
   for (bool finished = false; status && !finished;) {
     auto frame = reader.read();
@@ -627,6 +628,11 @@ Result<SyncStats> run_receiver(const std::filesystem::path& root, transport::Str
       }
       default:
         status = make_error(ErrorKind::protocol, "unexpected message " + std::to_string(frame->type) + " from sender");
+    }
+    if (options.progress) {
+      if (frame->type == static_cast<std::uint8_t>(Msg::file_end)) ++progress.files_done;
+      progress.bytes_done = reader.bytes_read();
+      options.progress(progress);
     }
   }
   queue.close();

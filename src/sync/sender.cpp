@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -40,6 +41,7 @@ struct ReceiverReply {
   std::uint64_t transferred = 0;
   std::uint64_t deleted = 0;
   std::vector<std::string> errors;
+  std::atomic<std::uint64_t> files_asked{0}, bytes_asked{0};  // for SyncOptions::progress
 };
 
 // Bytes of signatures received and not yet answered. The reader waits while the total is over
@@ -135,6 +137,8 @@ void read_replies(transport::Stream& stream, FrameReader& reader, const std::vec
           return fail(make_error(ErrorKind::protocol, "the receiver asked for " + entries[*index].path + " twice"));
         }
         asked[*index] = true;
+        ++reply.files_asked;
+        reply.bytes_asked += entries[*index].size;
         auto request = std::make_unique<Request>();
         request->index = *index;
         if (static_cast<Msg>(frame->type) == Msg::req_whole) {
@@ -221,6 +225,7 @@ class Sender {
     begin.u64(request.index).u8(static_cast<std::uint8_t>(request.kind));
     if (auto ok = m_writer.write(static_cast<std::uint8_t>(Msg::file_begin), begin.bytes()); !ok) return ok;
     const ChunkSink send_data = [this](std::string_view chunk) {
+      if (m_on_data) m_on_data(chunk.size());
       return m_writer.write(static_cast<std::uint8_t>(Msg::data), chunk);
     };
     std::uint64_t size = 0;
@@ -265,6 +270,7 @@ class Sender {
   std::uint64_t matched() const { return m_matched; }
   std::size_t entry_count() const { return m_entries.size(); }
   const std::vector<FileEntry>& entries() const { return m_entries; }
+  void on_data(std::function<void(std::uint64_t)> callback) { m_on_data = std::move(callback); }
 
  private:
   Status abort_file(std::uint64_t index, const std::string& why) {
@@ -278,6 +284,7 @@ class Sender {
   FrameWriter& m_writer;
   std::uint64_t m_literal = 0;
   std::uint64_t m_matched = 0;
+  std::function<void(std::uint64_t)> m_on_data;
 };
 
 }  // namespace
@@ -300,12 +307,34 @@ Result<SyncStats> run_sender(const std::filesystem::path& root, transport::Strea
   std::thread reader_thread(read_replies, std::ref(stream), std::ref(reader), std::cref(sender.entries()),
                             std::ref(requests), std::ref(queued), std::ref(reply));
 
+  // Progress counts a file's bytes as they are sent, and the whole file once it ended (a delta
+  // sends less than its file).
+  SyncProgress progress;
+  std::uint64_t finished_bytes = 0;
+  const auto report = [&] {
+    progress.files_wanted = reply.files_asked;
+    progress.bytes_wanted = reply.bytes_asked;
+    options.progress(progress);
+  };
+  if (options.progress) {
+    sender.on_data([&](std::uint64_t bytes) {
+      progress.bytes_done += bytes;
+      report();
+    });
+  }
+
   Status status = sender.send_entries();
   while (status) {
     auto request = requests.pop();
     if (!request) break;
     status = sender.send_file(*request);
     if (request->signature) queued.release(request->signature->bytes());
+    if (options.progress) {
+      finished_bytes += sender.entries()[request->index].size;
+      progress.bytes_done = finished_bytes;
+      ++progress.files_done;
+      report();
+    }
   }
   queued.close();
   if (status) status = sender.send_done();

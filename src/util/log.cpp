@@ -1,5 +1,7 @@
 #include <choline/util/log.hpp>
 
+#include <choline/util/progress.hpp>
+
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -34,7 +36,10 @@ class RedactingSink final : public spdlog::sinks::base_sink<std::mutex> {
     std::string line(formatted.data(), formatted.size());
     if (!line.empty() && line.back() == '\n') line.pop_back();
     spdlog::details::log_msg out(msg.time, msg.source, msg.logger_name, msg.level, line);
+    // A progress status line on the terminal steps aside for the message.
+    progress().suspend();
     m_inner->log(out);
+    progress().resume();
   }
   void flush_() override { m_inner->flush(); }
 
@@ -71,14 +76,18 @@ std::string redact(std::string_view text) {
   return out;
 }
 
-void init_logging_to(std::shared_ptr<spdlog::sinks::sink> sink, bool verbose) {
+void init_logging_to(std::shared_ptr<spdlog::sinks::sink> sink, bool verbose, bool quiet) {
   auto redacting = std::make_shared<RedactingSink>(std::move(sink));
   auto logger = std::make_shared<spdlog::logger>("choline", redacting);
   logger->set_pattern(verbose ? "[%H:%M:%S.%e] %l: %v" : "%l: %v");
-  logger->set_level(verbose ? spdlog::level::debug : spdlog::level::info);
+  logger->set_level(verbose ? spdlog::level::debug : quiet ? spdlog::level::warn : spdlog::level::info);
   spdlog::set_default_logger(logger);
 }
 
-void init_logging(bool verbose) { init_logging_to(std::make_shared<spdlog::sinks::stderr_color_sink_mt>(), verbose); }
+void init_logging(bool verbose, bool quiet) {
+  auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  if (!colors_wanted(2)) sink->set_color_mode(spdlog::color_mode::never);  // NO_COLOR, TERM=dumb
+  init_logging_to(std::move(sink), verbose, quiet);
+}
 
 }  // namespace choline::util

@@ -7,6 +7,11 @@ expect_exit 0 "$CHOLINE" -C "$PROJECT" train tr.py --2xcpu --epochs 1 --limit 12
 contains "$OUT" "[0/0] epoch 0 done"
 contains "$OUT" "[0/1] epoch 0 done"
 contains "$OUT" "succeeded"
+# The final line says the outcome once ("succeeded", never "succeeded (succeeded)").
+final=$(grep '^choline: run ' <<<"$OUT" | tail -n 1)
+[[ "$final" =~ ^choline:\ run\ [^\ ]+\ succeeded\ \(1\ attempt,\ [0-9]+\ s\)\;\ checkpoints\ in\ .+/checkpoints$ ]] ||
+  fail "unexpected final line: $final"
+[ "$(grep -o succeeded <<<"$final" | wc -l)" = 1 ] || fail "the outcome is said twice: $final"
 run=$(latest_run)
 require_finished_run "$run"
 [ "$(run_field "$run" 'all(h["state"] == "released" for h in r["hosts"])')" = True ] || fail "hosts not released"
@@ -15,6 +20,7 @@ require_finished_run "$run"
 printf '#!/bin/sh\nexit 3\n' >"$SCRATCH/python-without-torch" && chmod +x "$SCRATCH/python-without-torch"
 expect_exit 0 env CHOLINE_PYTHON="$SCRATCH/python-without-torch" "$CHOLINE" -C "$PROJECT" train tr.py --1xcpu --epochs 1 --limit 200 --test-limit 50
 contains "$ERR" "has no torch; using"
+[ "$(grep -c 'has no torch' <<<"$ERR")" = 1 ] || fail "the interpreter fallback is not one line: $ERR"
 contains "$OUT" "epoch 0 done"
 
 # Setup commands run in the project on the host, their output streamed; forwarded env reaches

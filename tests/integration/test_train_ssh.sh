@@ -26,6 +26,14 @@ ls "$SCRATCH"/remote0/agent/choline-* >/dev/null || fail "agent not installed on
 # Host keys were pinned in choline's own known_hosts.
 grep -q "$port0" "$CHOLINE_HOME/known_hosts" || fail "host key of node0 not pinned"
 
+# A run that fails in preflight says what failed and how to fix it, and names no checkpoints
+# (there are none); the ssh provider has no other interpreter to fall back to.
+expect_exit 2 env CHOLINE_PYTHON=/nonexistent/python3 "$CHOLINE" -C "$PROJECT" train tr.py --1xcpu
+contains "$ERR" "the interpreter '/nonexistent/python3' does not run on"
+contains "$ERR" 'choose the interpreter with "python" in choline.json, --python, or CHOLINE_PYTHON'
+contains "$OUT" "failed"
+case "$OUT" in *"checkpoints in"*) fail "a run that failed before training names a checkpoints directory: $OUT" ;; esac
+
 # From another terminal: detach from a run on the ssh hosts, then follow it to its end.
 "$CHOLINE" -C "$PROJECT" train lines.py --nodes 2 --1xcpu -- 30 >"$SCRATCH/detach.out" 2>&1 </dev/null &
 train_pid=$!

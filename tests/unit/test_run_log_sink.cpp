@@ -37,3 +37,45 @@ TEST_CASE("Partial last lines are printed when flushed", "[run]") {
   sink.flush_partial_lines();
   CHECK(echo.str() == "[0/0] no newline\n");
 }
+
+TEST_CASE("The log sink notes when bytes arrived, at most once a second per rank", "[run][logs]") {
+  TempDir dir;
+  LogSink sink(dir.path, nullptr, 1);
+  std::int64_t now = 1000;
+  sink.set_wall_clock([&] { return now; });
+  REQUIRE(sink.append(0, 0, "a\n").ok());
+  REQUIRE(sink.append(0, 2, "b\n").ok());  // the same second: no new record
+  now = 1005;
+  REQUIRE(sink.append(0, 4, "c\n").ok());
+  REQUIRE(sink.append(0, 0, "a\n").ok());  // old bytes again: nothing arrived
+  using Records = std::vector<std::pair<std::uint64_t, std::int64_t>>;
+  CHECK(sink.arrivals(0) == Records{{0, 1000}, {4, 1005}});
+  // The arrivals sit beside the logs without looking like a rank's log.
+  CHECK(sink.offsets() == std::map<int, std::uint64_t>{{0, 6}});
+}
+
+TEST_CASE("The echo filter sees each line's arrival; the line hook sees stderr lines unmarked", "[run][logs]") {
+  TempDir dir;
+  std::int64_t now = 1000;
+  {
+    LogSink writer(dir.path, nullptr, 1);
+    writer.set_wall_clock([&] { return now; });
+    REQUIRE(writer.append(0, 0, "old line\n").ok());
+    now = 2000;
+    REQUIRE(writer.append(0, 9, "[stderr] choline-metrics: {\"step\": 1}\nnew line\n").ok());
+  }
+  std::ostringstream echo;
+  LogSink reader(dir.path, &echo, 1);
+  std::vector<std::pair<std::string, std::optional<std::int64_t>>> seen;
+  std::vector<std::string> hooked;
+  reader.set_echo_filter([&](int, int, std::string_view line, std::optional<std::int64_t> arrived) {
+    seen.emplace_back(std::string(line), arrived);
+    return arrived && *arrived >= 1500;
+  });
+  reader.set_line_hook([&](int, std::string_view line) { hooked.emplace_back(line); });
+  reader.echo_held();
+  CHECK(seen == std::vector<std::pair<std::string, std::optional<std::int64_t>>>{
+                    {"old line", 1000}, {"[stderr] choline-metrics: {\"step\": 1}", 2000}, {"new line", 2000}});
+  CHECK(echo.str() == "[0/0] [stderr] choline-metrics: {\"step\": 1}\n[0/0] new line\n");
+  CHECK(hooked == std::vector<std::string>{"old line", "choline-metrics: {\"step\": 1}", "new line"});
+}

@@ -18,6 +18,7 @@ namespace choline::cli {
 
 struct GlobalOptions {
   bool verbose = false;
+  bool quiet = false;              // no progress lines or info messages; warnings and errors still shown
   std::string project_dir = ".";  // where choline.json and .choline/ live
   std::string config_path;        // empty: <project_dir>/choline.json
 };
@@ -59,6 +60,7 @@ std::unique_ptr<Command> make_status_command();
 std::unique_ptr<Command> make_stop_command();
 std::unique_ptr<Command> make_offers_command();
 std::unique_ptr<Command> make_sync_command();
+std::unique_ptr<Command> make_init_command();
 std::unique_ptr<Command> make_agent_command();
 std::unique_ptr<Command> make_metrics_command();
 std::unique_ptr<Command> make_card_command();

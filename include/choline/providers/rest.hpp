@@ -5,6 +5,7 @@
 
 #include <choline/providers/http.hpp>
 #include <choline/providers/provider.hpp>
+#include <choline/util/progress.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -30,19 +31,21 @@ struct RestConfig {
   RetryPolicy retry;
 };
 
-// The provisioning progress line of each instance: its provider's status message and the time
-// since it was rented, logged when the message changes. Thread-safe.
+// The progress step of each instance while it boots: its provider's status message and the
+// time since it was rented (util::progress); the step ends when the host is up or gone.
+// Thread-safe.
 class ProvisionProgress {
  public:
   explicit ProvisionProgress(std::string what) : m_what(std::move(what)) {}  // "vast.ai instance"
   void rented(const Host& host);
-  void report(const Host& host, const std::string& message);
+  // Called with every status poll, also long after the host came up (ignored then).
+  void report(const Host& host, const std::string& message, HostStatus status);
+  // Ends the step of a host given up on while it booted (it did not come up in time).
+  void released(const Host& host);
 
  private:
   std::string m_what;
-  std::mutex m_mutex;
-  std::map<std::string, std::string> m_last_message;
-  std::map<std::string, std::chrono::steady_clock::time_point> m_rented_at;
+  util::KeyedSteps m_steps;
 };
 
 std::unique_ptr<Provider> make_vast_provider(RestConfig config);

@@ -7,6 +7,7 @@
 #include <choline/providers/provider.hpp>
 #include <choline/run/host_session.hpp>
 #include <choline/run/lifecycle.hpp>
+#include <choline/run/log_view.hpp>
 #include <choline/run/run_record.hpp>
 #include <choline/spec/job.hpp>
 #include <choline/util/clock.hpp>
@@ -41,6 +42,8 @@ struct Seams {
   util::Clock::Duration provision_timeout = k_provision_timeout;
   // Where followed logs go; null: a sink over the run's logs directory echoing to `out`.
   LogSink* sink = nullptr;
+  // Colour the echoed log lines (make_seams: when stdout is a colour terminal).
+  bool color_logs = false;
 };
 
 // Seams over the real provider, sessions, clock and terminal (Ctrl-C asks "detach or stop?" on
@@ -69,9 +72,10 @@ Result<int> train(const TrainRequest& request, std::ostream& out);
 Result<int> resume(RunRecord& record, const std::map<std::string, std::string>& forwarded_env, std::ostream& out);
 
 // `choline logs`: prints what is held locally; with `follow`, streams the rest until the job
-// ends, then records the outcome (pulling the last checkpoints and releasing the hosts). With
-// `attempt`, prints only what that attempt wrote.
-Result<int> show_logs(RunRecord& record, bool follow, std::optional<int> attempt, std::ostream& out);
+// ends, then records the outcome (pulling the last checkpoints and releasing the hosts). Only
+// the lines `query` selects are shown, held and followed alike; a rank or node the run does not
+// have is a usage error naming the ones it has.
+Result<int> show_logs(RunRecord& record, bool follow, const LogQuery& query, std::ostream& out);
 
 // `choline stop`: stops the workers, pulls the last checkpoints, releases the hosts.
 Result<int> stop(RunRecord& record, std::ostream& out);

@@ -9,6 +9,7 @@
 #include <choline/run/log_sink.hpp>
 #include <choline/sync/protocol.hpp>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <ostream>
@@ -77,6 +78,9 @@ class HostControl {
     return std::vector<int>{};
   }
 };
+
+// A checkpoint pull that ends within this time shows no progress (see HostSession::pull).
+inline constexpr std::chrono::milliseconds k_quiet_pull{2000};
 
 // Opens the control of one host; the executor calls it for every host it needs to reach.
 using HostOpener = std::function<std::unique_ptr<HostControl>(const providers::Host& host)>;

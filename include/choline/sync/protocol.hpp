@@ -23,6 +23,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,14 @@ enum class Msg : std::uint8_t {
 
 enum class TransferKind : std::uint8_t { whole = 1, delta = 2 };
 
+// What a sync has moved so far, for progress lines (SyncOptions::progress).
+struct SyncProgress {
+  std::uint64_t files_done = 0;    // files whose content moved
+  std::uint64_t bytes_done = 0;    // sender: file bytes sent; receiver: bytes received on the stream
+  std::uint64_t files_wanted = 0;  // sender: files asked for so far (grows while requests come); receiver: 0
+  std::uint64_t bytes_wanted = 0;  // sender: the sizes of those files; receiver: 0
+};
+
 // One side's own choices. None of them crosses the wire: the receiver alone decides what it
 // deletes (a host pulled from must never decide what the laptop deletes), and each side applies
 // its own ignore patterns (the sender to what it offers, the receiver to what it keeps).
@@ -66,6 +75,9 @@ struct SyncOptions {
   std::chrono::milliseconds idle_timeout = limits::k_default_idle_timeout;
   // Receiver: memory the sender's file list may take (names + a fixed cost per entry).
   std::uint64_t max_entry_list_bytes = limits::k_max_entry_list_bytes;
+  // Called on the sync's thread after every data chunk and file, so it must be cheap; this
+  // side only (never sent to the peer).
+  std::function<void(const SyncProgress&)> progress;
 };
 
 struct SyncStats {

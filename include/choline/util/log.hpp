@@ -12,11 +12,12 @@ class sink;
 
 namespace choline::util {
 
-// Installs the default logger: stderr, "info" (or "debug" when verbose), redacting.
-void init_logging(bool verbose);
+// Installs the default logger: stderr, "info" ("debug" when verbose, "warn" when quiet),
+// redacting, coloured only where colors_wanted (progress.hpp) says so.
+void init_logging(bool verbose, bool quiet = false);
 
 // Installs the default logger writing to `sink` instead (tests capture output this way).
-void init_logging_to(std::shared_ptr<spdlog::sinks::sink> sink, bool verbose);
+void init_logging_to(std::shared_ptr<spdlog::sinks::sink> sink, bool verbose, bool quiet = false);
 
 // Registers a secret value (an API key, a token): every later log line has it replaced by
 // "[REDACTED]". Values shorter than 6 characters are ignored: redacting them would mangle logs
