@@ -149,7 +149,7 @@ TEST_CASE("An API key in a URL or message never reaches an error", "[providers][
   CHECK(util::redact("Authorization: Bearer " + key) == "Authorization: Bearer [REDACTED]");
 }
 
-TEST_CASE("The credentials file must be private; the fix is named", "[providers][credentials]") {
+TEST_CASE("The credentials file must be private, the fix is named", "[providers][credentials]") {
   CHECK(check_private_mode("/home/u/.config/choline/credentials.json", 0100600).ok());
   CHECK(check_private_mode("/c.json", 0400).ok());
   auto open = check_private_mode("/home/u/.config/choline/credentials.json", 0100644);
@@ -160,7 +160,7 @@ TEST_CASE("The credentials file must be private; the fix is named", "[providers]
   CHECK_FALSE(check_private_mode("/c.json", 0602).ok());
 }
 
-TEST_CASE("Keys come from the variable, else from credentials.json; a missing key names both", "[providers][credentials]") {
+TEST_CASE("Keys come from the variable, else from credentials.json, a missing key names both", "[providers][credentials]") {
   CHECK(*key_from_credentials_json(R"({"vast": "K1"})", "vast", "f") == "K1");
   CHECK(*key_from_credentials_json(R"({"runpod": {"api_key": "K2"}})", "runpod", "f") == "K2");
   CHECK(key_from_credentials_json(R"({"vast": "K1"})", "lambda", "f")->empty());

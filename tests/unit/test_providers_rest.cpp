@@ -77,7 +77,7 @@ TEST_CASE("vast: the search body is flat, with the CLI's defaults and spaced GPU
   CHECK(vast::create_body("img:1", 40, "l", 0.31)["price"] == 0.31);
 }
 
-TEST_CASE("vast: offers parse from a search answer; storage is priced for the disk", "[providers][rest][vast]") {
+TEST_CASE("vast: offers parse from a search answer, storage is priced for the disk", "[providers][rest][vast]") {
   const json answer = json::parse(R"({"offers": [
     {"id": 4321, "machine_id": 99, "gpu_name": "RTX 3090", "num_gpus": 4, "gpu_ram": 24576,
      "dph_base": 0.8, "dph_total": 0.8089, "min_bid": 0.5, "storage_cost": 0.2, "inet_up": 400.5,
@@ -97,7 +97,7 @@ TEST_CASE("vast: offers parse from a search answer; storage is priced for the di
   CHECK(vast::parse_offers(json::object(), 32, false).empty());
 }
 
-TEST_CASE("vast: an instance is ready when running with an SSH port; dead states and reused ids are gone", "[providers][rest][vast]") {
+TEST_CASE("vast: an instance is ready when running with an SSH port, dead states and reused ids are gone", "[providers][rest][vast]") {
   const json loading = json::parse(R"({"instances": {"id": 7, "label": "choline-r-node0", "actual_status": "loading",
     "intended_status": "running", "status_msg": "pulling image", "public_ipaddr": "1.2.3.4", "ports": {}}})");
   auto view = vast::parse_instance(loading, "choline-r-node0");

@@ -9,7 +9,7 @@
 using namespace choline;
 using namespace choline::run;
 
-TEST_CASE("The newest intact checkpoint is chosen; a changed or missing one is passed over", "[run]") {
+TEST_CASE("The newest intact checkpoint is chosen, a changed or missing one is passed over", "[run]") {
   std::vector<CheckpointEntry> recorded = {
       {"epoch-1.pt", 10, 100, "aa"}, {"epoch-2.pt", 20, 200, "bb"}, {"epoch-3.pt", 30, 300, "cc"}, {"x.tmp", 5, 900, "dd"}};
   std::map<std::string, CheckpointEntry> disk = {{"epoch-1.pt", recorded[0]}, {"epoch-2.pt", recorded[1]},

@@ -180,7 +180,7 @@ TEST_CASE("Executor: host losses beyond max_host_losses end the run, nothing lef
   CHECK(h.live() == 0);
 }
 
-TEST_CASE("Executor: a refused create fails the run with the provider's reason; nothing is left", "[run][controller]") {
+TEST_CASE("Executor: a refused create fails the run with the provider's reason, nothing is left", "[run][controller]") {
   Harness h(2);
   h.world->scripts[1].refuse_create = true;
   auto code = h.run();
@@ -202,7 +202,7 @@ TEST_CASE("Executor: an error the user must fix (no torch) fails at once with th
   CHECK_THAT(h.out.str(), !Catch::Contains("checkpoints in"));
 }
 
-TEST_CASE("Executor: Ctrl-C then detach keeps hosts; choline stop later releases them", "[run][controller]") {
+TEST_CASE("Executor: Ctrl-C then detach keeps hosts, choline stop later releases them", "[run][controller]") {
   Harness h(2);
   h.world->scripts[0].hangs_in_attempt = 1;  // keeps the attempt running while we press Ctrl-C
   h.interrupt = false;                        // "detach"

@@ -43,7 +43,7 @@ const Error k_lost{ErrorKind::network, "connection reset"};
 
 }  // namespace
 
-TEST_CASE("One failed node fails the attempt; a stop anywhere stops it", "[run]") {
+TEST_CASE("One failed node fails the attempt, a stop anywhere stops it", "[run]") {
   using agent::JobStatus;
   CHECK(combine_attempt({job(JobStatus::succeeded), job(JobStatus::succeeded)}).outcome == AttemptOutcome::succeeded);
   CHECK(combine_attempt({job(JobStatus::succeeded), job(JobStatus::failed)}).outcome == AttemptOutcome::failed);
@@ -119,7 +119,7 @@ TEST_CASE("After a replacement is ready the next attempt is not a restart, and t
   CHECK(plan(s, event::Prepared{0}) == Plan{"Launch(2, spread [0,1])", "Follow"});
 }
 
-TEST_CASE("A host lost while it is being provisioned or prepared is replaced; no workers to stop", "[run]") {
+TEST_CASE("A host lost while it is being provisioned or prepared is replaced, no workers to stop", "[run]") {
   Snapshot s = run_of(2, NodePhase::ready);
   s.nodes[1].phase = NodePhase::created;
   CHECK(plan(s, event::HostLost{1, "instance exited"}) == Plan{"Release(1, lost)", "Create(1)"});
@@ -186,7 +186,7 @@ TEST_CASE("Errors that are the user's to fix end the run instead of replacing ho
         Plan{"StopWorkers", "PullCheckpoints", "Finish(failed)"});
 }
 
-TEST_CASE("Ctrl-C: detach leaves the job running, stop ends it; while renting it stops", "[run]") {
+TEST_CASE("Ctrl-C: detach leaves the job running, stop ends it, while renting it stops", "[run]") {
   Snapshot s = run_of(2, NodePhase::running, 1);
   CHECK(plan(s, event::Interrupted{false}) == Plan{"Detach"});
   CHECK(plan(s, event::Interrupted{true}) == Plan{"StopWorkers", "PullCheckpoints", "Finish(stopped)"});
@@ -251,7 +251,7 @@ TEST_CASE("The snapshot reads nodes, attempts and counts from the record", "[run
   CHECK(snapshot_of(record).nodes[0].phase == NodePhase::ready);
 }
 
-TEST_CASE("A refused create tries the next offer, a bounded number of times; a bad key does not", "[run]") {
+TEST_CASE("A refused create tries the next offer, a bounded number of times, a bad key does not", "[run]") {
   Snapshot s = run_of(2, NodePhase::absent);
   s.provision_failures = 1;
   CHECK(plan(s, event::ProvisionFailed{1, {ErrorKind::capacity, "sold out"}}) == Plan{"Create(1)"});

@@ -54,7 +54,7 @@ TEST_CASE("The log sink notes when bytes arrived, at most once a second per rank
   CHECK(sink.offsets() == std::map<int, std::uint64_t>{{0, 6}});
 }
 
-TEST_CASE("The echo filter sees each line's arrival; the line hook sees stderr lines unmarked", "[run][logs]") {
+TEST_CASE("The echo filter sees each line's arrival, the line hook sees stderr lines unmarked", "[run][logs]") {
   TempDir dir;
   std::int64_t now = 1000;
   {

@@ -99,7 +99,7 @@ TEST_CASE("Config reports all errors at once, one per line", "[config]") {
   CHECK_THAT(message, Catch::Contains("\"max_price\""));
 }
 
-TEST_CASE("A missing config file is an empty config; an unreadable one names the path", "[config]") {
+TEST_CASE("A missing config file is an empty config, an unreadable one names the path", "[config]") {
   const auto dir = std::filesystem::temp_directory_path() / ("choline-config-test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   auto missing = load_config_file(dir / "choline.json");

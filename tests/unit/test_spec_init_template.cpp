@@ -67,7 +67,7 @@ TEST_CASE("init: a CMake project builds on the host and ignores build directorie
   CHECK(config.ignore == std::vector<std::string>{"build/", "build-host/"});
 }
 
-TEST_CASE("init: conventional names win; several candidates are a note, not a guess", "[spec][init]") {
+TEST_CASE("init: conventional names win, several candidates are a note, not a guess", "[spec][init]") {
   ProjectFacts conventional;
   conventional.scripts = {"main.py", "tr.py"};
   conventional.scripts_with_main = {"main.py", "tr.py"};
