@@ -21,6 +21,7 @@
 
 #include <csignal>
 #include <fcntl.h>
+#include <functional>
 #include <sys/resource.h>
 #include <type_traits>
 
@@ -81,6 +82,34 @@ fs::path make_source(const TempDir& dir, int files = 3) {
   for (int i = 0; i < files; ++i) write_file(source / ("f" + std::to_string(i) + ".txt"), "content " + std::to_string(i));
   age_tree(source);
   return source;
+}
+
+void send_done(FrameWriter& w) {
+  Encoder done;
+  done.u64(0).u64(0);
+  send(w, Msg::done, done.take());
+}
+
+// A real receiver into `root` against a scripted sender: `script` writes the sender's frames (it
+// may pause between them); the receiver's replies are read and dropped, as by a sender that
+// keeps reading. Returns what the receiver returned.
+Result<SyncStats> receive_from_script(const fs::path& root, const SyncOptions& options,
+                                      const std::function<void(FrameWriter&)>& script) {
+  auto pair = fakes::make_stream_pair();
+  Result<SyncStats> received = make_error(ErrorKind::internal, "not run");
+  std::thread receiver([&] {
+    received = run_receiver(root, *pair.b, options);
+    pair.b.reset();  // as the receiving process exiting: the drain below sees the end
+  });
+  {
+    Drain drain(*pair.a);
+    FrameWriter w(*pair.a);
+    script(w);
+    (void)w.flush();
+    receiver.join();
+    pair.a->close_write();
+  }
+  return received;
 }
 
 }  // namespace
@@ -257,27 +286,14 @@ TEST_CASE("7: extreme mtimes saturate instead of overflowing", "[sync][security]
 
 TEST_CASE("7: a sender's INT64_MIN mtime is applied and read back without undefined behaviour", "[sync][security]") {
   TempDir dir;
-  auto pair = fakes::make_stream_pair();
-  Result<SyncStats> received = make_error(ErrorKind::internal, "not run");
-  std::thread receiver([&] {
-    received = run_receiver(dir.path / "root", *pair.b, {});
-    pair.b.reset();
-  });
-  {
-    Drain drain(*pair.a);
-    FrameWriter w(*pair.a);
+  auto received = receive_from_script(dir.path / "root", {}, [](FrameWriter& w) {
     send(w, Msg::hello, encode_hello());
     FileEntry d{"d", EntryType::directory, 0755, 0, std::numeric_limits<std::int64_t>::min(), "", false};
     FileEntry l{"l", EntryType::symlink, 0777, 0, std::numeric_limits<std::int64_t>::min(), "d", false};
     send(w, Msg::entries, entries_frame({d, l}));
     send(w, Msg::entries_end);
-    Encoder done;
-    done.u64(0).u64(0);
-    send(w, Msg::done, done.take());
-    (void)w.flush();
-    receiver.join();
-    pair.a->close_write();
-  }
+    send_done(w);
+  });
   REQUIRE(received.ok());
   CHECK(fs::is_directory(dir.path / "root" / "d"));
 }
@@ -297,15 +313,7 @@ TEST_CASE("8: a file list over the memory budget is refused", "[sync][security]"
   TempDir dir;
   SyncOptions options;
   options.max_entry_list_bytes = 1 << 20;
-  auto pair = fakes::make_stream_pair();
-  Result<SyncStats> received = make_error(ErrorKind::internal, "not run");
-  std::thread receiver([&] {
-    received = run_receiver(dir.path / "root", *pair.b, options);
-    pair.b.reset();
-  });
-  {
-    Drain drain(*pair.a);
-    FrameWriter w(*pair.a);
+  auto received = receive_from_script(dir.path / "root", options, [](FrameWriter& w) {
     send(w, Msg::hello, encode_hello());
     std::vector<FileEntry> batch;
     // 4 MiB of directory names (directories: nothing is requested, only held).
@@ -316,10 +324,7 @@ TEST_CASE("8: a file list over the memory budget is refused", "[sync][security]"
         batch.clear();
       }
     }
-    (void)w.flush();
-    receiver.join();
-    pair.a->close_write();
-  }
+  });
   REQUIRE_FALSE(received.ok());
   CHECK_THAT(received.error().message, Catch::Contains("over the limit"));
 }
@@ -541,15 +546,7 @@ TEST_CASE("11: keepalive frames from a busy peer count as life and are otherwise
   TempDir dir;
   SyncOptions options;
   options.idle_timeout = std::chrono::milliseconds(300);
-  auto pair = fakes::make_stream_pair();
-  Result<SyncStats> received = make_error(ErrorKind::internal, "not run");
-  std::thread receiver([&] {
-    received = run_receiver(dir.path / "root", *pair.b, options);
-    pair.b.reset();
-  });
-  {
-    Drain drain(*pair.a);
-    FrameWriter w(*pair.a);
+  auto received = receive_from_script(dir.path / "root", options, [](FrameWriter& w) {
     send(w, Msg::hello, encode_hello());
     // 800 ms of hashing a large file on the sender's side, longer than the idle timeout.
     for (int i = 0; i < 8; ++i) {
@@ -559,13 +556,8 @@ TEST_CASE("11: keepalive frames from a busy peer count as life and are otherwise
     }
     send(w, Msg::entries, entries_frame({{"d", EntryType::directory, 0755, 0, 0, "", false}}));
     send(w, Msg::entries_end);
-    Encoder done;
-    done.u64(0).u64(0);
-    send(w, Msg::done, done.take());
-    (void)w.flush();
-    receiver.join();
-    pair.a->close_write();
-  }
+    send_done(w);
+  });
   REQUIRE(received.ok());
   CHECK(fs::is_directory(dir.path / "root" / "d"));
 }
@@ -575,26 +567,13 @@ TEST_CASE("Names and messages from a peer reach the terminal with control charac
   CHECK(util::printable("a\x1b]52;c;ZXZpbA==\x07z") == "a\\x1b]52;c;ZXZpbA==\\x07z");
   CHECK(util::printable(std::string(300, 'n'), 10) == "nnnnnnnnnn...");
   TempDir dir;
-  auto pair = fakes::make_stream_pair();
-  Result<SyncStats> received = make_error(ErrorKind::internal, "not run");
-  std::thread receiver([&] {
-    received = run_receiver(dir.path / "root", *pair.b, {});
-    pair.b.reset();
-  });
-  {
-    Drain drain(*pair.a);
-    FrameWriter w(*pair.a);
+  auto received = receive_from_script(dir.path / "root", {}, [](FrameWriter& w) {
     send(w, Msg::hello, encode_hello());
     // An unsafe name that would clear the screen and retitle the terminal if printed raw.
     send(w, Msg::entries, entries_frame({file_entry("../\x1b[2J\x1b]0;owned\x07", 1)}));
     send(w, Msg::entries_end);
-    Encoder done;
-    done.u64(0).u64(0);
-    send(w, Msg::done, done.take());
-    (void)w.flush();
-    receiver.join();
-    pair.a->close_write();
-  }
+    send_done(w);
+  });
   REQUIRE(received.ok());
   REQUIRE(received->errors.size() == 1);
   CHECK(received->errors[0].find('\x1b') == std::string::npos);
