@@ -47,6 +47,12 @@ Result<bool> send_new_bytes(const AgentLayout& layout, std::map<int, std::uint64
   return moved;
 }
 
+// Whether the job reached a final state after the caller's (unfinished) read of it.
+bool supervisor_finished_meanwhile(const AgentLayout& layout) {
+  auto state = read_state(layout);
+  return state && state_is_final(*state);
+}
+
 }  // namespace
 
 Status serve_logs(const AgentLayout& layout, std::map<int, std::uint64_t> offsets, bool follow,
@@ -68,7 +74,10 @@ Status serve_logs(const AgentLayout& layout, std::map<int, std::uint64_t> offset
       if (auto ok = writer.write(static_cast<std::uint8_t>(LogMsg::end), {}); !ok) return ok;
       return writer.flush();
     }
-    if (state && !supervisor_responsive(*state)) {
+    // A supervisor that just finished writes its final state and exits: between our read of
+    // the state and this check it looks gone. Only a state still unfinished when read again,
+    // after the supervisor was seen dead or stopped, means the job's processes are gone.
+    if (state && !supervisor_responsive(*state) && !supervisor_finished_meanwhile(layout)) {
       if (auto ok = writer.write(static_cast<std::uint8_t>(LogMsg::gone), {}); !ok) return ok;
       return writer.flush();
     }
