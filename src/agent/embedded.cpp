@@ -5,6 +5,8 @@
 
 #include <sys/stat.h>
 
+#include <mutex>
+
 // Defined by the assembled blob in the choline executable only (agent_blob.S); weak, so every
 // other binary links and sees no agent.
 extern "C" {
@@ -39,6 +41,11 @@ Status extract_agent(const std::filesystem::path& path) {
 std::string agent_file_name() { return "choline-agent-" + embedded_agent_hash(); }
 
 Result<std::filesystem::path> cached_agent(const std::filesystem::path& dir) {
+  // One extraction at a time in this process. Two threads extracting at once each hold a file
+  // open for writing; a child another thread forks meanwhile inherits that descriptor until it
+  // execs, and if it execs the agent just renamed into place, it fails with "Text file busy".
+  static std::mutex extracting;
+  const std::lock_guard lock(extracting);
   const auto path = dir / agent_file_name();
   std::error_code ec;
   if (std::filesystem::exists(path, ec)) return path;

@@ -71,10 +71,13 @@ Status install_remote_agent(transport::Transport& transport, const std::string& 
   const auto uploaded = [&](std::size_t written) {
     step.update(util::format_bytes(written) + " of " + util::format_bytes(binary.size()));
   };
-  const std::string temp = path + ".upload";
-  const std::string script = "mkdir -p " + transport::shell_quote(agent_dir) + " && cat > " + transport::shell_quote(temp) +
-                             " && chmod 755 " + transport::shell_quote(temp) + " && mv -f " + transport::shell_quote(temp) +
-                             " " + transport::shell_quote(path);
+  // Each upload writes its own temporary file (the shell's pid in its name): nodes that share a
+  // host install at once, and a shared temporary file would be renamed into place while another
+  // upload still writes it, so that running it fails with "Text file busy".
+  const std::string temp = transport::shell_quote(path + ".upload") + ".$$";
+  const std::string script = "mkdir -p " + transport::shell_quote(agent_dir) + " && cat > " + temp + " && chmod 755 " +
+                             temp + " && mv -f " + temp + " " + transport::shell_quote(path) + " || { rm -f " + temp +
+                             "; exit 1; }";
   if (auto ok = run_remote(transport, {"sh", "-c", script}, std::string(binary), uploaded); !ok) return ok.error();
   step.finish("installed (" + util::format_bytes(binary.size()) + ") in " + util::format_duration(step.elapsed_seconds()));
   return {};
