@@ -36,10 +36,15 @@ const std::vector<std::string> k_checkpoint_ignore = {"*.tmp", "*.partial", ".*"
 // How long stopping a run takes (stop workers, pull checkpoints, release), for --max-cost.
 constexpr double k_stop_margin_s = 60;
 
+// Below Linux's ephemeral range (32768-60999 by default), where any outgoing connection on
+// node 0 may hold the port we pick.
 int pick_master_port() {
   std::random_device random;
-  return 20000 + static_cast<int>(random() % 30000);
+  return 20000 + static_cast<int>(random() % 12000);
 }
+
+// A port node 0 could not bind (another run or program holds it) is worth another pick.
+bool port_was_taken(const Error& error) { return error.message.find("Address already in use") != std::string::npos; }
 
 template <class... Ts>
 struct Overloaded : Ts... {
@@ -423,10 +428,16 @@ class Executor {
   // do, instead of in a collective's 30-minute timeout.
   std::optional<Event> preflight_reachability() {
     if (nodes() < 2) return std::nullopt;
-    int second = pick_master_port();
-    while (second == m_record.master_port) second = pick_master_port();
-    const std::vector<int> ports = {m_record.master_port, second};
-    auto listener = control(0).listen_for_probes(ports);
+    std::vector<int> ports;
+    Result<std::unique_ptr<transport::Stream>> listener = std::unique_ptr<transport::Stream>{};
+    for (int pick = 0;; ++pick) {
+      int second = pick_master_port();
+      while (second == m_record.master_port) second = pick_master_port();
+      ports = {m_record.master_port, second};
+      listener = control(0).listen_for_probes(ports);
+      if (listener || !port_was_taken(listener.error()) || pick == 4) break;
+      m_record.master_port = pick_master_port();  // the job gets the port that was listened on
+    }
     if (!listener) return event::LaunchFailed{0, listener.error().with_context("multi-node preflight")};
     if (!*listener) return std::nullopt;  // this kind of host takes no part
     spdlog::debug("multi-node preflight: node 0 listens on ports {} and {}", ports[0], ports[1]);

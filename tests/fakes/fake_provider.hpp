@@ -52,6 +52,7 @@ struct HostScript {
   int hangs_in_attempt = 0;    // its stream stays open but silent (no heartbeats) in this attempt
   std::optional<Error> prepare_error;  // check_python fails with this
   int gone_in_attempt = 0;             // the provider reports it gone (its stream hangs) in this attempt
+  int ports_taken = 0;                 // as node 0, the first this many preflight listens find a port in use
 };
 
 struct FakeWorld {
@@ -65,6 +66,7 @@ struct FakeWorld {
   std::vector<std::pair<std::string, std::string>> pushed_dirs;  // (host id, remote dir)
   std::vector<std::string> stops;                // host ids told to stop
   std::map<std::string, int> attempt_of;         // host id -> the attempt it runs
+  std::vector<std::vector<int>> listened;        // the ports of every preflight listen, in order
 };
 
 class FakeHost final : public run::HostControl {
@@ -132,6 +134,18 @@ class FakeHost final : public run::HostControl {
     std::filesystem::create_directories(local_dir);
     std::ofstream(local_dir / ("epoch-" + std::to_string(m_job->attempt) + ".pt")) << "weights";
     return sync::SyncStats{};
+  }
+  // The multi-node preflight on node 0: a port held by someone else, then (taking no part in
+  // the probes) nothing to listen on.
+  Result<std::unique_ptr<transport::Stream>> listen_for_probes(const std::vector<int>& ports) override {
+    std::lock_guard lock(m_world->mutex);
+    m_world->listened.push_back(ports);
+    if (m_script.ports_taken > 0) {
+      --m_script.ports_taken;
+      return make_error(ErrorKind::remote, "listening on " + m_host.id + " exited 1: choline: error: node 0 cannot listen on port " +
+                                               std::to_string(ports.front()) + ": Address already in use");
+    }
+    return std::unique_ptr<transport::Stream>();
   }
   Status stop() override {
     std::lock_guard lock(m_world->mutex);

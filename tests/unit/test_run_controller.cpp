@@ -86,6 +86,32 @@ TEST_CASE("Executor: a two-node run rents, launches every node, succeeds and rel
   CHECK(loaded->hosts[1].released_because == "run succeeded");
 }
 
+TEST_CASE("Executor: a master port already taken on node 0 is picked again, and the job gets the one listened on", "[run][controller]") {
+  Harness h(2);
+  h.world->scripts[0].ports_taken = 2;
+  auto code = h.run();
+  REQUIRE(code.ok());
+  CHECK(*code == 0);
+  REQUIRE(h.world->listened.size() == 3);
+  REQUIRE(h.world->launches.size() == 2);
+  for (const auto& job : h.world->launches) CHECK(job.master_port == h.world->listened.back().front());
+  CHECK(h.record.master_port == h.world->listened.back().front());
+  for (const auto& ports : h.world->listened) {
+    for (int port : ports) CHECK((port >= 20000 && port < 32768));  // below the ephemeral range
+  }
+}
+
+TEST_CASE("Executor: a node 0 where every port pick is taken fails the launch with why", "[run][controller]") {
+  Harness h(2, /*max_restarts=*/0);
+  h.world->scripts[0].ports_taken = 100;
+  auto code = h.run();
+  CHECK(h.world->listened.size() >= 5);
+  CHECK(h.world->launches.empty());
+  CHECK(h.live() == 0);
+  const std::string said = (code ? std::string() : code.error().message) + h.out.str();
+  CHECK_THAT(said, Catch::Contains("Address already in use"));
+}
+
 TEST_CASE("Executor: a failing rank restarts the gang from node 0's checkpoint, pushed to the other nodes", "[run][controller]") {
   Harness h(2);
   h.world->failures[1] = {3, 7};
