@@ -59,7 +59,7 @@ contains "$OUT" "[0/0] done rank 0"
 
 # On a terminal each rank's prefix has its colour and stderr is red; NO_COLOR turns both off.
 if command -v script >/dev/null; then
-  script -q -e -c "$(printf '%q ' "$CHOLINE" -C "$PROJECT" logs "$run")" /dev/null </dev/null >"$SCRATCH/tty.out" 2>&1
+  script -q -e -c "$(printf '%q ' env -u NO_COLOR TERM=xterm "$CHOLINE" -C "$PROJECT" logs "$run")" /dev/null </dev/null >"$SCRATCH/tty.out" 2>&1
   grep -q $'\033\[36m\[0/0\]\033\[0m' "$SCRATCH/tty.out" || fail "rank 0 not coloured: $(cat -v "$SCRATCH/tty.out")"
   grep -q $'\033\[32m\[0/1\]\033\[0m' "$SCRATCH/tty.out" || fail "rank 1 not coloured"
   grep -q $'\033\[31m\[stderr\]\033\[0m err rank 1' "$SCRATCH/tty.out" || fail "stderr not marked in red"

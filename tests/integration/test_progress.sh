@@ -28,9 +28,11 @@ expect_exit 2 "$CHOLINE" -q -v sync "$src" "$SCRATCH/dst3"
 contains "$ERR" "excludes"
 
 # On a terminal the status line is redrawn in place ("\r" and erase-line) and the end stays.
+# The test's own environment is neutralised first: CI machines set CI (and may set NO_COLOR or
+# TERM=dumb), each of which rightly turns redrawing off.
 on_terminal() {  # on_terminal OUTFILE CMD...: runs CMD with a pseudo-terminal as stdout and stderr
   local out="$1"; shift
-  script -q -e -c "$(printf '%q ' "$@")" /dev/null </dev/null >"$out" 2>&1
+  script -q -e -c "$(printf '%q ' env -u CI -u NO_COLOR TERM=xterm "$@")" /dev/null </dev/null >"$out" 2>&1
 }
 on_terminal "$SCRATCH/tty.out" "$CHOLINE" sync "$src" "$SCRATCH/dst4"
 grep -q $'\r\033\[K' "$SCRATCH/tty.out" || fail "no redrawn status line on a terminal: $(cat -v "$SCRATCH/tty.out")"
