@@ -2,6 +2,7 @@
 
 #include <choline/agent/job.hpp>
 #include <choline/agent/stderr_relay.hpp>
+#include <choline/util/strings.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -32,7 +33,9 @@ std::pair<std::string_view, bool> strip_stderr_marker(std::string_view line) {
 
 std::string render_log_line(int node, int rank, std::string_view line, bool color) {
   const std::string prefix = "[" + std::to_string(node) + "/" + std::to_string(rank) + "]";
-  if (!color) return prefix + " " + std::string(line);
+  // The line is a stranger's machine's output: no escape sequence but colours reaches the
+  // terminal (a host could otherwise move the cursor, retitle the window or write the clipboard).
+  if (!color) return prefix + " " + util::terminal_safe(line, false);
   std::string out = "\033[" + std::string(rank_color(rank)) + "m" + prefix + std::string(k_reset) + " ";
   const auto [text, from_stderr] = strip_stderr_marker(line);
   if (from_stderr) {
@@ -40,7 +43,7 @@ std::string render_log_line(int node, int rank, std::string_view line, bool colo
     marker.remove_suffix(1);  // the space stays outside the colour
     out += std::string(k_red) + std::string(marker) + std::string(k_reset) + " ";
   }
-  out += text;
+  out += util::terminal_safe(text, true);
   return out;
 }
 

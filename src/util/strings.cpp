@@ -110,4 +110,45 @@ std::string printable(std::string_view text, std::size_t max) {
   return out;
 }
 
+std::string terminal_safe(std::string_view line, bool keep_colors) {
+  // Carriage returns redraw a line in place (progress bars): keep what the terminal would end up
+  // showing, the last non-empty stretch ("text\r" from CRLF output keeps "text").
+  while (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (const auto cr = line.rfind('\r'); cr != std::string_view::npos) line.remove_prefix(cr + 1);
+  std::string out;
+  out.reserve(line.size());
+  const std::size_t n = line.size();
+  for (std::size_t i = 0; i < n;) {
+    const auto c = static_cast<unsigned char>(line[i]);
+    if (c == 0x1b) {
+      const char kind = i + 1 < n ? line[i + 1] : '\0';
+      if (kind == '[') {
+        // CSI: parameter bytes, intermediate bytes, one final byte.
+        std::size_t j = i + 2;
+        while (j < n && static_cast<unsigned char>(line[j]) >= 0x30 && static_cast<unsigned char>(line[j]) <= 0x3f) ++j;
+        while (j < n && static_cast<unsigned char>(line[j]) >= 0x20 && static_cast<unsigned char>(line[j]) <= 0x2f) ++j;
+        const bool complete = j < n && static_cast<unsigned char>(line[j]) >= 0x40 && static_cast<unsigned char>(line[j]) <= 0x7e;
+        if (complete && line[j] == 'm' && keep_colors) out.append(line.substr(i, j + 1 - i));
+        i = complete ? j + 1 : n;
+      } else if (kind == ']' || kind == 'P' || kind == 'X' || kind == '^' || kind == '_') {
+        // OSC, DCS, SOS, PM, APC: a string ended by BEL or ESC backslash, all dropped.
+        std::size_t j = i + 2;
+        while (j < n && line[j] != '\a' && !(line[j] == '\x1b' && j + 1 < n && line[j + 1] == '\\')) ++j;
+        i = j >= n ? n : (line[j] == '\a' ? j + 1 : j + 2);
+      } else {
+        i += kind == '\0' ? 1 : 2;  // a two-byte escape, dropped
+      }
+    } else if ((c < 0x20 && c != '\t') || c == 0x7f) {
+      ++i;
+    } else if (c == 0xc2 && i + 1 < n && static_cast<unsigned char>(line[i + 1]) >= 0x80 &&
+               static_cast<unsigned char>(line[i + 1]) <= 0x9f) {
+      i += 2;  // a C1 control in UTF-8 (U+009B is a CSI to some terminals)
+    } else {
+      out += static_cast<char>(c);
+      ++i;
+    }
+  }
+  return out;
+}
+
 }  // namespace choline::util

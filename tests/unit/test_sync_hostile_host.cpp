@@ -599,3 +599,20 @@ TEST_CASE("A host's invalid UTF-8 in a journaled message cannot make run.json un
   REQUIRE(loaded.ok());
   CHECK(loaded->events.size() == 2);
 }
+
+TEST_CASE("Worker log lines keep their colours and lose every other escape sequence", "[run][security]") {
+  const std::string red_word = "\x1b[31merror\x1b[0m";
+  CHECK(util::terminal_safe(red_word, true) == red_word);
+  CHECK(util::terminal_safe(red_word, false) == "error");
+  // Clear the screen, move the cursor, retitle the window, write the clipboard (OSC 52), DCS.
+  CHECK(util::terminal_safe("a\x1b[2Jb\x1b[10;1Hc\x1b]0;owned\x07" "d\x1b]52;c;ZXZpbA==\x1b\\e\x1bPq#0\x1b\\f", true) ==
+        "abcdef");
+  CHECK(util::terminal_safe("tab\tkept, bell\a and backspace\b gone", true) == "tab\tkept, bell and backspace gone");
+  // A progress bar redrawn with carriage returns shows its last state; CRLF output keeps its text.
+  CHECK(util::terminal_safe("\r 10%|#  |\r 50%|## |\r100%|###|", true) == "100%|###|");
+  CHECK(util::terminal_safe("windows line\r", true) == "windows line");
+  CHECK(util::terminal_safe("c1 \xc2\x9b" "2J csi", true) == "c1 2J csi");
+  CHECK(util::terminal_safe("caf\xc3\xa9 stays", true) == "caf\xc3\xa9 stays");
+  CHECK(util::terminal_safe("cut \x1b[31", true) == "cut ");
+  CHECK(util::terminal_safe("cut \x1b]0;title", true) == "cut ");
+}

@@ -20,6 +20,13 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
 // rewrite the screen, NUL, newlines) become \xNN, and past `max` bytes it is cut with "...".
 std::string printable(std::string_view text, std::size_t max = 200);
 
+// A line of a program's output made safe for a terminal: colour sequences (SGR, ESC [ ... m)
+// are kept when `keep_colors`, every other escape sequence (cursor moves, screen clears, OSC
+// window titles and clipboard writes, DCS) and control character but tab is dropped, C1
+// controls (U+0080..U+009F) included. A line redrawn with carriage returns (a progress bar)
+// keeps its last state. Worker logs come from a stranger's machine.
+std::string terminal_safe(std::string_view line, bool keep_colors);
+
 // Parses a whole string as a non-negative decimal integer; std::nullopt on any other character,
 // an empty string, or a value above max.
 std::optional<long long> parse_uint(std::string_view text, long long max);
