@@ -4,6 +4,8 @@
 #include <choline/providers/rest.hpp>
 
 #include <choline/providers/ranking.hpp>
+#include <choline/util/json.hpp>
+#include <choline/util/strings.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -27,8 +29,8 @@ const std::map<std::string, std::string>& gpu_table() {
 }
 
 std::string code_of(const nlohmann::json& body) {
-  if (!body.is_object() || !body.contains("error") || !body["error"].is_object()) return "";
-  return body["error"].value("code", "");
+  const auto error = util::JsonReader(body, "answer").object("error");
+  return util::JsonReader(error, "error").string("code");
 }
 
 }  // namespace
@@ -41,19 +43,23 @@ std::optional<std::string> instance_type(const std::string& canonical, int count
 
 std::vector<Offer> parse_offers(const nlohmann::json& answer, const std::string& instance_type) {
   std::vector<Offer> offers;
-  const auto data = answer.value("data", nlohmann::json::object());
-  if (!data.is_object() || !data.contains(instance_type)) return offers;
-  const auto& entry = data[instance_type];
-  const auto type = entry.value("instance_type", nlohmann::json::object());
-  const auto specs = type.value("specs", nlohmann::json::object());
-  for (const auto& region : entry.value("regions_with_capacity_available", nlohmann::json::array())) {
+  const auto data = util::JsonReader(answer, "answer").object("data");
+  const auto entry = util::JsonReader(data, "data").object(instance_type.c_str());
+  if (entry.empty()) return offers;
+  util::JsonReader listing(entry, instance_type);
+  const auto type_object = listing.object("instance_type");
+  util::JsonReader type(type_object, "instance_type");
+  const auto specs_object = type.object("specs");
+  util::JsonReader specs(specs_object, "specs");
+  for (const auto& region : listing.array("regions_with_capacity_available")) {
     Offer offer;
     offer.provider = "lambda";
-    offer.location = region.value("name", "");
+    offer.location = util::JsonReader(region, "region").string("name");
+    if (offer.location.empty()) continue;  // a region is launched by its name
     offer.id = instance_type + "@" + offer.location;
-    offer.gpu = type.value("gpu_description", instance_type);
-    offer.gpus = specs.value("gpus", 1);
-    offer.price_per_hour = type.value("price_cents_per_hour", 0) / 100.0;
+    offer.gpu = type.string("gpu_description", instance_type);
+    offer.gpus = specs.integer("gpus", 1);
+    offer.price_per_hour = type.number("price_cents_per_hour", 0) / 100.0;
     offer.details = {{"instance_type", instance_type}, {"region", offer.location}};
     offers.push_back(offer);
   }
@@ -62,13 +68,13 @@ std::vector<Offer> parse_offers(const nlohmann::json& answer, const std::string&
 
 InstanceView parse_instance(const nlohmann::json& answer) {
   InstanceView view;
-  const auto data = answer.value("data", nlohmann::json());
-  if (!data.is_object()) {
+  const auto data = util::JsonReader(answer, "answer").object("data");
+  if (data.empty()) {
     view.status = HostStatus::gone;
     view.message = "no such instance";
     return view;
   }
-  const std::string status = data.value("status", "");
+  const std::string status = util::JsonReader(data, "data").string("status");
   view.message = status;
   if (status == "unhealthy" || status == "terminating" || status == "terminated" || status == "preempted") {
     view.status = HostStatus::gone;
@@ -80,10 +86,11 @@ InstanceView parse_instance(const nlohmann::json& answer) {
 }
 
 std::variant<nlohmann::json, ApiError> classify(const HttpResponse& response) {
-  auto body = nlohmann::json::parse(response.body, nullptr, false);
-  const std::string code = body.is_discarded() ? "" : code_of(body);
-  const std::string message =
-      code.empty() ? "HTTP " + std::to_string(response.status) : code + ": " + body["error"].value("message", "");
+  const auto body = parse_answer(response.body);
+  const std::string code = util::printable(code_of(body));
+  const auto error = util::JsonReader(body, "answer").object("error");
+  const std::string message = code.empty() ? "HTTP " + std::to_string(response.status)
+                                           : code + ": " + util::printable(util::JsonReader(error, "error").string("message"));
   if (code == "global/invalid-api-key" || response.status == 401 || response.status == 403) {
     return ApiError{ApiErrorKind::auth,
                     "the API key was refused (" + message + "); check LAMBDA_API_KEY or \"lambda\" in the credentials file"};
@@ -94,7 +101,7 @@ std::variant<nlohmann::json, ApiError> classify(const HttpResponse& response) {
   }
   if (code == "global/object-does-not-exist") return ApiError{ApiErrorKind::not_found, message};
   if (response.status >= 200 && response.status < 300) {
-    if (body.is_discarded() || !body.is_object()) return ApiError{ApiErrorKind::transient, "unreadable answer"};
+    if (!body.is_object()) return ApiError{ApiErrorKind::transient, "unreadable answer"};
     return body;
   }
   return ApiError{classify_status(response.status), message};
@@ -152,8 +159,9 @@ class LambdaProvider final : public Provider {
       if (answer.error().kind == ErrorKind::capacity) m_refused.push_back(offer.id);
       return answer.error();
     }
-    const auto ids = answer->value("data", nlohmann::json::object()).value("instance_ids", nlohmann::json::array());
-    if (!ids.is_array() || ids.empty() || !ids[0].is_string()) {
+    const auto launched = util::JsonReader(*answer, "answer").object("data");
+    const auto ids = util::JsonReader(launched, "data").array("instance_ids");
+    if (ids.empty() || !ids[0].is_string() || ids[0].get<std::string>().empty()) {
       return make_error(ErrorKind::protocol, "Lambda answered the launch without an instance id");
     }
     Host host;
@@ -216,12 +224,14 @@ class LambdaProvider final : public Provider {
     auto answer = call("GET", "/instances", "");
     if (!answer) return answer.error();
     std::vector<Host> hosts;
-    for (const auto& i : answer->value("data", nlohmann::json::array())) {
-      const std::string name = i.contains("name") && i["name"].is_string() ? i["name"].get<std::string>() : "";
-      if (name.rfind(prefix, 0) != 0 || i.value("status", "") == "terminated") continue;
+    for (const auto& i : util::JsonReader(*answer, "answer").array("data")) {
+      util::JsonReader listed(i, "data[]");
+      const std::string name = listed.string("name");
+      if (name.rfind(prefix, 0) != 0 || listed.string("status") == "terminated") continue;
       Host host;
       host.provider = "lambda";
-      host.id = i.value("id", "");
+      host.id = listed.string("id");
+      if (host.id.empty()) continue;
       host.access = {{"label", name}, {"user", ssh_user()}};
       hosts.push_back(host);
     }
@@ -248,8 +258,9 @@ class LambdaProvider final : public Provider {
       return answer.error();
     }
     auto view = lambda::parse_instance(*answer);
-    const auto data = answer->value("data", nlohmann::json());
-    if (data.is_object() && host.access.contains("label") && data.value("name", "") != host.access.value("label", "")) {
+    const auto data = util::JsonReader(*answer, "answer").object("data");
+    if (!data.empty() && host.access.contains("label") &&
+        util::JsonReader(data, "data").string("name") != util::JsonReader(host.access, "access").string("label")) {
       view.status = HostStatus::gone;
       view.message = "no such instance";
     }
@@ -264,8 +275,8 @@ class LambdaProvider final : public Provider {
     const std::string name = "choline-" + std::to_string(std::hash<std::string>{}(body_of_key) % 1000000007);
     auto keys = call("GET", "/ssh-keys", "");
     if (!keys) return keys.error();
-    for (const auto& key : keys->value("data", nlohmann::json::array())) {
-      if (key.value("name", "") == name) {
+    for (const auto& key : util::JsonReader(*keys, "answer").array("data")) {
+      if (util::JsonReader(key, "data[]").string("name") == name) {
         m_key_name = name;
         return m_key_name;
       }

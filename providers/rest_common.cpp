@@ -2,10 +2,12 @@
 // waiting for a rented host's sshd, and the SSH transport to it.
 #include <choline/providers/rest.hpp>
 
+#include <choline/limits.hpp>
 #include <choline/providers/credentials.hpp>
 #include <choline/run/paths.hpp>
 #include <choline/ssh/identity.hpp>
 #include <choline/ssh/ssh_transport.hpp>
+#include <choline/util/json.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -36,6 +38,12 @@ Result<RestConfig> rest_config_from_environment(const std::string& provider, con
   config.public_key = identity->public_key;
   config.private_key = identity->private_key.string();
   return config;
+}
+
+nlohmann::json parse_answer(std::string_view body) {
+  auto parsed = util::parse_json(body, limits::k_max_json_depth);
+  if (!parsed) return nlohmann::json(nlohmann::json::value_t::discarded);
+  return std::move(*parsed);
 }
 
 std::string instance_label(const std::string& run_id, int node, int replacement) {

@@ -4,6 +4,8 @@
 #include <choline/providers/rest.hpp>
 
 #include <choline/providers/ranking.hpp>
+#include <choline/util/json.hpp>
+#include <choline/util/strings.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -71,17 +73,18 @@ nlohmann::json pod_query(const std::string& pod_id) {
 
 std::vector<Offer> parse_offers(const nlohmann::json& data, const std::string& gpu_type_id, int gpu_count) {
   std::vector<Offer> offers;
-  for (const auto& type : data.value("gpuTypes", nlohmann::json::array())) {
-    if (type.value("id", "") != gpu_type_id) continue;
-    const auto lowest = type.value("lowestPrice", nlohmann::json::object());
-    const auto price = lowest.is_object() ? lowest.value("uninterruptablePrice", nlohmann::json()) : nlohmann::json();
-    if (!price.is_number()) continue;  // none available at this count
+  for (const auto& type : util::JsonReader(data, "data").array("gpuTypes")) {
+    util::JsonReader entry(type, "gpuTypes[]");
+    if (entry.string("id") != gpu_type_id) continue;
+    const auto lowest = entry.object("lowestPrice");
+    const double price = util::JsonReader(lowest, "lowestPrice").number("uninterruptablePrice", -1);
+    if (price < 0) continue;  // none available at this count
     Offer offer;
     offer.provider = "runpod";
     offer.id = gpu_type_id;
-    offer.gpu = type.value("displayName", gpu_type_id);
+    offer.gpu = entry.string("displayName", gpu_type_id);
     offer.gpus = gpu_count;
-    offer.price_per_hour = price.get<double>() * gpu_count;
+    offer.price_per_hour = price * gpu_count;
     offer.location = "RunPod (any datacenter)";
     offer.reliability = 1;  // RunPod does not publish per-machine figures
     offer.details = {{"gpu_type_id", gpu_type_id}};
@@ -95,27 +98,28 @@ std::vector<Offer> parse_offers(const nlohmann::json& data, const std::string& g
 
 PodView parse_pod(const nlohmann::json& data) {
   PodView view;
-  const auto pod = data.value("pod", nlohmann::json());
-  if (!pod.is_object()) {
+  const auto pod = util::JsonReader(data, "data").object("pod");
+  if (pod.empty()) {  // null: RunPod knows no pod of that id
     view.status = HostStatus::gone;
     view.message = "no such pod";
     return view;
   }
-  const std::string desired = pod.value("desiredStatus", "");
+  const std::string desired = util::JsonReader(pod, "pod").string("desiredStatus");
   view.message = desired.empty() ? "CREATED" : desired;
   if (desired == "EXITED" || desired == "TERMINATED" || desired == "DEAD") {
     view.status = HostStatus::gone;
     return view;
   }
-  const auto runtime = pod.value("runtime", nlohmann::json());
-  if (!runtime.is_object()) {
+  const auto runtime = util::JsonReader(pod, "pod").object("runtime");
+  if (runtime.empty()) {  // null until the container runs
     view.message += ", container starting";
     return view;
   }
-  for (const auto& port : runtime.value("ports", nlohmann::json::array())) {
-    if (port.value("privatePort", 0) == 22 && port.value("isIpPublic", false) && port.value("type", "") == "tcp") {
-      view.ssh_host = port.value("ip", "");
-      view.ssh_port = port.value("publicPort", 0);
+  for (const auto& port : util::JsonReader(runtime, "runtime").array("ports")) {
+    util::JsonReader mapping(port, "ports[]");
+    if (mapping.integer("privatePort", 0) == 22 && mapping.boolean("isIpPublic", false) && mapping.string("type") == "tcp") {
+      view.ssh_host = mapping.string("ip");
+      view.ssh_port = mapping.integer("publicPort", 0);
     }
   }
   if (view.ssh_port == 0) {
@@ -132,13 +136,13 @@ std::variant<nlohmann::json, ApiError> classify(const HttpResponse& response) {
                                             "); check RUNPOD_API_KEY or \"runpod\" in the credentials file"};
   }
   if (response.status == 429) return ApiError{ApiErrorKind::rate_limited, "rate limited (HTTP 429)"};
-  auto body = nlohmann::json::parse(response.body, nullptr, false);
+  const auto body = parse_answer(response.body);
   if (response.status < 200 || response.status >= 300) {
     return ApiError{classify_status(response.status), "HTTP " + std::to_string(response.status)};
   }
-  if (body.is_discarded() || !body.is_object()) return ApiError{ApiErrorKind::transient, "unreadable answer"};
-  if (body.contains("errors") && body["errors"].is_array() && !body["errors"].empty()) {
-    const std::string message = body["errors"][0].value("message", "unknown error");
+  if (!body.is_object()) return ApiError{ApiErrorKind::transient, "unreadable answer"};
+  if (const auto errors = util::JsonReader(body, "answer").array("errors"); !errors.empty()) {
+    const std::string message = util::printable(util::JsonReader(errors[0], "errors[0]").string("message", "unknown error"));
     std::string lower;
     for (char c : message) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     ApiErrorKind kind = ApiErrorKind::invalid;
@@ -156,7 +160,7 @@ std::variant<nlohmann::json, ApiError> classify(const HttpResponse& response) {
     }
     return ApiError{kind, message};
   }
-  return body.value("data", nlohmann::json::object());
+  return util::JsonReader(body, "answer").object("data");
 }
 
 }  // namespace runpod
@@ -203,17 +207,19 @@ class RunPodProvider final : public Provider {
     auto data = graphql(runpod::deploy_mutation(*type, request.shape.count, request.image.empty() ? k_default_image : request.image,
                                                 disk, label, m_config.public_key, bid));
     if (!data) return data.error();
-    const auto pod = data->value(bid ? "podRentInterruptable" : "podFindAndDeployOnDemand", nlohmann::json());
-    if (!pod.is_object() || !pod.contains("id")) return make_error(ErrorKind::protocol, "RunPod answered the deploy without a pod id");
+    const auto pod = util::JsonReader(*data, "data").object(bid ? "podRentInterruptable" : "podFindAndDeployOnDemand");
+    util::JsonReader deployed(pod, "pod");
+    const std::string pod_id = deployed.string("id");
+    if (pod_id.empty()) return make_error(ErrorKind::protocol, "RunPod answered the deploy without a pod id");
     Host host;
     host.provider = "runpod";
-    host.id = pod.value("id", "");
+    host.id = pod_id;
     host.root = m_config.workdir + "/runs/" + request.run_id + "/node" + std::to_string(request.node);
     host.agent_dir = m_config.workdir + "/agent";
     host.gpu = request.shape.gpu;
     host.slots = request.shape.count;
     host.price_per_hour = ranked.front().price_per_hour;
-    host.access = {{"label", label}, {"machine", pod.value("machineId", "")}, {"user", ssh_user()}};
+    host.access = {{"label", label}, {"machine", deployed.string("machineId")}, {"user", ssh_user()}};
     std::lock_guard lock(m_mutex);
     m_progress.rented(host);
     return host;
@@ -262,14 +268,15 @@ class RunPodProvider final : public Provider {
     auto data = graphql({{"query", "query Pods { myself { pods { id name desiredStatus costPerHr } } }"}});
     if (!data) return data.error();
     std::vector<Host> hosts;
-    const auto myself = data->value("myself", nlohmann::json::object());
-    for (const auto& pod : myself.value("pods", nlohmann::json::array())) {
-      const std::string name = pod.value("name", "");
-      if (name.rfind(prefix, 0) != 0 || pod.value("desiredStatus", "") == "TERMINATED") continue;
+    const auto myself = util::JsonReader(*data, "data").object("myself");
+    for (const auto& pod : util::JsonReader(myself, "myself").array("pods")) {
+      util::JsonReader listed(pod, "pods[]");
+      const std::string name = listed.string("name");
+      if (name.rfind(prefix, 0) != 0 || listed.string("desiredStatus") == "TERMINATED") continue;
       Host host;
       host.provider = "runpod";
-      host.id = pod.value("id", "");
-      host.price_per_hour = pod.value("costPerHr", 0.0);
+      host.id = listed.string("id");
+      host.price_per_hour = listed.number("costPerHr", 0.0);
       host.access = {{"label", name}, {"user", ssh_user()}};
       hosts.push_back(host);
     }
@@ -297,8 +304,9 @@ class RunPodProvider final : public Provider {
     }
     auto view = runpod::parse_pod(*data);
     // A pod of another name under this id is not ours.
-    const auto pod = data->value("pod", nlohmann::json());
-    if (pod.is_object() && host.access.contains("label") && pod.value("name", "") != host.access.value("label", "")) {
+    const auto pod = util::JsonReader(*data, "data").object("pod");
+    if (!pod.empty() && host.access.contains("label") &&
+        util::JsonReader(pod, "pod").string("name") != util::JsonReader(host.access, "access").string("label")) {
       view.status = HostStatus::gone;
       view.message = "no such pod";
     }

@@ -6,6 +6,7 @@
 
 #include <choline/providers/ranking.hpp>
 #include <choline/util/clock.hpp>
+#include <choline/util/json.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -88,7 +89,7 @@ std::vector<Offer> parse_offers(const nlohmann::json& answer, int disk_gb, bool 
     offer.inet_down_mbps = number(o, "inet_down");
     offer.inet_up_mbps = number(o, "inet_up");
     offer.interruptible = interruptible;
-    offer.details = {{"offer_id", o.value("id", nlohmann::json())}};
+    offer.details = {{"offer_id", o.is_object() && o.contains("id") ? o["id"] : nlohmann::json()}};
     if (!offer.id.empty()) offers.push_back(offer);
   }
   return offers;
@@ -151,8 +152,8 @@ InstanceView parse_instance(const nlohmann::json& answer, const std::string& lab
 }
 
 std::variant<nlohmann::json, ApiError> classify(const HttpResponse& response) {
-  auto body = nlohmann::json::parse(response.body, nullptr, false);
-  const bool is_object = !body.is_discarded() && body.is_object();
+  const auto body = parse_answer(response.body);
+  const bool is_object = body.is_object();
   const std::string code = is_object ? text(body, "error") : "";
   const std::string msg = is_object ? text(body, "msg") : "";
   if (code == "auth_error" || response.status == 401 || response.status == 403) {
@@ -162,8 +163,8 @@ std::variant<nlohmann::json, ApiError> classify(const HttpResponse& response) {
   if (response.status == 429) return ApiError{ApiErrorKind::rate_limited, "rate limited (HTTP 429)"};
   const std::string what = code.empty() ? "HTTP " + std::to_string(response.status) : code + (msg.empty() ? "" : ": " + msg);
   if (response.status >= 200 && response.status < 300) {
-    if (!is_object && !(!body.is_discarded() && body.is_array())) return ApiError{ApiErrorKind::transient, "unreadable answer"};
-    if (is_object && body.contains("success") && body["success"] == false) {
+    if (!is_object && !body.is_array()) return ApiError{ApiErrorKind::transient, "unreadable answer"};
+    if (is_object && body.contains("success") && body["success"].is_boolean() && !body["success"].get<bool>()) {
       if (code == "no_such_ask" || code.find("unavailable") != std::string::npos) return ApiError{ApiErrorKind::no_capacity, what};
       return ApiError{ApiErrorKind::invalid, what};
     }
@@ -298,13 +299,14 @@ class VastProvider final : public Provider {
       if (!token.empty()) path += "&after_token=" + url_encode(token);
       auto answer = m_api.call({"GET", url(path), auth(), ""});
       if (!answer) return answer.error();
-      for (const auto& i : answer->value("instances", nlohmann::json::array())) {
-        const std::string label = i.contains("label") && i["label"].is_string() ? i["label"].get<std::string>() : "";
+      for (const auto& i : util::JsonReader(*answer, "answer").array("instances")) {
+        const std::string label = util::JsonReader(i, "instances[]").string("label");
         if (label.rfind(prefix, 0) != 0) continue;
         Host host;
         host.provider = "vast";
-        host.id = i.value("id", nlohmann::json()).dump();
-        host.price_per_hour = i.value("dph_total", 0.0);
+        host.id = vast::text(i, "id");
+        if (host.id.empty()) continue;
+        host.price_per_hour = vast::number(i, "dph_total");
         host.access = {{"label", label}, {"user", ssh_user()}};
         hosts.push_back(host);
       }
@@ -348,10 +350,11 @@ class VastProvider final : public Provider {
     if (m_key_registered) return {};
     auto keys = m_api.call({"GET", url("/api/v0/ssh/"), auth(), ""});
     if (!keys) return keys.error();
-    const auto& list = keys->is_array() ? *keys : keys->value("ssh_keys", nlohmann::json::array());
+    const auto list = keys->is_array() ? *keys : util::JsonReader(*keys, "answer").array("ssh_keys");
     const std::string mine = m_config.public_key.substr(0, m_config.public_key.rfind(' '));
     for (const auto& key : list) {
-      const std::string text = key.value("public_key", key.value("ssh_key", ""));
+      const std::string public_key = vast::text(key, "public_key");
+      const std::string text = public_key.empty() ? vast::text(key, "ssh_key") : public_key;
       if (text.rfind(mine, 0) == 0) {
         m_key_registered = true;
         return {};

@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <set>
+
 using namespace choline;
 using namespace choline::providers;
 using nlohmann::json;
@@ -261,4 +263,100 @@ TEST_CASE("Ranking: several nodes prefer the location that can hold them all", "
 TEST_CASE("Instance labels carry the run and node", "[providers][rest]") {
   CHECK(instance_label("20261123-152501-tr-3fa2", 1) == "choline-20261123-152501-tr-3fa2-node1");
   CHECK(instance_label("20261123-152501-tr-3fa2", 1, 2) == "choline-20261123-152501-tr-3fa2-node1-2");
+}
+
+namespace {
+
+// Every value in `sample` (found by JSON pointer), replaced in turn by each of these: a provider
+// that answers null for a field still being set up, or a type its docs do not give, must make a
+// parser fall back, never throw (an exception would end the run with hosts still billing).
+std::vector<json> variants_of(const json& sample) {
+  const std::vector<json> replacements = {json(), "x", 7, -1, 1e300, true, json::array(), json::object(), json::array({json()})};
+  std::vector<json> out = replacements;  // the whole answer replaced
+  const json flat = sample.flatten();
+  std::set<std::string> pointers;
+  for (const auto& [pointer, leaf] : flat.items()) {
+    // Every prefix of a leaf's pointer is a value too ("/data/pod", "/data/pod/runtime").
+    for (std::size_t slash = pointer.find('/', 1); slash != std::string::npos; slash = pointer.find('/', slash + 1)) {
+      pointers.insert(pointer.substr(0, slash));
+    }
+    pointers.insert(pointer);
+  }
+  for (const auto& pointer : pointers) {
+    for (const auto& replacement : replacements) {
+      json variant = sample;
+      variant[json::json_pointer(pointer)] = replacement;
+      out.push_back(std::move(variant));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Provider answers with nulls or unexpected types anywhere parse to fallbacks, never an exception", "[providers][rest][security]") {
+  const json vast_offers = json::parse(R"({"offers": [{"id": 4321, "machine_id": 99, "gpu_name": "RTX 3090", "num_gpus": 4,
+    "dph_base": 0.8, "dph_total": 0.8089, "min_bid": 0.5, "storage_cost": 0.2, "inet_up": 400.5, "inet_down": 812.3,
+    "reliability2": 0.981, "geolocation": "Ohio, US"}]})");
+  const json vast_instance = json::parse(R"({"instances": {"id": 7, "label": "l", "actual_status": "running",
+    "intended_status": "running", "status_msg": "ok", "public_ipaddr": "1.2.3.4", "ssh_host": "ssh5.vast.ai", "ssh_port": 31000,
+    "ports": {"22/tcp": [{"HostIp": "0.0.0.0", "HostPort": "41022"}]}}})");
+  const json runpod_types = json::parse(R"({"gpuTypes": [{"id": "G", "displayName": "RTX 3090",
+    "lowestPrice": {"minimumBidPrice": 0.13, "uninterruptablePrice": 0.22}}]})");
+  const json runpod_pod = json::parse(R"({"pod": {"id": "p1", "name": "l", "desiredStatus": "RUNNING", "runtime": {"uptimeInSeconds": 3,
+    "ports": [{"ip": "69.30.85.1", "isIpPublic": true, "privatePort": 22, "publicPort": 22117, "type": "tcp"}]}}})");
+  const json runpod_error = json::parse(R"({"errors": [{"message": "There are no longer any instances available"}], "data": {"pod": null}})");
+  const json lambda_types = json::parse(R"({"data": {"T": {"instance_type": {"name": "T", "gpu_description": "H100",
+    "price_cents_per_hour": 2392, "specs": {"gpus": 8}}, "regions_with_capacity_available": [{"name": "us-east-3"}]}}})");
+  const json lambda_instance = json::parse(R"({"data": {"id": "i", "name": "l", "status": "active", "ip": "129.1.2.3"}})");
+  const json lambda_error = json::parse(R"({"error": {"code": "global/object-does-not-exist", "message": "no"}})");
+
+  std::size_t tried = 0;
+  for (const auto& v : variants_of(vast_offers)) {
+    CHECK_NOTHROW(vast::parse_offers(v, 32, false));
+    CHECK_NOTHROW(vast::parse_offers(v, 32, true));
+    ++tried;
+  }
+  for (const auto& v : variants_of(vast_instance)) {
+    CHECK_NOTHROW(vast::parse_instance(v, "l"));
+    ++tried;
+  }
+  for (const auto& v : variants_of(runpod_types)) {
+    CHECK_NOTHROW(runpod::parse_offers(v, "G", 2));
+    ++tried;
+  }
+  for (const auto& v : variants_of(runpod_pod)) {
+    CHECK_NOTHROW(runpod::parse_pod(v));
+    ++tried;
+  }
+  for (const auto& v : variants_of(lambda_types)) {
+    CHECK_NOTHROW(lambda::parse_offers(v, "T"));
+    ++tried;
+  }
+  for (const auto& v : variants_of(lambda_instance)) {
+    CHECK_NOTHROW(lambda::parse_instance(v));
+    ++tried;
+  }
+  // The error classifiers read the raw body, at every status that takes a different branch.
+  for (const json* sample : {&vast_instance, &runpod_error, &runpod_pod, &lambda_error, &lambda_instance}) {
+    for (const auto& v : variants_of(*sample)) {
+      const std::string body = v.dump();
+      for (int status : {200, 400, 401, 404, 500}) {
+        CHECK_NOTHROW(vast::classify({status, body}));
+        CHECK_NOTHROW(runpod::classify({status, body}));
+        CHECK_NOTHROW(lambda::classify({status, body}));
+      }
+      ++tried;
+    }
+  }
+  CHECK(tried > 500);
+  // Not JSON at all, cut, or nested past the limit: unreadable, not a crash.
+  for (const std::string body : {std::string("<html>"), std::string(R"({"data": {"pod")"), std::string(100000, '[')}) {
+    CHECK(error_of(runpod::classify({200, body})).kind == ApiErrorKind::transient);
+    CHECK(error_of(lambda::classify({200, body})).kind == ApiErrorKind::transient);
+    CHECK(error_of(vast::classify({200, body})).kind == ApiErrorKind::transient);
+  }
+  // A null field reads as absent: a booting RunPod pod whose status is not set yet.
+  CHECK(runpod::parse_pod(json::parse(R"({"pod": {"id": "p1", "desiredStatus": null, "runtime": null}})")).status ==
+        HostStatus::provisioning);
 }

@@ -65,6 +65,11 @@ Result<RestConfig> rest_config_from_environment(const std::string& provider, con
 std::string instance_label(const std::string& run_id, int node, int replacement = 0);
 inline constexpr std::string_view k_label_prefix = "choline-";
 
+// An API answer's body as JSON, parsed without exceptions and with a nesting limit; a discarded
+// value when it is not readable JSON. Fields are then read with util::JsonReader, which turns a
+// null or a field of the wrong type into its fallback instead of an exception.
+nlohmann::json parse_answer(std::string_view body);
+
 // True when something answers with an SSH banner at host:port within `timeout_ms`.
 bool ssh_answers(const std::string& host, int port, int timeout_ms);
 

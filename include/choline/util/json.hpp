@@ -46,6 +46,8 @@ class JsonReader {
  public:
   // `where` names the object in errors ("run.json", "hosts[2]").
   JsonReader(const nlohmann::json& object, std::string where);
+  // The reader keeps a reference: a temporary (say, another reader's object()) would dangle.
+  JsonReader(nlohmann::json&& object, std::string where) = delete;
 
   int integer(const char* key, int fallback);
   std::int64_t int64(const char* key, std::int64_t fallback);
