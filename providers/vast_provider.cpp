@@ -7,6 +7,7 @@
 #include <choline/providers/ranking.hpp>
 #include <choline/util/clock.hpp>
 #include <choline/util/json.hpp>
+#include <choline/util/strings.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -38,6 +39,13 @@ const std::map<std::string, std::string>& gpu_table() {
 
 double number(const nlohmann::json& j, const char* key, double fallback = 0) {
   return j.contains(key) && j[key].is_number() ? j[key].get<double>() : fallback;
+}
+
+// An integer field that fits an int (a count, a port); the fallback for anything else (a cast
+// of 1e300 to int is undefined behaviour).
+int integer(const nlohmann::json& j, const char* key, int fallback = 0) {
+  if (!j.contains(key)) return fallback;
+  return util::json_int(j[key]).value_or(fallback);
 }
 
 std::string text(const nlohmann::json& j, const char* key) {
@@ -76,7 +84,7 @@ std::vector<Offer> parse_offers(const nlohmann::json& answer, int disk_gb, bool 
     offer.id = text(o, "id");
     offer.machine = text(o, "machine_id");
     offer.gpu = text(o, "gpu_name");
-    offer.gpus = static_cast<int>(number(o, "num_gpus", 1));
+    offer.gpus = integer(o, "num_gpus", 1);
     const double total = number(o, "dph_total");
     const double storage = number(o, "storage_cost") * disk_gb / (30.0 * 24.0);  // $/GB/month -> $/h
     // dph_total includes the allocated storage; dph_base is the machine alone.
@@ -137,15 +145,12 @@ InstanceView parse_instance(const nlohmann::json& answer, const std::string& lab
   if (i.contains("ports") && i["ports"].is_object() && i["ports"].contains("22/tcp") && i["ports"]["22/tcp"].is_array() &&
       !i["ports"]["22/tcp"].empty() && !text(i, "public_ipaddr").empty()) {
     view.ssh_host = text(i, "public_ipaddr");
-    try {
-      view.ssh_port = std::stoi(text(i["ports"]["22/tcp"][0], "HostPort"));
-    } catch (const std::exception&) {
-      view.ssh_port = 0;
-    }
+    // "HostPort" is a string of digits in Docker's format.
+    view.ssh_port = static_cast<int>(util::parse_uint(text(i["ports"]["22/tcp"][0], "HostPort"), 65535).value_or(0));
   }
-  if (view.ssh_port == 0 && !text(i, "ssh_host").empty() && number(i, "ssh_port") > 0) {
+  if (view.ssh_port == 0 && !text(i, "ssh_host").empty() && integer(i, "ssh_port") > 0) {
     view.ssh_host = text(i, "ssh_host");
-    view.ssh_port = static_cast<int>(number(i, "ssh_port"));
+    view.ssh_port = integer(i, "ssh_port");
   }
   if (actual == "running" && intended == "running" && view.ssh_port > 0) view.status = HostStatus::ready;
   return view;

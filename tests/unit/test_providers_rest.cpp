@@ -351,7 +351,7 @@ TEST_CASE("Provider answers with nulls or unexpected types anywhere parse to fal
   }
   CHECK(tried > 500);
   // Not JSON at all, cut, or nested past the limit: unreadable, not a crash.
-  for (const std::string body : {std::string("<html>"), std::string(R"({"data": {"pod")"), std::string(100000, '[')}) {
+  for (const std::string& body : {std::string("<html>"), std::string(R"({"data": {"pod")"), std::string(100000, '[')}) {
     CHECK(error_of(runpod::classify({200, body})).kind == ApiErrorKind::transient);
     CHECK(error_of(lambda::classify({200, body})).kind == ApiErrorKind::transient);
     CHECK(error_of(vast::classify({200, body})).kind == ApiErrorKind::transient);
