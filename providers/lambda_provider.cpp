@@ -28,11 +28,6 @@ const std::map<std::string, std::string>& gpu_table() {
   return table;
 }
 
-std::string code_of(const nlohmann::json& body) {
-  const auto error = util::JsonReader(body, "answer").object("error");
-  return util::JsonReader(error, "error").string("code");
-}
-
 }  // namespace
 
 std::optional<std::string> instance_type(const std::string& canonical, int count) {
@@ -87,10 +82,11 @@ InstanceView parse_instance(const nlohmann::json& answer) {
 
 std::variant<nlohmann::json, ApiError> classify(const HttpResponse& response) {
   const auto body = parse_answer(response.body);
-  const std::string code = util::printable(code_of(body));
-  const auto error = util::JsonReader(body, "answer").object("error");
-  const std::string message = code.empty() ? "HTTP " + std::to_string(response.status)
-                                           : code + ": " + util::printable(util::JsonReader(error, "error").string("message"));
+  const auto error_object = util::JsonReader(body, "answer").object("error");
+  util::JsonReader error(error_object, "error");
+  const std::string code = util::printable(error.string("code"));
+  const std::string message =
+      code.empty() ? "HTTP " + std::to_string(response.status) : code + ": " + util::printable(error.string("message"));
   if (code == "global/invalid-api-key" || response.status == 401 || response.status == 403) {
     return ApiError{ApiErrorKind::auth,
                     "the API key was refused (" + message + "); check LAMBDA_API_KEY or \"lambda\" in the credentials file"};

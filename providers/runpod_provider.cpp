@@ -104,13 +104,14 @@ PodView parse_pod(const nlohmann::json& data) {
     view.message = "no such pod";
     return view;
   }
-  const std::string desired = util::JsonReader(pod, "pod").string("desiredStatus");
+  util::JsonReader fields(pod, "pod");
+  const std::string desired = fields.string("desiredStatus");
   view.message = desired.empty() ? "CREATED" : desired;
   if (desired == "EXITED" || desired == "TERMINATED" || desired == "DEAD") {
     view.status = HostStatus::gone;
     return view;
   }
-  const auto runtime = util::JsonReader(pod, "pod").object("runtime");
+  const auto runtime = fields.object("runtime");
   if (runtime.empty()) {  // null until the container runs
     view.message += ", container starting";
     return view;

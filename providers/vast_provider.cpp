@@ -41,13 +41,6 @@ double number(const nlohmann::json& j, const char* key, double fallback = 0) {
   return j.contains(key) && j[key].is_number() ? j[key].get<double>() : fallback;
 }
 
-// An integer field that fits an int (a count, a port); the fallback for anything else (a cast
-// of 1e300 to int is undefined behaviour).
-int integer(const nlohmann::json& j, const char* key, int fallback = 0) {
-  if (!j.contains(key)) return fallback;
-  return util::json_int(j[key]).value_or(fallback);
-}
-
 std::string text(const nlohmann::json& j, const char* key) {
   if (!j.contains(key) || j[key].is_null()) return "";
   return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
@@ -84,7 +77,7 @@ std::vector<Offer> parse_offers(const nlohmann::json& answer, int disk_gb, bool 
     offer.id = text(o, "id");
     offer.machine = text(o, "machine_id");
     offer.gpu = text(o, "gpu_name");
-    offer.gpus = integer(o, "num_gpus", 1);
+    offer.gpus = util::JsonReader(o, "offers[]").integer("num_gpus", 1);  // no float-to-int cast of 1e300
     const double total = number(o, "dph_total");
     const double storage = number(o, "storage_cost") * disk_gb / (30.0 * 24.0);  // $/GB/month -> $/h
     // dph_total includes the allocated storage; dph_base is the machine alone.
@@ -148,9 +141,10 @@ InstanceView parse_instance(const nlohmann::json& answer, const std::string& lab
     // "HostPort" is a string of digits in Docker's format.
     view.ssh_port = static_cast<int>(util::parse_uint(text(i["ports"]["22/tcp"][0], "HostPort"), 65535).value_or(0));
   }
-  if (view.ssh_port == 0 && !text(i, "ssh_host").empty() && integer(i, "ssh_port") > 0) {
+  if (const int proxy_port = util::JsonReader(i, "instances").integer("ssh_port", 0);
+      view.ssh_port == 0 && !text(i, "ssh_host").empty() && proxy_port > 0) {
     view.ssh_host = text(i, "ssh_host");
-    view.ssh_port = integer(i, "ssh_port");
+    view.ssh_port = proxy_port;
   }
   if (actual == "running" && intended == "running" && view.ssh_port > 0) view.status = HostStatus::ready;
   return view;

@@ -118,6 +118,9 @@ std::string terminal_safe(std::string_view line, bool keep_colors) {
   std::string out;
   out.reserve(line.size());
   const std::size_t n = line.size();
+  const auto byte_in = [&](std::size_t at, unsigned lo, unsigned hi) {
+    return at < n && static_cast<unsigned char>(line[at]) >= lo && static_cast<unsigned char>(line[at]) <= hi;
+  };
   for (std::size_t i = 0; i < n;) {
     const auto c = static_cast<unsigned char>(line[i]);
     if (c == 0x1b) {
@@ -125,9 +128,9 @@ std::string terminal_safe(std::string_view line, bool keep_colors) {
       if (kind == '[') {
         // CSI: parameter bytes, intermediate bytes, one final byte.
         std::size_t j = i + 2;
-        while (j < n && static_cast<unsigned char>(line[j]) >= 0x30 && static_cast<unsigned char>(line[j]) <= 0x3f) ++j;
-        while (j < n && static_cast<unsigned char>(line[j]) >= 0x20 && static_cast<unsigned char>(line[j]) <= 0x2f) ++j;
-        const bool complete = j < n && static_cast<unsigned char>(line[j]) >= 0x40 && static_cast<unsigned char>(line[j]) <= 0x7e;
+        while (byte_in(j, 0x30, 0x3f)) ++j;
+        while (byte_in(j, 0x20, 0x2f)) ++j;
+        const bool complete = byte_in(j, 0x40, 0x7e);
         if (complete && line[j] == 'm' && keep_colors) out.append(line.substr(i, j + 1 - i));
         i = complete ? j + 1 : n;
       } else if (kind == ']' || kind == 'P' || kind == 'X' || kind == '^' || kind == '_') {
@@ -140,8 +143,7 @@ std::string terminal_safe(std::string_view line, bool keep_colors) {
       }
     } else if ((c < 0x20 && c != '\t') || c == 0x7f) {
       ++i;
-    } else if (c == 0xc2 && i + 1 < n && static_cast<unsigned char>(line[i + 1]) >= 0x80 &&
-               static_cast<unsigned char>(line[i + 1]) <= 0x9f) {
+    } else if (c == 0xc2 && byte_in(i + 1, 0x80, 0x9f)) {
       i += 2;  // a C1 control in UTF-8 (U+009B is a CSI to some terminals)
     } else {
       out += static_cast<char>(c);
