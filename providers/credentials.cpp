@@ -1,5 +1,6 @@
 #include <choline/providers/credentials.hpp>
 
+#include <choline/home.hpp>
 #include <choline/util/log.hpp>
 
 #include <nlohmann/json.hpp>
@@ -11,12 +12,6 @@
 #include <sys/stat.h>
 
 namespace choline::providers {
-
-std::filesystem::path config_dir() {
-  if (const char* xdg = std::getenv("XDG_CONFIG_HOME"); xdg && *xdg) return std::filesystem::path(xdg) / "choline";
-  const char* home = std::getenv("HOME");
-  return std::filesystem::path(home && *home ? home : "/tmp") / ".config" / "choline";
-}
 
 std::filesystem::path credentials_file() { return config_dir() / "credentials.json"; }
 

@@ -4,7 +4,7 @@
 #include <choline/providers/registry.hpp>
 
 #include <choline/agent/supervisor.hpp>
-#include <choline/run/paths.hpp>
+#include <choline/home.hpp>
 #include <choline/util/files.hpp>
 #include <choline/transport/local_transport.hpp>
 
@@ -38,8 +38,8 @@ class LocalProvider final : public Provider {
       host.id = base + "-" + std::to_string(n);
     }
     host.address = "127.0.0.1";
-    host.root = (run::choline_home() / "hosts" / host.id).string();
-    host.agent_dir = (run::choline_home() / "agent").string();
+    host.root = (choline_home() / "hosts" / host.id).string();
+    host.agent_dir = (choline_home() / "agent").string();
     host.gpu = "cpu";
     host.slots = request.shape.count;
     std::error_code ec;

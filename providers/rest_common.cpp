@@ -4,7 +4,7 @@
 
 #include <choline/limits.hpp>
 #include <choline/providers/credentials.hpp>
-#include <choline/run/paths.hpp>
+#include <choline/home.hpp>
 #include <choline/ssh/identity.hpp>
 #include <choline/ssh/ssh_transport.hpp>
 #include <choline/util/json.hpp>
@@ -87,7 +87,7 @@ Result<std::unique_ptr<transport::Transport>> connect_rented(const Host& host, c
   ssh::Options options;
   options.identity = private_key;
   // Pinned per instance: marketplaces hand the same ip:port to another machine later.
-  const auto dir = run::choline_home() / "known_hosts.d";
+  const auto dir = choline_home() / "known_hosts.d";
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   options.known_hosts = (dir / (host.provider + "-" + host.access.value("label", host.id))).string();

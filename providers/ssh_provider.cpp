@@ -2,7 +2,7 @@
 // so release() only means "choline is done with it" (the agent is stopped by the controller).
 #include <choline/providers/registry.hpp>
 
-#include <choline/run/paths.hpp>
+#include <choline/home.hpp>
 #include <choline/ssh/ssh_transport.hpp>
 
 #include <algorithm>
@@ -12,12 +12,6 @@
 namespace choline::providers {
 
 namespace {
-
-std::string expand_home(const std::string& path) {
-  if (path.rfind("~/", 0) != 0) return path;
-  const char* home = std::getenv("HOME");
-  return std::string(home ? home : "") + path.substr(1);
-}
 
 class SshProvider final : public Provider {
  public:
@@ -73,7 +67,7 @@ class SshProvider final : public Provider {
     ssh::SshAddress address{host.access.value("user", ""), host.access.value("host", ""), host.access.value("port", 22)};
     ssh::Options options;
     options.identity = expand_home(host.access.value("identity", ""));
-    options.known_hosts = run::known_hosts_file().string();
+    options.known_hosts = known_hosts_file().string();
     return ssh::connect(address, options);
   }
 

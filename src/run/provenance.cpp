@@ -1,5 +1,6 @@
 #include <choline/run/provenance.hpp>
 
+#include <choline/home.hpp>
 #include <choline/spec/config.hpp>
 #include <choline/util/clock.hpp>
 #include <choline/util/files.hpp>
@@ -116,10 +117,7 @@ std::int64_t mtime_ns(const struct stat& st) {
 }
 
 fs::path resolve_data_path(const fs::path& project_dir, const std::string& path) {
-  if (util::starts_with(path, "~/")) {
-    if (const char* home = std::getenv("HOME")) return fs::path(home) / path.substr(2);
-  }
-  const fs::path p(path);
+  const fs::path p(expand_home(path));
   return (p.is_absolute() ? p : project_dir / p).lexically_normal();
 }
 

@@ -1,6 +1,7 @@
 #include <choline/run/run_record.hpp>
 
 #include <choline/limits.hpp>
+#include <choline/home.hpp>
 #include <choline/run/paths.hpp>
 #include <choline/util/clock.hpp>
 #include <choline/util/files.hpp>

@@ -1,5 +1,7 @@
 #include <choline/ssh/ssh_transport.hpp>
 
+#include <choline/home.hpp>
+
 #include <libssh/libssh.h>
 #include <libssh/server.h>  // ssh_send_keepalive is declared here
 #include <spdlog/spdlog.h>
@@ -192,10 +194,6 @@ class SshTransport final : public Transport {
   std::shared_ptr<Session> m_session;
 };
 
-std::string default_known_hosts() {
-  const char* home = std::getenv("HOME");
-  return std::string(home ? home : "/root") + "/.ssh/known_hosts";
-}
 
 void set_dead_peer_detection(int fd, int timeout_s) {
   const int on = 1;
@@ -264,7 +262,7 @@ Result<std::unique_ptr<Transport>> connect(const SshAddress& address, const Opti
   session->handle = ssh_new();
   if (!session->handle) return make_error(ErrorKind::internal, "ssh_new failed");
   ssh_session s = session->handle;
-  const std::string known_hosts = options.known_hosts.empty() ? default_known_hosts() : options.known_hosts;
+  const std::string known_hosts = options.known_hosts.empty() ? user_ssh_known_hosts().string() : options.known_hosts;
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(known_hosts).parent_path(), ec);
   const int port = address.port;

@@ -18,8 +18,7 @@ struct CredentialSpec {
   std::string display;   // "vast.ai", for messages
 };
 
-// $XDG_CONFIG_HOME/choline, or ~/.config/choline.
-std::filesystem::path config_dir();
+// config_dir() (home.hpp)/credentials.json.
 std::filesystem::path credentials_file();
 
 // Pure: fails (usage) when `mode` lets the group or others read or write the file, naming the
