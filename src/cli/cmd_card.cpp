@@ -1,6 +1,6 @@
 #include <choline/cli/command.hpp>
-#include <choline/run/model_card.hpp>
-#include <choline/run/model_card_files.hpp>
+#include <choline/report/model_card.hpp>
+#include <choline/report/model_card_files.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -11,7 +11,8 @@ namespace choline::cli {
 namespace {
 
 std::string label(const std::string& name) {
-  return name + std::string(run::k_card_label_width > name.size() ? run::k_card_label_width - name.size() : 1, ' ');
+  return name +
+         std::string(report::k_card_label_width > name.size() ? report::k_card_label_width - name.size() : 1, ' ');
 }
 
 class CardCommand final : public Command {
@@ -24,12 +25,12 @@ class CardCommand final : public Command {
   }
 
   Result<int> run(CommandContext& context) override {
-    auto found = run::find_model_card(context.global.project_dir, m_path);
+    auto found = report::find_model_card(context.global.project_dir, m_path);
     if (!found) return std::move(found).error();
     if (m_json) {
       context.out << found->card.dump(2) << "\n";
     } else {
-      context.out << run::format_model_card(found->card);
+      context.out << report::format_model_card(found->card);
       context.out << label("card file") << found->card_file.string() << " (found " << found->how << ")\n";
     }
     if (found->checksum_matches && !*found->checksum_matches) {

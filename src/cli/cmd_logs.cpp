@@ -1,6 +1,7 @@
 #include <choline/cli/command.hpp>
-#include <choline/run/controller.hpp>
-#include <choline/run/log_view.hpp>
+#include <choline/cli/run_flags.hpp>
+#include <choline/logs/log_view.hpp>
+#include <choline/run/run_commands.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -26,22 +27,22 @@ class LogsCommand final : public Command {
   }
 
   Result<int> run(CommandContext& context) override {
-    run::LogQuery query;
+    logs::LogQuery query;
     query.ranks.insert(m_ranks.begin(), m_ranks.end());
     query.nodes.insert(m_nodes.begin(), m_nodes.end());
     query.attempt = m_attempt;
     query.grep = m_grep;
     if (m_since) {
-      query.since = run::parse_since(*m_since);
+      query.since = logs::parse_since(*m_since);
       if (!query.since) {
         return make_error(ErrorKind::usage, "--since '" + *m_since +
                                                 "' is not a duration; give a whole number and a unit s, m, h or d, "
                                                 "e.g. --since 90s, 10m, 2h, 1d or 1h30m");
       }
     }
-    auto record = run::find_run(context.global.project_dir, m_run);
+    auto record = records::find_run(context.global.project_dir, m_run);
     if (!record) return std::move(record).error();
-    return run::show_logs(*record, m_follow, query, context.out);
+    return run::show_logs(*record, m_follow, query, context.out, run_hooks());
   }
 
  private:

@@ -1,9 +1,9 @@
 #include <choline/cli/command.hpp>
-#include <choline/run/metric_series.hpp>
-#include <choline/run/metrics.hpp>
-#include <choline/run/run_record.hpp>
-#include <choline/run/run_timeline.hpp>
-#include <choline/run/text_chart.hpp>
+#include <choline/records/metrics.hpp>
+#include <choline/records/run_record.hpp>
+#include <choline/report/metric_series.hpp>
+#include <choline/report/run_timeline.hpp>
+#include <choline/report/text_chart.hpp>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -30,9 +30,9 @@ class MetricsCommand final : public Command {
   }
 
   Result<int> run(CommandContext& context) override {
-    auto record = run::find_run(context.global.project_dir, m_run);
+    auto record = records::find_run(context.global.project_dir, m_run);
     if (!record) return std::move(record).error();
-    const auto history = run::load_metrics(record->metrics_file());
+    const auto history = records::load_metrics(record->metrics_file());
     if (m_json) return print_json(*record, history, context.out);
     if (history.empty()) {
       context.out << "run " << record->id << " has no metrics yet.\n"
@@ -42,14 +42,14 @@ class MetricsCommand final : public Command {
                   << record->metrics_file().string() << ").\n";
       return 0;
     }
-    const auto spans = run::attempt_spans(history);
+    const auto spans = report::attempt_spans(history);
     context.out << fmt::format("run {}: {} points, steps {}..{}, attempts", record->id, history.size(),
                                history.front().step, history.back().step);
     for (const auto& span : spans)
       context.out << fmt::format(" {} (steps {}..{})", span.attempt, span.first_step, span.last_step);
     context.out << "\n\n";
 
-    const auto latest = run::latest_values(history);
+    const auto latest = report::latest_values(history);
     std::size_t width = 6;
     for (const auto& [name, value] : latest) width = std::max(width, name.size());
     context.out << fmt::format("{:<{}}  {:>12}  {:>8}  {:>7}  {:>6}\n", "METRIC", width, "LATEST", "STEP", "ATTEMPT",
@@ -59,29 +59,29 @@ class MetricsCommand final : public Command {
                                  value.step, value.attempt, value.count);
     }
 
-    const auto names = run::metric_names(history);
-    const std::optional<std::string> charted = m_metric.empty() ? run::loss_metric(names) : std::optional(m_metric);
+    const auto names = report::metric_names(history);
+    const std::optional<std::string> charted = m_metric.empty() ? report::loss_metric(names) : std::optional(m_metric);
     if (!charted) return 0;
-    const auto series = run::series_of(history, *charted);
+    const auto series = report::series_of(history, *charted);
     if (series.empty()) {
       context.out << "\nno numeric values of \"" << *charted << "\" to chart\n";
       return m_metric.empty() ? 0 : 1;
     }
     context.out << "\n" << *charted << " over steps (mean per column):\n";
-    for (const auto& line : run::render_text_chart(series, {m_width, 10})) context.out << line << "\n";
+    for (const auto& line : report::render_text_chart(series, {m_width, 10})) context.out << line << "\n";
     return 0;
   }
 
  private:
-  static Result<int> print_json(const run::RunRecord& record, const std::vector<run::MetricPoint>& history,
+  static Result<int> print_json(const records::RunRecord& record, const std::vector<records::MetricPoint>& history,
                                 std::ostream& out) {
     nlohmann::json latest = nlohmann::json::object();
-    for (const auto& [name, value] : run::latest_values(history)) {
+    for (const auto& [name, value] : report::latest_values(history)) {
       latest[name] = {
           {"value", value.value}, {"step", value.step}, {"attempt", value.attempt}, {"points", value.count}};
     }
     nlohmann::json spans = nlohmann::json::array();
-    for (const auto& span : run::attempt_spans(history)) {
+    for (const auto& span : report::attempt_spans(history)) {
       spans.push_back({{"attempt", span.attempt},
                        {"first_step", span.first_step},
                        {"last_step", span.last_step},
@@ -89,8 +89,8 @@ class MetricsCommand final : public Command {
     }
     nlohmann::json points = nlohmann::json::array();
     for (const auto& point : history) points.push_back(point.to_json());
-    const auto names = run::metric_names(history);
-    const auto loss = run::loss_metric(names);
+    const auto names = report::metric_names(history);
+    const auto loss = report::loss_metric(names);
     out << nlohmann::json{{"run", record.id},
                           {"metrics_file", record.metrics_file().string()},
                           {"loss_metric", loss ? nlohmann::json(*loss) : nlohmann::json(nullptr)},

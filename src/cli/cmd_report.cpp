@@ -1,8 +1,8 @@
 #include <choline/cli/command.hpp>
-#include <choline/run/metrics.hpp>
-#include <choline/run/model_card_files.hpp>
-#include <choline/run/report_html.hpp>
-#include <choline/run/run_record.hpp>
+#include <choline/records/metrics.hpp>
+#include <choline/records/run_record.hpp>
+#include <choline/report/model_card_files.hpp>
+#include <choline/report/report_html.hpp>
 #include <choline/util/clock.hpp>
 #include <choline/util/files.hpp>
 
@@ -51,12 +51,12 @@ class ReportCommand final : public Command {
   }
 
   Result<int> run(CommandContext& context) override {
-    auto record = run::find_run(context.global.project_dir, m_run);
+    auto record = records::find_run(context.global.project_dir, m_run);
     if (!record) return std::move(record).error();
-    const auto history = run::load_metrics(record->metrics_file());
-    const auto cards = run::load_model_cards(*record);
+    const auto history = records::load_metrics(record->metrics_file());
+    const auto cards = report::load_model_cards(*record);
     const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-    const std::string html = run::render_report_html({*record, history, cards, now, util::now_iso8601()});
+    const std::string html = report::render_report_html({*record, history, cards, now, util::now_iso8601()});
     const std::filesystem::path output =
         m_output.empty() ? record->dir / "report.html" : std::filesystem::path(m_output);
     if (auto ok = util::write_file_atomic(output, html); !ok) return ok.error();

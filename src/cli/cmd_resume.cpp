@@ -1,6 +1,6 @@
 #include <choline/cli/command.hpp>
 #include <choline/cli/run_flags.hpp>
-#include <choline/run/controller.hpp>
+#include <choline/run/run_commands.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -10,12 +10,14 @@ namespace {
 
 class ResumeCommand final : public Command {
  public:
-  void define(CLI::App& app) override { app.add_option("RUN", m_run, "Run id or a unique part of it (default: the latest run)"); }
+  void define(CLI::App& app) override {
+    app.add_option("RUN", m_run, "Run id or a unique part of it (default: the latest run)");
+  }
 
   Result<int> run(CommandContext& context) override {
-    auto record = run::find_run(context.global.project_dir, m_run);
+    auto record = records::find_run(context.global.project_dir, m_run);
     if (!record) return std::move(record).error();
-    return run::resume(*record, forwarded_env(record->options.env), context.out);
+    return run::resume(*record, forwarded_env(record->options.env), context.out, run_hooks());
   }
 
  private:
@@ -24,6 +26,8 @@ class ResumeCommand final : public Command {
 
 }  // namespace
 
-std::unique_ptr<Command> make_resume_command() { return std::make_unique<ResumeCommand>(); }
+std::unique_ptr<Command> make_resume_command() {
+  return std::make_unique<ResumeCommand>();
+}
 
 }  // namespace choline::cli

@@ -1,5 +1,6 @@
 #include <choline/cli/command.hpp>
-#include <choline/run/controller.hpp>
+#include <choline/cli/run_flags.hpp>
+#include <choline/run/run_commands.hpp>
 #include <choline/run/orphans.hpp>
 
 #include <CLI/CLI.hpp>
@@ -12,17 +13,18 @@ class StopCommand final : public Command {
  public:
   void define(CLI::App& app) override {
     app.add_option("RUN", m_run, "Run id or a unique part of it");
-    app.add_flag("--orphans", m_orphans,
-                 "Destroy instances labelled choline-* that no run of this project holds (a crashed laptop's leftovers)");
+    app.add_flag(
+        "--orphans", m_orphans,
+        "Destroy instances labelled choline-* that no run of this project holds (a crashed laptop's leftovers)");
     app.add_option("--provider", m_provider, "With --orphans: vast, runpod, lambda or all (default all)");
   }
 
   Result<int> run(CommandContext& context) override {
     if (m_orphans) return run::destroy_orphans(context.global.project_dir, m_provider, context.out);
     if (m_run.empty()) return make_error(ErrorKind::usage, "choline stop needs a RUN (or --orphans)");
-    auto record = run::find_run(context.global.project_dir, m_run);
+    auto record = records::find_run(context.global.project_dir, m_run);
     if (!record) return std::move(record).error();
-    return run::stop(*record, context.out);
+    return run::stop(*record, context.out, run_hooks());
   }
 
  private:
@@ -33,6 +35,8 @@ class StopCommand final : public Command {
 
 }  // namespace
 
-std::unique_ptr<Command> make_stop_command() { return std::make_unique<StopCommand>(); }
+std::unique_ptr<Command> make_stop_command() {
+  return std::make_unique<StopCommand>();
+}
 
 }  // namespace choline::cli

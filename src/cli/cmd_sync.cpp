@@ -1,6 +1,6 @@
 #include <choline/cli/command.hpp>
 #include <choline/limits.hpp>
-#include <choline/run/remote_agent.hpp>
+#include <choline/remote/remote_agent.hpp>
 #include <choline/sync/sync.hpp>
 #include <choline/transport/endpoint.hpp>
 #include <choline/transport/local_transport.hpp>
@@ -57,10 +57,10 @@ class SyncCommand final : public Command {
     if (!agent) return std::move(agent).error();
     const std::string label = remote ? remote->describe() : "the local agent";
     // Push: scan here, receive there. Pull: scan there, receive here.
-    const run::SyncDisplay display{"sync " + m_source + " -> " + m_destination};
+    const remote::SyncDisplay display{"sync " + m_source + " -> " + m_destination};
     auto stats = !source->remote
-                     ? run::push_through_agent(**transport, *agent, source->path, destination->path, m_options, label, display)
-                     : run::pull_through_agent(**transport, *agent, source->path, destination->path, m_options, label, display);
+                     ? remote::push_through_agent(**transport, *agent, source->path, destination->path, m_options, label, display)
+                     : remote::pull_through_agent(**transport, *agent, source->path, destination->path, m_options, label, display);
     if (!stats) return std::move(stats).error();
     if (m_stats) context.out << sync::stats_to_json(*stats) << "\n";
     for (const auto& error : stats->errors) spdlog::error("sync: {}", error);
@@ -81,8 +81,8 @@ class SyncCommand final : public Command {
                                                  const std::optional<transport::SshAddress>& remote) const {
     if (!remote) return std::vector<std::string>{m_local_agent.empty() ? util::self_exe_path() : m_local_agent, "agent"};
     if (!m_remote_choline.empty()) return std::vector<std::string>{m_remote_choline, "agent"};
-    if (auto ok = run::install_remote_agent(transport, k_remote_agent_dir, remote->describe()); !ok) return ok.error();
-    return std::vector<std::string>{run::remote_agent_path(k_remote_agent_dir), "agent"};
+    if (auto ok = remote::install_remote_agent(transport, k_remote_agent_dir, remote->describe()); !ok) return ok.error();
+    return std::vector<std::string>{remote::remote_agent_path(k_remote_agent_dir), "agent"};
   }
 
   // Relative to the login directory, as the ssh provider's default workdir.

@@ -1,15 +1,15 @@
 #include <choline/cli/command.hpp>
 #include <choline/cli/run_flags.hpp>
-#include <choline/run/controller.hpp>
+#include <choline/run/run_commands.hpp>
 #include <choline/spec/job.hpp>
 
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
+#include <unistd.h>
 #include <filesystem>
 #include <ostream>
-#include <unistd.h>
 
 namespace choline::cli {
 
@@ -71,7 +71,7 @@ class TrainCommand final : public Command {
       return 0;
     }
     run::TrainRequest request{context.global.project_dir, *options, *job, forwarded_env(options->env)};
-    return run::train(request, context.out);
+    return run::train(request, context.out, run_hooks());
   }
 
  private:
@@ -83,6 +83,8 @@ class TrainCommand final : public Command {
 
 }  // namespace
 
-std::unique_ptr<Command> make_train_command() { return std::make_unique<TrainCommand>(); }
+std::unique_ptr<Command> make_train_command() {
+  return std::make_unique<TrainCommand>();
+}
 
 }  // namespace choline::cli

@@ -1,15 +1,20 @@
 #include <choline/cli/run_flags.hpp>
 
 #include <choline/providers/registry.hpp>
+#include <choline/report/model_card_files.hpp>
 #include <choline/spec/config.hpp>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdlib>
 #include <filesystem>
 
 namespace choline::cli {
+
+run::RunHooks run_hooks() {
+  return {[](const records::RunRecord& record) { report::write_model_cards(record); }};
+}
 
 void define_run_flags(CLI::App& app, spec::RunFlags& flags) {
   app.add_option("--gpus", flags.gpus, "GPUs per host as GPU:N (same as --<N>x<GPU>, e.g. --4x3090)")
@@ -17,7 +22,8 @@ void define_run_flags(CLI::App& app, spec::RunFlags& flags) {
   app.add_option("--nodes", flags.nodes, "Number of hosts, each with the GPUs of the spec (default 1)")
       ->group("Hardware");
   app.add_option("--provider", flags.provider,
-                 "Where hosts come from: " + providers::provider_names() + " (default " + std::string(spec::k_default_provider) + ")")
+                 "Where hosts come from: " + providers::provider_names() + " (default " +
+                     std::string(spec::k_default_provider) + ")")
       ->group("Hardware");
   app.add_option("--max-price", flags.max_price, "Highest price to pay, in USD per GPU-hour")->group("Hardware");
   app.add_option("--max-cost", flags.max_cost,
@@ -30,10 +36,13 @@ void define_run_flags(CLI::App& app, spec::RunFlags& flags) {
   app.add_option("--checkpoint-dir", flags.checkpoint_dir,
                  "Where workers write checkpoints, relative to the project (default checkpoints)")
       ->group("Environment");
-  app.add_option("--max-restarts", flags.max_restarts, "Gang restarts allowed after worker failures (default " + std::to_string(spec::k_default_max_restarts) + ")")
+  app.add_option(
+         "--max-restarts", flags.max_restarts,
+         "Gang restarts allowed after worker failures (default " + std::to_string(spec::k_default_max_restarts) + ")")
       ->group("Recovery");
-  app.add_option("--max-host-losses", flags.max_host_losses,
-                 "Lost hosts that may be replaced in one run (default " + std::to_string(spec::k_default_max_host_losses) + ")")
+  app.add_option(
+         "--max-host-losses", flags.max_host_losses,
+         "Lost hosts that may be replaced in one run (default " + std::to_string(spec::k_default_max_host_losses) + ")")
       ->group("Recovery");
   app.add_option("--replacement-timeout", flags.replacement_timeout,
                  "Seconds to keep trying to rent a replacement for a lost host (default " +

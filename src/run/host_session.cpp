@@ -3,7 +3,7 @@
 #include <choline/agent/embedded.hpp>
 #include <choline/agent/log_stream.hpp>
 #include <choline/limits.hpp>
-#include <choline/run/remote_agent.hpp>
+#include <choline/remote/remote_agent.hpp>
 #include <choline/sync/sync.hpp>
 #include <choline/util/files.hpp>
 #include <choline/util/hash.hpp>
@@ -26,7 +26,7 @@ Status HostSession::connect() {
 }
 
 std::vector<std::string> HostSession::agent_command(std::vector<std::string> args) const {
-  std::vector<std::string> argv = {remote_agent_path(m_host.agent_dir), "agent"};
+  std::vector<std::string> argv = {remote::remote_agent_path(m_host.agent_dir), "agent"};
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
 }
@@ -38,22 +38,24 @@ Status HostSession::install_agent() {
     if (!path) return path.error();
     return {};
   }
-  return install_remote_agent(*m_transport, m_host.agent_dir, m_host.id);
+  return remote::install_remote_agent(*m_transport, m_host.agent_dir, m_host.id);
 }
 
-Result<sync::SyncStats> HostSession::push(const std::filesystem::path& project_dir, const std::vector<std::string>& ignore) {
+Result<sync::SyncStats> HostSession::push(const std::filesystem::path& project_dir,
+                                          const std::vector<std::string>& ignore) {
   if (auto ok = connect(); !ok) return ok.error();
   sync::SyncOptions options;
   options.extra_ignore = ignore;
   options.extra_ignore.push_back(".choline/");  // the run records never travel
-  return push_through_agent(*m_transport, agent_command({}), project_dir, m_host.root + "/project", options, m_host.id,
-                            {m_host.id + ": pushing the project"});
+  return remote::push_through_agent(*m_transport, agent_command({}), project_dir, m_host.root + "/project", options,
+                                    m_host.id, {m_host.id + ": pushing the project"});
 }
 
-Result<sync::SyncStats> HostSession::push_directory(const std::filesystem::path& local_dir, const std::string& remote_dir) {
+Result<sync::SyncStats> HostSession::push_directory(const std::filesystem::path& local_dir,
+                                                    const std::string& remote_dir) {
   if (auto ok = connect(); !ok) return ok.error();
-  return push_through_agent(*m_transport, agent_command({}), local_dir, m_host.root + "/project/" + remote_dir, {},
-                            m_host.id, {m_host.id + ": pushing checkpoints"});
+  return remote::push_through_agent(*m_transport, agent_command({}), local_dir, m_host.root + "/project/" + remote_dir,
+                                    {}, m_host.id, {m_host.id + ": pushing checkpoints"});
 }
 
 Status HostSession::run_setup(const std::vector<std::string>& commands, const std::string& python, std::ostream& out) {
@@ -64,7 +66,8 @@ Status HostSession::run_setup(const std::vector<std::string>& commands, const st
   hash.update(python.data(), python.size());
   const std::string marker = m_host.root + "/setup.done";
   const std::string digest = util::to_hex(hash.digest());
-  if (auto current = run_remote(*m_transport, {"cat", marker}); current && current->find(digest) != std::string::npos) {
+  if (auto current = remote::run_remote(*m_transport, {"cat", marker});
+      current && current->find(digest) != std::string::npos) {
     return {};
   }
   util::ProgressStep step = util::progress().start(m_host.id + ": setup", {.show_after = {}, .show_elapsed = true});
@@ -73,9 +76,10 @@ Status HostSession::run_setup(const std::vector<std::string>& commands, const st
     step.status("(" + std::to_string(k + 1) + "/" + std::to_string(commands.size()) + ") " + command);
     out << "[setup " << m_host.id << "] $ " << command << "\n";
     // CHOLINE_PYTHON names the run's interpreter, e.g. to ask it for torch's cmake prefix.
-    auto stream = m_transport->exec({"sh", "-c", "cd " + transport::shell_quote(m_host.root + "/project") +
-                                                     " && export CHOLINE_PYTHON=" + transport::shell_quote(python) + " && " +
-                                                     command + " 2>&1"});
+    auto stream = m_transport->exec({"sh", "-c",
+                                     "cd " + transport::shell_quote(m_host.root + "/project") +
+                                         " && export CHOLINE_PYTHON=" + transport::shell_quote(python) + " && " +
+                                         command + " 2>&1"});
     if (!stream) return stream.error();
     (*stream)->close_write();
     std::string pending;
@@ -93,10 +97,13 @@ Status HostSession::run_setup(const std::vector<std::string>& commands, const st
     if (!code) return code.error();
     if (*code != 0) {
       return make_error(ErrorKind::remote, "setup command '" + command + "' failed on " + m_host.id + " (exit " +
-                                               std::to_string(*code) + "); fix it in choline.json and run choline resume");
+                                               std::to_string(*code) +
+                                               "); fix it in choline.json and run choline resume");
     }
   }
-  if (auto ok = run_remote(*m_transport, {"sh", "-c", "echo " + digest + " > " + transport::shell_quote(marker)}); !ok) {
+  if (auto ok =
+          remote::run_remote(*m_transport, {"sh", "-c", "echo " + digest + " > " + transport::shell_quote(marker)});
+      !ok) {
     return ok.error();
   }
   step.finish(std::to_string(commands.size()) + (commands.size() == 1 ? " command" : " commands") + " in " +
@@ -113,7 +120,9 @@ Status HostSession::check_python(const std::string& python) {
   auto code = (*stream)->wait();
   if (!code) return code.error();
   const std::string fix = " (choose the interpreter with \"python\" in choline.json, --python, or CHOLINE_PYTHON)";
-  if (*code == 3) return make_error(ErrorKind::usage, "the interpreter '" + python + "' on " + m_host.id + " has no torch module" + fix);
+  if (*code == 3)
+    return make_error(ErrorKind::usage,
+                      "the interpreter '" + python + "' on " + m_host.id + " has no torch module" + fix);
   if (*code != 0) {
     return make_error(ErrorKind::usage, "the interpreter '" + python + "' does not run on " + m_host.id + ": " +
                                             (*stream)->stderr_tail() + fix);
@@ -123,7 +132,8 @@ Status HostSession::check_python(const std::string& python) {
 
 Result<std::int64_t> HostSession::launch(const agent::JobSpec& job) {
   if (auto ok = connect(); !ok) return ok.error();
-  auto output = run_remote(*m_transport, agent_command({"launch", "--root", m_host.root}), util::dump_json(job.to_json()));
+  auto output = remote::run_remote(*m_transport, agent_command({"launch", "--root", m_host.root}),
+                                   util::dump_json(job.to_json()));
   if (!output) return output.error();
   try {
     return std::stoll(*output);
@@ -132,7 +142,7 @@ Result<std::int64_t> HostSession::launch(const agent::JobSpec& job) {
   }
 }
 
-Result<agent::JobState> HostSession::follow_logs(LogSink& sink, const std::map<int, std::uint64_t>& log_base,
+Result<agent::JobState> HostSession::follow_logs(logs::LogSink& sink, const std::map<int, std::uint64_t>& log_base,
                                                  const std::function<bool()>& should_stop,
                                                  const std::function<void(const agent::JobState&)>& on_state) {
   if (auto ok = connect(); !ok) return ok.error();
@@ -174,23 +184,24 @@ Result<sync::SyncStats> HostSession::pull(const std::string& remote_dir, const s
   options.extra_ignore = ignore;
   // Checkpoints are pulled every few seconds and most pulls find nothing new: only a pull that
   // takes a while (a large checkpoint over a slow link) shows.
-  return pull_through_agent(*m_transport, agent_command({}), m_host.root + "/project/" + remote_dir, local_dir, options,
-                            m_host.id, {m_host.id + ": pulling checkpoints", k_quiet_pull});
+  return remote::pull_through_agent(*m_transport, agent_command({}), m_host.root + "/project/" + remote_dir, local_dir,
+                                    options, m_host.id, {m_host.id + ": pulling checkpoints", k_quiet_pull});
 }
 
 Status HostSession::stop() {
   if (auto ok = connect(); !ok) return ok;
-  auto output = run_remote(*m_transport, agent_command({"stop", "--root", m_host.root}));
+  auto output = remote::run_remote(*m_transport, agent_command({"stop", "--root", m_host.root}));
   if (!output) return output.error();
   return {};
 }
 
 Result<agent::JobState> HostSession::state() {
   if (auto ok = connect(); !ok) return ok.error();
-  auto output = run_remote(*m_transport, agent_command({"state", "--root", m_host.root}));
+  auto output = remote::run_remote(*m_transport, agent_command({"state", "--root", m_host.root}));
   if (!output) return output.error();
   auto state = util::parse_json(*output, limits::k_max_json_depth);
-  if (!state) return make_error(ErrorKind::protocol, "bad state from the agent on " + m_host.id + ": " + state.error().message);
+  if (!state)
+    return make_error(ErrorKind::protocol, "bad state from the agent on " + m_host.id + ": " + state.error().message);
   return agent::parse_job_state(*state);
 }
 
@@ -218,7 +229,8 @@ Result<std::unique_ptr<transport::Stream>> HostSession::listen_for_probes(const 
     if (c == '\n') break;
     line += c;
   }
-  if (line != "listening") return make_error(ErrorKind::protocol, "the agent on " + m_host.id + " answered '" + line + "'");
+  if (line != "listening")
+    return make_error(ErrorKind::protocol, "the agent on " + m_host.id + " answered '" + line + "'");
   return std::move(*stream);
 }
 
@@ -240,7 +252,8 @@ Result<std::vector<int>> HostSession::unreachable(const std::string& address, co
   if (!read) return read.error();
   auto code = (*stream)->wait();
   if (!code) return code.error();
-  if (*code != 0 && *code != 3) return make_error(ErrorKind::remote, "agent reach on " + m_host.id + " exited " + std::to_string(*code));
+  if (*code != 0 && *code != 3)
+    return make_error(ErrorKind::remote, "agent reach on " + m_host.id + " exited " + std::to_string(*code));
   std::vector<int> missed;
   for (const auto& word : util::split(output, '\n')) {
     if (auto port = util::parse_uint(word, 65535)) missed.push_back(static_cast<int>(*port));

@@ -1,6 +1,5 @@
 #include <choline/run/lifecycle.hpp>
 
-#include <choline/run/model_card.hpp>
 #include <choline/util/json.hpp>
 #include <choline/util/strings.hpp>
 
@@ -18,14 +17,8 @@ struct Overloaded : Ts... {
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
-std::string node_name(int node) { return "node " + std::to_string(node); }
-
-// "step-40.pt.rank1": one rank's part of a runtime checkpoint (its outer-loop state), which goes
-// with step-40.pt but is not a checkpoint to resume from.
-bool is_rank_part(const std::string& name) {
-  const auto dot = name.rfind(".rank");
-  if (dot == std::string::npos || dot + 5 == name.size()) return false;
-  return name.find_first_not_of("0123456789", dot + 5) == std::string::npos;
+std::string node_name(int node) {
+  return "node " + std::to_string(node);
 }
 
 bool all_ready(const Snapshot& s) {
@@ -38,7 +31,7 @@ bool all_ready(const Snapshot& s) {
 // The next attempt on hosts that are all ready: the laptop's checkpoints go to every node that
 // does not already hold them (a gang restart keeps node 0, which wrote them).
 Actions launch_next(const Snapshot& s, bool restart) {
-  action::Launch launch{s.attempt + 1, {}, restart};
+  action::Launch launch{s.attempt + 1, {}, restart, restart ? s.restarts + 1 : 0};
   for (int node = 0; node < static_cast<int>(s.nodes.size()); ++node) {
     if (!s.nodes[static_cast<std::size_t>(node)].holds_checkpoints) launch.spread_to.push_back(node);
   }
@@ -46,7 +39,7 @@ Actions launch_next(const Snapshot& s, bool restart) {
 }
 
 // The run cannot go on: workers stop (if any run), checkpoints come home, hosts go back.
-Actions give_up(const Snapshot& s, RunState state, const std::string& reason, int exit_code,
+Actions give_up(const Snapshot& s, records::RunState state, const std::string& reason, int exit_code,
                 std::optional<Error> error = std::nullopt) {
   Actions actions;
   if (s.attempt_running) {
@@ -71,12 +64,13 @@ Actions on_host_loss(const Snapshot& s, int node, const std::string& reason) {
   }
   actions.push_back(action::Release{node, reason, true});
   if (s.observer) {
-    actions.push_back(action::Finish{RunState::failed, what + "; choline resume replaces it", 1, std::nullopt});
+    actions.push_back(
+        action::Finish{records::RunState::failed, what + "; choline resume replaces it", 1, std::nullopt});
   } else if (s.host_losses + 1 > s.max_host_losses) {
-    actions.push_back(action::Finish{RunState::failed,
-                                     what + "; no replacement: max_host_losses (" + std::to_string(s.max_host_losses) +
-                                         ") reached",
-                                     1, std::nullopt});
+    actions.push_back(
+        action::Finish{records::RunState::failed,
+                       what + "; no replacement: max_host_losses (" + std::to_string(s.max_host_losses) + ") reached",
+                       1, std::nullopt});
   } else {
     actions.push_back(action::Create{node});
   }
@@ -86,9 +80,9 @@ Actions on_host_loss(const Snapshot& s, int node, const std::string& reason) {
 // A host failed while being prepared or launched: a lost host is replaced; anything else (no
 // torch, a failing setup command) is the user's to fix, and retrying would fail the same way.
 Actions on_host_error(const Snapshot& s, int node, const Error& error) {
-  if (error.kind == ErrorKind::interrupted) return give_up(s, RunState::stopped, "interrupted", 130, error);
+  if (error.kind == ErrorKind::interrupted) return give_up(s, records::RunState::stopped, "interrupted", 130, error);
   if (is_host_loss(error)) return on_host_loss(s, node, error.message);
-  return give_up(s, RunState::failed, error.message, exit_code_for(error.kind), error);
+  return give_up(s, records::RunState::failed, error.message, exit_code_for(error.kind), error);
 }
 
 Actions start(const Snapshot& s) {
@@ -120,7 +114,8 @@ AttemptResult combine_attempt(const std::vector<agent::JobState>& node_states) {
     const auto code = failed->failed_exit_code();
     std::string description = "failed";
     if (failed->failed_rank) {
-      description += ": rank " + std::to_string(*failed->failed_rank) + " exited " + (code ? std::to_string(*code) : "?");
+      description +=
+          ": rank " + std::to_string(*failed->failed_rank) + " exited " + (code ? std::to_string(*code) : "?");
     }
     return {AttemptOutcome::failed, code && *code != 0 ? *code : 1, description, failed->failed_rank};
   }
@@ -128,31 +123,19 @@ AttemptResult combine_attempt(const std::vector<agent::JobState>& node_states) {
   return {AttemptOutcome::succeeded, 0, "succeeded"};
 }
 
-RunState final_state_of(AttemptOutcome outcome) {
+records::RunState final_state_of(AttemptOutcome outcome) {
   switch (outcome) {
-    case AttemptOutcome::succeeded: return RunState::succeeded;
-    case AttemptOutcome::stopped: return RunState::stopped;
-    case AttemptOutcome::failed: return RunState::failed;
+    case AttemptOutcome::succeeded:
+      return records::RunState::succeeded;
+    case AttemptOutcome::stopped:
+      return records::RunState::stopped;
+    case AttemptOutcome::failed:
+      return records::RunState::failed;
   }
-  return RunState::failed;
+  return records::RunState::failed;
 }
 
-std::optional<std::string> newest_checkpoint(const std::vector<CheckpointFile>& files) {
-  const CheckpointFile* best = nullptr;
-  for (const auto& file : files) {
-    const std::string base = file.name.substr(file.name.rfind('/') + 1);
-    // Model cards lie next to the checkpoints they describe (model_card.hpp) and are none.
-    if (base.empty() || base[0] == '.' || util::ends_with(base, ".tmp") || util::ends_with(base, ".partial") ||
-        is_rank_part(base) || is_card_name(base)) {
-      continue;
-    }
-    if (!best || file.mtime_ns > best->mtime_ns || (file.mtime_ns == best->mtime_ns && file.name > best->name)) best = &file;
-  }
-  if (!best) return std::nullopt;
-  return best->name;
-}
-
-Snapshot snapshot_of(const RunRecord& record, bool observer) {
+Snapshot snapshot_of(const records::RunRecord& record, bool observer) {
   Snapshot s;
   s.state = record.state;
   s.observer = observer;
@@ -165,19 +148,19 @@ Snapshot snapshot_of(const RunRecord& record, bool observer) {
   s.host_timeout_s = record.options.host_timeout_s;
   s.replacement_timeout_s = record.options.replacement_timeout_s;
   for (const auto& e : record.events) {
-    if (e.is_object() && e.value("type", "") == "replacement_wait" && e.contains("seconds")) {
+    if (records::is_event(e, records::JournalEvent::replacement_wait) && e.contains("seconds")) {
       s.replacement_waited_s += std::max(0, util::json_int(e["seconds"]).value_or(0));
     }
   }
   s.provision_failures = static_cast<int>(std::count_if(record.events.begin(), record.events.end(), [](const auto& e) {
-    return e.is_object() && e.value("type", "") == "provision_failed";
+    return records::is_event(e, records::JournalEvent::provision_failed);
   }));
   s.nodes.resize(static_cast<std::size_t>(std::max(1, record.options.spec.nodes)));
   for (int node = 0; node < static_cast<int>(s.nodes.size()); ++node) {
-    const HostRecord* host = record.current_host(node);
+    const records::HostRecord* host = record.current_host(node);
     NodeView& view = s.nodes[static_cast<std::size_t>(node)];
     if (!host) continue;
-    if (host->state == HostState::created) {
+    if (host->state == records::HostState::created) {
       view.phase = NodePhase::created;
     } else {
       view.phase = s.attempt_running && host->agent_pid != 0 ? NodePhase::running : NodePhase::ready;
@@ -194,8 +177,10 @@ bool may_try_another_offer(const Error& error) {
     case ErrorKind::network:
     case ErrorKind::timeout:
     case ErrorKind::remote:
-    case ErrorKind::protocol: return true;
-    default: return false;  // a bad key, a wrong spec, Ctrl-C: the next offer would fail the same way
+    case ErrorKind::protocol:
+      return true;
+    default:
+      return false;  // a bad key, a wrong spec, Ctrl-C: the next offer would fail the same way
   }
 }
 
@@ -207,40 +192,60 @@ std::vector<std::string> fallback_interpreters(const std::string& configured) {
   return candidates;
 }
 
+bool should_try_other_interpreters(const Error& error, bool shares_this_machine) {
+  return error.kind == ErrorKind::usage && shares_this_machine;
+}
+
+Result<int> command_result(const action::Finish& finish, const std::optional<Error>& journal_error) {
+  if (finish.error) return *finish.error;
+  if (journal_error) return *journal_error;
+  return finish.exit_code;
+}
+
 bool is_host_loss(const Error& error) {
   return error.kind == ErrorKind::network || error.kind == ErrorKind::timeout;
 }
 
 Actions decide(const Snapshot& s, const Event& event) {
-  if (is_final(s.state)) return {};
+  if (records::is_final(s.state)) return {};
   return std::visit(
       Overloaded{
           [&](const event::Start&) { return start(s); },
           [&](const event::Resumed& e) { return e.job_running ? Actions{action::Follow{}} : start(s); },
-          [&](const event::Provisioned& e) { return Actions{action::Prepare{e.node}}; },
+          [&](const event::Provisioned& e) {
+            Actions actions;
+            for (int node : e.nodes) actions.push_back(action::Prepare{node});
+            return actions;
+          },
+          [&](const event::WaitOver& e) { return Actions{action::Create{e.node}}; },
           [&](const event::ProvisionFailed& e) {
-            if (e.error.kind == ErrorKind::interrupted) return give_up(s, RunState::stopped, "interrupted while renting", 130, e.error);
+            if (e.error.kind == ErrorKind::interrupted)
+              return give_up(s, records::RunState::stopped, "interrupted while renting", 130, e.error);
             // Refused or gone offers: the next offer (the provider skips what it tried).
-            if (may_try_another_offer(e.error) && s.provision_failures < k_max_create_tries) return Actions{action::Create{e.node}};
+            if (may_try_another_offer(e.error) && s.provision_failures < k_max_create_tries)
+              return Actions{action::Create{e.node}};
             // A lost host's replacement that cannot be had yet: wait with backoff, up to
             // replacement_timeout, then stop with the checkpoints safe at home.
             if (s.host_losses > 0 && may_try_another_offer(e.error)) {
               if (s.replacement_waited_s < s.replacement_timeout_s) {
                 const int wait = std::min({30 << std::clamp(s.provision_failures - k_max_create_tries, 0, 4), 300,
                                            s.replacement_timeout_s - s.replacement_waited_s});
-                return Actions{action::Wait{wait, "no replacement host for " + node_name(e.node) + " yet: " + e.error.message},
-                               action::Create{e.node}};
+                return Actions{
+                    action::Wait{e.node, wait, "no replacement host for " + node_name(e.node) + " yet: " + e.error.message}};
               }
-              return give_up(s, RunState::stopped,
+              return give_up(s, records::RunState::stopped,
                              "no replacement host for " + node_name(e.node) + " within replacement_timeout (" +
                                  std::to_string(s.replacement_timeout_s) + " s): " + e.error.message +
                                  "; the checkpoints are at home, and choline resume tries again",
                              1);
             }
-            return give_up(s, RunState::failed, "could not rent a host for " + node_name(e.node) + ": " + e.error.message,
+            return give_up(s, records::RunState::failed,
+                           "could not rent a host for " + node_name(e.node) + ": " + e.error.message,
                            exit_code_for(e.error.kind), e.error.with_context("renting " + node_name(e.node)));
           },
-          [&](const event::Prepared&) { return all_ready(s) && !s.attempt_running ? launch_next(s, false) : Actions{}; },
+          [&](const event::Prepared&) {
+            return all_ready(s) && !s.attempt_running ? launch_next(s, false) : Actions{};
+          },
           [&](const event::PrepareFailed& e) { return on_host_error(s, e.node, e.error); },
           [&](const event::LaunchFailed& e) { return on_host_error(s, e.node, e.error); },
           [&](const event::AttemptEnded& e) {
@@ -255,25 +260,25 @@ Actions decide(const Snapshot& s, const Event& event) {
             return actions;
           },
           [&](const event::HostLost& e) { return on_host_loss(s, e.node, e.reason); },
+          // Watch reports silence only once it reached host_timeout (watch_policy.hpp).
           [&](const event::HeartbeatMissed& e) {
-            if (e.silent_s < s.host_timeout_s) return Actions{};
             return on_host_loss(s, e.node,
                                 "no heartbeat for " + std::to_string(static_cast<int>(std::floor(e.silent_s))) + " s" +
                                     (e.last_error.empty() ? "" : " (" + e.last_error + ")"));
           },
           [&](const event::Interrupted& e) {
-            if (e.stop) return give_up(s, RunState::stopped, "stopped by the user", 130);
+            if (e.stop) return give_up(s, records::RunState::stopped, "stopped by the user", 130);
             if (s.attempt_running) return Actions{action::Detach{}};
-            return give_up(s, RunState::stopped, "interrupted", 130);
+            return give_up(s, records::RunState::stopped, "interrupted", 130);
           },
-          [&](const event::StopRequested&) {
-            return Actions{action::StopWorkers{"stopped by choline stop", std::nullopt}, action::PullCheckpoints{},
-                           action::Finish{RunState::stopped, "stopped by choline stop", 0, std::nullopt}};
+          [&](const event::StopRequested& e) {
+            return Actions{action::StopWorkers{e.why, std::nullopt}, action::PullCheckpoints{},
+                           action::Finish{records::RunState::stopped, e.why, 0, std::nullopt}};
           },
           [&](const event::CostLimitReached& e) {
             char spent[32];
             std::snprintf(spent, sizeof spent, "%.2f", e.spent);
-            return give_up(s, RunState::stopped, std::string("cost limit reached ($") + spent + " spent)", 1);
+            return give_up(s, records::RunState::stopped, std::string("cost limit reached ($") + spent + " spent)", 1);
           },
       },
       event);
@@ -285,7 +290,8 @@ std::string describe(const Action& action) {
           [](const action::Create& a) { return "Create(" + std::to_string(a.node) + ")"; },
           [](const action::Prepare& a) { return "Prepare(" + std::to_string(a.node) + ")"; },
           [](const action::StopWorkers& a) {
-            return std::string("StopWorkers") + (a.except_node ? "(except " + std::to_string(*a.except_node) + ")" : "");
+            return std::string("StopWorkers") +
+                   (a.except_node ? "(except " + std::to_string(*a.except_node) + ")" : "");
           },
           [](const action::PullCheckpoints&) { return std::string("PullCheckpoints"); },
           [](const action::Release& a) { return "Release(" + std::to_string(a.node) + (a.lost ? ", lost)" : ")"); },
@@ -296,7 +302,7 @@ std::string describe(const Action& action) {
                    util::join(nodes, ",") + "])";
           },
           [](const action::Follow&) { return std::string("Follow"); },
-          [](const action::Wait& a) { return "Wait(" + std::to_string(a.seconds) + ")"; },
+          [](const action::Wait& a) { return "Wait(" + std::to_string(a.node) + ", " + std::to_string(a.seconds) + ")"; },
           [](const action::Detach&) { return std::string("Detach"); },
           [](const action::Finish& a) { return std::string("Finish(") + to_string(a.state) + ")"; },
       },

@@ -23,11 +23,13 @@ Result<std::unique_ptr<providers::Provider>> provider_named(const std::string& n
 
 }  // namespace
 
-std::vector<providers::Host> unowned(const std::vector<providers::Host>& labelled, const std::vector<RunRecord>& runs) {
+std::vector<providers::Host> unowned(const std::vector<providers::Host>& labelled,
+                                     const std::vector<records::RunRecord>& runs) {
   std::set<std::pair<std::string, std::string>> held;  // (provider, label)
   for (const auto& run : runs) {
     for (const auto& host : run.hosts) {
-      if (host.state != HostState::released) held.insert({host.host.provider, host.host.access.value("label", "")});
+      if (host.state != records::HostState::released)
+        held.insert({host.host.provider, host.host.access.value("label", "")});
     }
   }
   std::vector<providers::Host> out;
@@ -37,7 +39,8 @@ std::vector<providers::Host> unowned(const std::vector<providers::Host>& labelle
   return out;
 }
 
-Result<std::vector<providers::Host>> find_orphans(const std::filesystem::path& project_dir, const std::string& provider) {
+Result<std::vector<providers::Host>> find_orphans(const std::filesystem::path& project_dir,
+                                                  const std::string& provider) {
   const auto names = names_of(provider);
   std::vector<providers::Host> labelled;
   for (const auto& name : names) {
@@ -50,7 +53,7 @@ Result<std::vector<providers::Host>> find_orphans(const std::filesystem::path& p
     }
     labelled.insert(labelled.end(), found->begin(), found->end());
   }
-  return unowned(labelled, list_runs(project_dir).runs);
+  return unowned(labelled, records::list_runs(project_dir).runs);
 }
 
 Result<int> destroy_orphans(const std::filesystem::path& project_dir, const std::string& provider, std::ostream& out) {
@@ -64,30 +67,33 @@ Result<int> destroy_orphans(const std::filesystem::path& project_dir, const std:
       ++failed;
       out << "could not destroy " << host.provider << " instance " << host.id << ": " << ok.error().message << "\n";
     } else {
-      out << "destroyed " << host.provider << " instance " << host.id << " (" << host.access.value("label", "") << ")\n";
+      out << "destroyed " << host.provider << " instance " << host.id << " (" << host.access.value("label", "")
+          << ")\n";
     }
   }
   if (orphans->empty()) out << "no orphaned choline instances\n";
   return failed ? 1 : 0;
 }
 
-Result<int> release_leftovers(RunRecord& record, std::ostream& out) {
+Result<int> release_leftovers(records::RunRecord& record, std::ostream& out) {
   auto provider = providers::make_provider(record.options);
   if (!provider) return provider.error();
   int failed = 0;
   for (auto& host : record.hosts) {
-    if (host.state == HostState::released) continue;
+    if (host.state == records::HostState::released) continue;
     if (auto ok = (*provider)->release(host.host); !ok) {
       ++failed;
       out << "could not release " << host.host.id << ": " << ok.error().message << "\n";
-      if (auto j = record.journal("release_failed", {{"node", host.node}, {"id", host.host.id}, {"error", ok.error().message}}); !j) {
+      if (auto j = record.journal(records::JournalEvent::release_failed,
+                                  {{"node", host.node}, {"id", host.host.id}, {"error", ok.error().message}});
+          !j) {
         return j.error();
       }
       continue;
     }
-    host.state = HostState::released;
+    host.state = records::HostState::released;
     host.released_because = "released by choline stop";
-    if (auto j = record.journal("host_released", {{"node", host.node}, {"id", host.host.id}}); !j) return j.error();
+    if (auto j = record.journal(records::JournalEvent::host_released, {{"node", host.node}, {"id", host.host.id}}); !j) return j.error();
     out << "released " << host.host.id << "\n";
   }
   return failed ? 1 : 0;

@@ -18,9 +18,38 @@ struct Follower {
   util::Clock::TimePoint last_heard;
 };
 
+// Follows one host's stream, re-opening it as reconnect_after() allows.
+void follow_one(const WatchedHost& watched, logs::LogSink& sink, const WatchSettings& settings, Follower& follower,
+                std::mutex& mutex, const std::atomic<bool>& stop_following) {
+  HostControl& host = *watched.host;
+  util::Clock& clock = *settings.clock;
+  for (int tries = 1; !stop_following; ++tries) {
+    auto state = host.follow_logs(
+        sink, watched.log_base, [&] { return stop_following.load(); },
+        [&](const agent::JobState&) {
+          std::lock_guard lock(mutex);
+          follower.last_heard = clock.now();
+        });
+    std::unique_lock lock(mutex);
+    if (state) {
+      follower.final_state = *state;
+      return;
+    }
+    follower.last_error = state.error();
+    const auto wait = reconnect_after(state.error(), tries, settings.reconnect_attempts);
+    if (!wait) {
+      if (state.error().kind != ErrorKind::interrupted) follower.gave_up = state.error();
+      return;
+    }
+    lock.unlock();
+    spdlog::warn("{}: log stream lost ({}); reconnecting", host.host().id, state.error().message);
+    clock.sleep_for(*wait);
+  }
+}
+
 }  // namespace
 
-Event watch_hosts(const std::vector<WatchedHost>& hosts, LogSink& sink, const WatchSettings& settings) {
+Event watch_hosts(const std::vector<WatchedHost>& hosts, logs::LogSink& sink, const WatchSettings& settings) {
   util::Clock& clock = *settings.clock;
   std::mutex mutex;
   std::vector<Follower> followers(hosts.size());
@@ -28,36 +57,7 @@ Event watch_hosts(const std::vector<WatchedHost>& hosts, LogSink& sink, const Wa
   std::atomic<bool> stop_following{false};
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < hosts.size(); ++i) {
-    threads.emplace_back([&, i] {
-      HostControl& host = *hosts[i].host;
-      std::optional<Error> last_error;
-      for (int tries = 0; tries < settings.reconnect_attempts && !stop_following; ++tries) {
-        auto state = host.follow_logs(
-            sink, hosts[i].log_base, [&] { return stop_following.load(); },
-            [&](const agent::JobState&) {
-              std::lock_guard lock(mutex);
-              followers[i].last_heard = clock.now();
-            });
-        if (state) {
-          std::lock_guard lock(mutex);
-          followers[i].final_state = *state;
-          last_error.reset();
-          break;
-        }
-        last_error = state.error();
-        if (state.error().kind == ErrorKind::interrupted) break;
-        // The host itself reports its job's processes gone: re-opening the stream cannot help.
-        if (state.error().kind == ErrorKind::remote) break;
-        {
-          std::lock_guard lock(mutex);
-          followers[i].last_error = last_error;
-        }
-        spdlog::warn("{}: log stream lost ({}); reconnecting", host.host().id, state.error().message);
-        clock.sleep_for(std::chrono::seconds(1 << std::min(tries, 3)));
-      }
-      std::lock_guard lock(mutex);
-      if (last_error && last_error->kind != ErrorKind::interrupted) followers[i].gave_up = last_error;
-    });
+    threads.emplace_back([&, i] { follow_one(hosts[i], sink, settings, followers[i], mutex, stop_following); });
   }
 
   std::optional<Event> event;
@@ -65,46 +65,29 @@ Event watch_hosts(const std::vector<WatchedHost>& hosts, LogSink& sink, const Wa
   auto next_check = clock.now() + settings.check_every;
   while (!event) {
     clock.sleep_for(settings.poll_every);
-    if (settings.poll_interrupt) {
-      if (auto stop = settings.poll_interrupt()) {
-        event = event::Interrupted{*stop};
-        break;
-      }
-    }
-    if (settings.cost_limit_reached) {
-      if (auto spent = settings.cost_limit_reached()) {
-        event = event::CostLimitReached{*spent};
-        break;
-      }
-    }
+    WatchObservation seen;
+    seen.host_timeout_s = settings.host_timeout_s;
+    if (settings.poll_interrupt) seen.interrupt = settings.poll_interrupt();
+    if (!seen.interrupt && settings.poll_stop) seen.stop = settings.poll_stop();
+    if (!seen.interrupt && !seen.stop && settings.cost_limit_reached) seen.over_budget = settings.cost_limit_reached();
     {
       std::lock_guard lock(mutex);
-      std::size_t ended = 0;
-      for (std::size_t i = 0; i < followers.size() && !event; ++i) {
-        const Follower& follower = followers[i];
-        if (follower.gave_up) {
-          event = event::HostLost{hosts[i].node, follower.gave_up->message};
-        } else if (follower.final_state) {
-          ++ended;
-        } else if (const double silent = util::seconds_between(follower.last_heard, clock.now());
-                   silent >= settings.host_timeout_s) {
-          event = event::HeartbeatMissed{hosts[i].node, silent, follower.last_error ? follower.last_error->message : ""};
-        }
-      }
-      if (!event && ended == followers.size()) {
-        std::vector<agent::JobState> states;
-        for (const auto& follower : followers) states.push_back(*follower.final_state);
-        event = event::AttemptEnded{combine_attempt(states)};
+      for (std::size_t i = 0; i < followers.size(); ++i) {
+        const Follower& f = followers[i];
+        seen.followers.push_back({hosts[i].node, f.final_state, f.gave_up, f.last_error,
+                                  util::seconds_between(f.last_heard, clock.now())});
       }
     }
+    if ((event = next_watch_event(seen))) break;
     // Outside the lock: followers keep recording heartbeats while a pull takes its time.
-    if (!event && clock.now() >= next_pull && settings.pull_checkpoints) {
+    if (clock.now() >= next_pull && settings.pull_checkpoints) {
       settings.pull_checkpoints();
       next_pull = clock.now() + settings.pull_every;
     }
-    if (!event && clock.now() >= next_check && settings.dead_host) {
-      if (auto node = settings.dead_host()) event = event::HostLost{*node, "the provider reports it gone"};
+    if (clock.now() >= next_check && settings.dead_host) {
+      seen.provider_gone = settings.dead_host();
       next_check = clock.now() + settings.check_every;
+      event = next_watch_event(seen);
     }
   }
   stop_following = true;

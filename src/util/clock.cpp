@@ -20,6 +20,10 @@ std::string now_iso8601() {
   return out;
 }
 
+double epoch_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 }  // namespace choline::util
 
 namespace choline::util {

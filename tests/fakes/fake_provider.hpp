@@ -45,28 +45,28 @@ class FakeClock final : public util::Clock {
 
 // What happens to the host created by the provider's n-th create() call (0-based).
 struct HostScript {
-  bool refuse_create = false;  // create() fails: no capacity
+  bool refuse_create = false;                      // create() fails: no capacity
   ErrorKind refuse_kind = ErrorKind::unsupported;  // the kind of that failure
-  bool never_boots = false;    // status() stays provisioning
-  int dies_in_attempt = 0;     // its log stream breaks for good during this attempt
-  int hangs_in_attempt = 0;    // its stream stays open but silent (no heartbeats) in this attempt
-  std::optional<Error> prepare_error;  // check_python fails with this
-  int gone_in_attempt = 0;             // the provider reports it gone (its stream hangs) in this attempt
-  int ports_taken = 0;                 // as node 0, the first this many preflight listens find a port in use
+  bool never_boots = false;                        // status() stays provisioning
+  int dies_in_attempt = 0;                         // its log stream breaks for good during this attempt
+  int hangs_in_attempt = 0;                        // its stream stays open but silent (no heartbeats) in this attempt
+  std::optional<Error> prepare_error;              // check_python fails with this
+  int gone_in_attempt = 0;                         // the provider reports it gone (its stream hangs) in this attempt
+  int ports_taken = 0;  // as node 0, the first this many preflight listens find a port in use
 };
 
 struct FakeWorld {
   std::mutex mutex;
-  std::map<int, HostScript> scripts;             // by create() call index
-  std::map<int, std::pair<int, int>> failures;   // attempt -> (rank, exit code)
+  std::map<int, HostScript> scripts;            // by create() call index
+  std::map<int, std::pair<int, int>> failures;  // attempt -> (rank, exit code)
   int creates = 0;
-  std::set<std::string> live;                    // created and not released
-  std::vector<providers::HostRequest> requests;  // every create() request
-  std::vector<agent::JobSpec> launches;          // every job launched, in order
+  std::set<std::string> live;                                    // created and not released
+  std::vector<providers::HostRequest> requests;                  // every create() request
+  std::vector<agent::JobSpec> launches;                          // every job launched, in order
   std::vector<std::pair<std::string, std::string>> pushed_dirs;  // (host id, remote dir)
-  std::vector<std::string> stops;                // host ids told to stop
-  std::map<std::string, int> attempt_of;         // host id -> the attempt it runs
-  std::vector<std::vector<int>> listened;        // the ports of every preflight listen, in order
+  std::vector<std::string> stops;                                // host ids told to stop
+  std::map<std::string, int> attempt_of;                         // host id -> the attempt it runs
+  std::vector<std::vector<int>> listened;                        // the ports of every preflight listen, in order
 };
 
 class FakeHost final : public run::HostControl {
@@ -77,7 +77,9 @@ class FakeHost final : public run::HostControl {
   const providers::Host& host() const override { return m_host; }
   Status connect() override { return {}; }
   Status install_agent() override { return {}; }
-  Result<sync::SyncStats> push(const std::filesystem::path&, const std::vector<std::string>&) override { return sync::SyncStats{}; }
+  Result<sync::SyncStats> push(const std::filesystem::path&, const std::vector<std::string>&) override {
+    return sync::SyncStats{};
+  }
   Result<sync::SyncStats> push_directory(const std::filesystem::path&, const std::string& remote_dir) override {
     std::lock_guard lock(m_world->mutex);
     m_world->pushed_dirs.emplace_back(m_host.id, remote_dir);
@@ -96,7 +98,7 @@ class FakeHost final : public run::HostControl {
     return static_cast<std::int64_t>(1000 + m_world->launches.size());
   }
 
-  Result<agent::JobState> follow_logs(run::LogSink& sink, const std::map<int, std::uint64_t>& log_base,
+  Result<agent::JobState> follow_logs(logs::LogSink& sink, const std::map<int, std::uint64_t>& log_base,
                                       const std::function<bool()>& should_stop,
                                       const std::function<void(const agent::JobState&)>& on_state) override {
     if (!m_job) return make_error(ErrorKind::remote, "no job");
@@ -142,7 +144,8 @@ class FakeHost final : public run::HostControl {
     m_world->listened.push_back(ports);
     if (m_script.ports_taken > 0) {
       --m_script.ports_taken;
-      return make_error(ErrorKind::remote, "listening on " + m_host.id + " exited 1: choline: error: node 0 cannot listen on port " +
+      return make_error(ErrorKind::remote, "listening on " + m_host.id +
+                                               " exited 1: choline: error: node 0 cannot listen on port " +
                                                std::to_string(ports.front()) + ": Address already in use");
     }
     return std::unique_ptr<transport::Stream>();
@@ -170,13 +173,16 @@ class FakeProvider final : public providers::Provider {
   explicit FakeProvider(std::shared_ptr<FakeWorld> world) : m_world(std::move(world)) {}
 
   std::string name() const override { return "fake"; }
-  Result<std::vector<providers::Offer>> offers(const spec::GpuSpec&) override { return std::vector<providers::Offer>{}; }
+  Result<std::vector<providers::Offer>> offers(const spec::GpuSpec&) override {
+    return std::vector<providers::Offer>{};
+  }
 
   Result<providers::Host> create(const providers::HostRequest& request) override {
     std::lock_guard lock(m_world->mutex);
     m_world->requests.push_back(request);
     const int index = m_world->creates++;
-    if (m_world->scripts[index].refuse_create) return make_error(m_world->scripts[index].refuse_kind, "no capacity for this offer");
+    if (m_world->scripts[index].refuse_create)
+      return make_error(m_world->scripts[index].refuse_kind, "no capacity for this offer");
     providers::Host host;
     host.provider = "fake";
     host.id = "fake-" + std::to_string(index);
@@ -192,7 +198,8 @@ class FakeProvider final : public providers::Provider {
   Result<providers::HostStatus> status(const providers::Host& host) override {
     std::lock_guard lock(m_world->mutex);
     const HostScript& script = m_world->scripts[host.access.value("index", 0)];
-    if (script.gone_in_attempt && m_world->attempt_of[host.id] == script.gone_in_attempt) return providers::HostStatus::gone;
+    if (script.gone_in_attempt && m_world->attempt_of[host.id] == script.gone_in_attempt)
+      return providers::HostStatus::gone;
     return script.never_boots ? providers::HostStatus::provisioning : providers::HostStatus::ready;
   }
 

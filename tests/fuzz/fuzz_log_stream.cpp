@@ -1,7 +1,7 @@
 // The laptop reading a host's log stream: log frames, state frames (JSON from the host) and
 // metrics lines inside the logs. Errors are fine; crashes, hangs and stack overflows are not.
 #include <choline/agent/log_stream.hpp>
-#include <choline/run/metrics.hpp>
+#include <choline/records/metrics.hpp>
 
 #include "fuzz_support.hpp"
 
@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     while (at < bytes.size()) {
       std::size_t end = bytes.find('\n', at);
       if (end == std::string_view::npos) end = bytes.size();
-      if (auto values = run::parse_metrics_line(bytes.substr(at, end - at))) (void)values->dump();
+      if (auto values = records::parse_metrics_line(bytes.substr(at, end - at))) (void)values->dump();
       (void)agent::parse_attempt_marker(bytes.substr(at, end - at));
       at = end + 1;
     }

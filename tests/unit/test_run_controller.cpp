@@ -12,6 +12,7 @@
 
 using namespace choline;
 using namespace choline::run;
+using namespace choline::records;
 
 namespace {
 
@@ -59,7 +60,8 @@ struct Harness {
 
 }  // namespace
 
-TEST_CASE("Executor: a two-node run rents, launches every node, succeeds and releases everything", "[run][controller]") {
+TEST_CASE("Executor: a two-node run rents, launches every node, succeeds and releases everything",
+          "[run][controller]") {
   Harness h(2);
   auto code = h.run();
   REQUIRE(code.ok());
@@ -86,7 +88,8 @@ TEST_CASE("Executor: a two-node run rents, launches every node, succeeds and rel
   CHECK(loaded->hosts[1].released_because == "run succeeded");
 }
 
-TEST_CASE("Executor: a master port already taken on node 0 is picked again, and the job gets the one listened on", "[run][controller]") {
+TEST_CASE("Executor: a master port already taken on node 0 is picked again, and the job gets the one listened on",
+          "[run][controller]") {
   Harness h(2);
   h.world->scripts[0].ports_taken = 2;
   auto code = h.run();
@@ -112,7 +115,8 @@ TEST_CASE("Executor: a node 0 where every port pick is taken fails the launch wi
   CHECK_THAT(said, Catch::Contains("Address already in use"));
 }
 
-TEST_CASE("Executor: a failing rank restarts the gang from node 0's checkpoint, pushed to the other nodes", "[run][controller]") {
+TEST_CASE("Executor: a failing rank restarts the gang from node 0's checkpoint, pushed to the other nodes",
+          "[run][controller]") {
   Harness h(2);
   h.world->failures[1] = {3, 7};
   auto code = h.run();
@@ -129,7 +133,8 @@ TEST_CASE("Executor: a failing rank restarts the gang from node 0's checkpoint, 
   CHECK_THAT(h.out.str(), Catch::Contains("restarting all workers from checkpoints/epoch-1.pt (restart 1 of 3)"));
 }
 
-TEST_CASE("Executor: a job that fails every time ends after max_restarts with its exit code, renting nothing new", "[run][controller]") {
+TEST_CASE("Executor: a job that fails every time ends after max_restarts with its exit code, renting nothing new",
+          "[run][controller]") {
   Harness h(1, /*max_restarts=*/2);
   for (int attempt = 1; attempt <= 5; ++attempt) h.world->failures[attempt] = {0, 4};
   auto code = h.run();
@@ -218,7 +223,8 @@ TEST_CASE("Executor: a refused create fails the run with the provider's reason, 
 
 TEST_CASE("Executor: an error the user must fix (no torch) fails at once with that error", "[run][controller]") {
   Harness h(1);
-  h.world->scripts[0].prepare_error = make_error(ErrorKind::usage, "the interpreter 'python3' on fake-0 has no torch module");
+  h.world->scripts[0].prepare_error =
+      make_error(ErrorKind::usage, "the interpreter 'python3' on fake-0 has no torch module");
   auto code = h.run();
   REQUIRE_FALSE(code.ok());
   CHECK(code.error().kind == ErrorKind::usage);
@@ -231,7 +237,7 @@ TEST_CASE("Executor: an error the user must fix (no torch) fails at once with th
 TEST_CASE("Executor: Ctrl-C then detach keeps hosts, choline stop later releases them", "[run][controller]") {
   Harness h(2);
   h.world->scripts[0].hangs_in_attempt = 1;  // keeps the attempt running while we press Ctrl-C
-  h.interrupt = false;                        // "detach"
+  h.interrupt = false;                       // "detach"
   auto code = h.run();
   REQUIRE(code.ok());
   CHECK(*code == 130);
@@ -284,7 +290,8 @@ TEST_CASE("Executor: a provider that keeps refusing ends the run after k_max_cre
   CHECK(h.record.state == RunState::failed);
 }
 
-TEST_CASE("Executor: a host the provider reports dead is replaced before its heartbeats time out", "[run][controller]") {
+TEST_CASE("Executor: a host the provider reports dead is replaced before its heartbeats time out",
+          "[run][controller]") {
   Harness h(2);
   h.record.options.host_timeout_s = 3600;  // only the provider can tell
   h.world->scripts[1].gone_in_attempt = 1;
@@ -296,7 +303,8 @@ TEST_CASE("Executor: a host the provider reports dead is replaced before its hea
   CHECK(h.live() == 0);
 }
 
-TEST_CASE("Executor: when no replacement can be had the run waits, then stops cleanly with nothing held", "[run][controller]") {
+TEST_CASE("Executor: when no replacement can be had the run waits, then stops cleanly with nothing held",
+          "[run][controller]") {
   Harness h(2);
   h.record.options.replacement_timeout_s = 120;
   h.world->scripts[1].dies_in_attempt = 1;
@@ -308,7 +316,8 @@ TEST_CASE("Executor: when no replacement can be had the run waits, then stops cl
   REQUIRE(code.ok());
   CHECK(*code == 1);
   CHECK(h.record.state == RunState::stopped);
-  CHECK_THAT(h.out.str(), Catch::Contains("no replacement host for node 1 yet") && Catch::Contains("trying again in 30 s"));
+  CHECK_THAT(h.out.str(),
+             Catch::Contains("no replacement host for node 1 yet") && Catch::Contains("trying again in 30 s"));
   CHECK(h.live() == 0);
   CHECK(std::filesystem::exists(h.record.checkpoints_dir() / "epoch-1.pt"));  // node 0 pulled before the wait
 }

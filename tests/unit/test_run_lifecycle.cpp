@@ -6,6 +6,7 @@
 
 using namespace choline;
 using namespace choline::run;
+using namespace choline::records;
 
 namespace {
 
@@ -31,7 +32,8 @@ Snapshot run_of(int nodes, NodePhase phase, int attempt = 0) {
   return s;
 }
 
-agent::JobState job(agent::JobStatus status, std::vector<std::optional<int>> codes = {}, std::optional<int> failed = {}) {
+agent::JobState job(agent::JobStatus status, std::vector<std::optional<int>> codes = {},
+                    std::optional<int> failed = {}) {
   agent::JobState state;
   state.status = status;
   state.exit_codes = std::move(codes);
@@ -65,18 +67,9 @@ TEST_CASE("The job's exit code and description come from the failed rank", "[run
   CHECK(final_state_of(AttemptOutcome::stopped) == RunState::stopped);
 }
 
-TEST_CASE("The newest complete checkpoint is chosen, temp files never", "[run]") {
-  CHECK(newest_checkpoint({}) == std::nullopt);
-  CHECK(newest_checkpoint({{"epoch-1.pt", 10}, {"epoch-2.pt", 20}, {"epoch-3.pt.tmp", 30}, {".epoch-4.pt", 40}}) ==
-        "epoch-2.pt");
-  CHECK(newest_checkpoint({{"a.pt", 5}, {"b.pt", 5}}) == "b.pt");
-  CHECK(newest_checkpoint({{"sub/x.partial", 9}}) == std::nullopt);
-  CHECK(newest_checkpoint({{"step-40.pt", 10}, {"step-40.pt.rank1", 11}}) == "step-40.pt");
-}
-
 TEST_CASE("A new run rents every node, prepares each as it comes up, launches when all are ready", "[run]") {
   CHECK(plan(run_of(2, NodePhase::absent), event::Start{}) == Plan{"Create(0)", "Create(1)"});
-  CHECK(plan(run_of(2, NodePhase::created), event::Provisioned{1}) == Plan{"Prepare(1)"});
+  CHECK(plan(run_of(2, NodePhase::created), event::Provisioned{{1}}) == Plan{"Prepare(1)"});
   Snapshot half = run_of(2, NodePhase::ready);
   half.nodes[1].phase = NodePhase::created;
   CHECK(plan(half, event::Prepared{0}).empty());
@@ -96,8 +89,10 @@ TEST_CASE("A job failure restarts the gang from node 0's checkpoints while resta
 
 TEST_CASE("Success and a stop end the run after the last pull", "[run]") {
   Snapshot s = run_of(1, NodePhase::ready, 1);
-  CHECK(plan(s, event::AttemptEnded{{AttemptOutcome::succeeded, 0, "succeeded"}}) == Plan{"PullCheckpoints", "Finish(succeeded)"});
-  CHECK(plan(s, event::AttemptEnded{{AttemptOutcome::stopped, 1, "stopped"}}) == Plan{"PullCheckpoints", "Finish(stopped)"});
+  CHECK(plan(s, event::AttemptEnded{{AttemptOutcome::succeeded, 0, "succeeded"}}) ==
+        Plan{"PullCheckpoints", "Finish(succeeded)"});
+  CHECK(plan(s, event::AttemptEnded{{AttemptOutcome::stopped, 1, "stopped"}}) ==
+        Plan{"PullCheckpoints", "Finish(stopped)"});
 }
 
 TEST_CASE("A host lost during training: survivors stop, checkpoints come home, the node is replaced", "[run]") {
@@ -105,12 +100,14 @@ TEST_CASE("A host lost during training: survivors stop, checkpoints come home, t
   CHECK(plan(s, event::HostLost{1, "connection reset"}) ==
         Plan{"StopWorkers(except 1)", "PullCheckpoints", "Release(1, lost)", "Create(1)"});
   // Node 0 lost: its checkpoints cannot be pulled; the laptop's copies are what is left.
-  CHECK(plan(s, event::HostLost{0, "connection reset"}) == Plan{"StopWorkers(except 0)", "Release(0, lost)", "Create(0)"});
+  CHECK(plan(s, event::HostLost{0, "connection reset"}) ==
+        Plan{"StopWorkers(except 0)", "Release(0, lost)", "Create(0)"});
   auto release = std::get<action::Release>(decide(s, event::HostLost{1, "connection reset"})[2]);
   CHECK(release.reason == "connection reset");
 }
 
-TEST_CASE("After a replacement is ready the next attempt is not a restart, and the new host gets the checkpoints", "[run]") {
+TEST_CASE("After a replacement is ready the next attempt is not a restart, and the new host gets the checkpoints",
+          "[run]") {
   Snapshot s = run_of(2, NodePhase::ready, 1);
   s.host_losses = 1;
   CHECK(plan(s, event::Prepared{1}) == Plan{"Launch(2, spread [1])", "Follow"});
@@ -149,15 +146,16 @@ TEST_CASE("A host lost during resume is replaced before the run goes on", "[run]
 TEST_CASE("Host losses are bounded by max_host_losses", "[run]") {
   Snapshot s = run_of(2, NodePhase::running, 3);
   s.host_losses = 5;
-  CHECK(plan(s, event::HostLost{1, "gone"}) == Plan{"StopWorkers(except 1)", "PullCheckpoints", "Release(1, lost)", "Finish(failed)"});
+  CHECK(plan(s, event::HostLost{1, "gone"}) ==
+        Plan{"StopWorkers(except 1)", "PullCheckpoints", "Release(1, lost)", "Finish(failed)"});
   auto finish = std::get<action::Finish>(decide(s, event::HostLost{1, "gone"}).back());
   CHECK_THAT(finish.reason, Catch::Contains("max_host_losses (5)"));
 }
 
-TEST_CASE("Heartbeats: silence below host_timeout waits, at it the host is lost", "[run]") {
+TEST_CASE("Heartbeats: a host silent for host_timeout is lost (watch_policy reports only that)", "[run]") {
   Snapshot s = run_of(2, NodePhase::running, 1);
-  CHECK(plan(s, event::HeartbeatMissed{1, 9.5}).empty());
-  CHECK(plan(s, event::HeartbeatMissed{1, 10.0}) == Plan{"StopWorkers(except 1)", "PullCheckpoints", "Release(1, lost)", "Create(1)"});
+  CHECK(plan(s, event::HeartbeatMissed{1, 10.0}) ==
+        Plan{"StopWorkers(except 1)", "PullCheckpoints", "Release(1, lost)", "Create(1)"});
   auto release = std::get<action::Release>(decide(s, event::HeartbeatMissed{1, 12.7})[2]);
   CHECK(release.reason == "no heartbeat for 12 s");
 }
@@ -207,10 +205,12 @@ TEST_CASE("choline stop and the cost limit end the run with checkpoints saved", 
 TEST_CASE("An observer (logs -f) records the end but neither restarts nor replaces", "[run]") {
   Snapshot s = run_of(2, NodePhase::ready, 1);
   s.observer = true;
-  CHECK(plan(s, event::AttemptEnded{{AttemptOutcome::failed, 1, "failed"}}) == Plan{"PullCheckpoints", "Finish(failed)"});
+  CHECK(plan(s, event::AttemptEnded{{AttemptOutcome::failed, 1, "failed"}}) ==
+        Plan{"PullCheckpoints", "Finish(failed)"});
   s.nodes.assign(2, NodeView{NodePhase::running, false});
   s.attempt_running = true;
-  CHECK(plan(s, event::HostLost{1, "gone"}) == Plan{"StopWorkers(except 1)", "PullCheckpoints", "Release(1, lost)", "Finish(failed)"});
+  CHECK(plan(s, event::HostLost{1, "gone"}) ==
+        Plan{"StopWorkers(except 1)", "PullCheckpoints", "Release(1, lost)", "Finish(failed)"});
 }
 
 TEST_CASE("A finished run ignores every event", "[run]") {
@@ -270,14 +270,72 @@ TEST_CASE("No replacement to be had: wait with backoff up to replacement_timeout
   s.provision_failures = k_max_create_tries;
   s.replacement_timeout_s = 100;
   const event::ProvisionFailed sold_out{1, {ErrorKind::capacity, "no free host"}};
-  CHECK(plan(s, sold_out) == Plan{"Wait(30)", "Create(1)"});
+  CHECK(plan(s, sold_out) == Plan{"Wait(1, 30)"});
+  CHECK(plan(s, event::WaitOver{1}) == Plan{"Create(1)"});
   s.provision_failures += 2;
   s.replacement_waited_s = 90;
-  CHECK(plan(s, sold_out) == Plan{"Wait(10)", "Create(1)"});  // never past the timeout
+  CHECK(plan(s, sold_out) == Plan{"Wait(1, 10)"});  // never past the timeout
   s.replacement_waited_s = 100;
   CHECK(plan(s, sold_out) == Plan{"Finish(stopped)"});
   CHECK_THAT(std::get<action::Finish>(decide(s, sold_out).back()).reason, Catch::Contains("checkpoints are at home"));
   // The first rent of a run is not a replacement: it gives up instead of waiting.
   s.host_losses = 0;
   CHECK(plan(s, sold_out) == Plan{"Finish(failed)"});
+}
+
+TEST_CASE("Hosts that came up together are prepared together", "[run]") {
+  CHECK(plan(run_of(3, NodePhase::created), event::Provisioned{{0, 2}}) == Plan{"Prepare(0)", "Prepare(2)"});
+}
+
+TEST_CASE("decide plans one Launch, once every node is prepared", "[run]") {
+  // The executor marks a node ready when its Prepared event is handled, so the snapshots below
+  // are what three Prepared events in a row see.
+  Snapshot s = run_of(3, NodePhase::created);
+  s.nodes[0].phase = NodePhase::ready;
+  CHECK(plan(s, event::Prepared{0}).empty());
+  s.nodes[2].phase = NodePhase::ready;
+  CHECK(plan(s, event::Prepared{2}).empty());
+  s.nodes[1].phase = NodePhase::ready;
+  CHECK(plan(s, event::Prepared{1}) == Plan{"Launch(1, spread [0,1,2])", "Follow"});
+  // Once the attempt runs, a late Prepared plans nothing.
+  s.nodes.assign(3, NodeView{NodePhase::running, false});
+  s.attempt = 1;
+  s.attempt_running = true;
+  CHECK(plan(s, event::Prepared{1}).empty());
+}
+
+TEST_CASE("A gang restart carries the restart's number", "[run]") {
+  Snapshot s = run_of(1, NodePhase::ready, 1);
+  s.restarts = 1;
+  auto actions = decide(s, event::AttemptEnded{{AttemptOutcome::failed, 3, "failed"}});
+  auto launch = std::get<action::Launch>(actions[1]);
+  CHECK(launch.restart);
+  CHECK(launch.restart_number == 2);
+  CHECK(std::get<action::Launch>(decide(run_of(1, NodePhase::ready), event::Prepared{0})[0]).restart_number == 0);
+}
+
+TEST_CASE("A stop asked from outside the run ends it with that reason and exit 0", "[run]") {
+  Snapshot s = run_of(1, NodePhase::running, 1);
+  auto actions = decide(s, event::StopRequested{"stopped early at rung 1 (ASHA)"});
+  CHECK(plan(s, event::StopRequested{"x"}) == Plan{"StopWorkers", "PullCheckpoints", "Finish(stopped)"});
+  auto finish = std::get<action::Finish>(actions.back());
+  CHECK(finish.reason == "stopped early at rung 1 (ASHA)");
+  CHECK(finish.exit_code == 0);
+}
+
+TEST_CASE("The command's result: the Finish's error, else a journal write that failed, else its exit code", "[run]") {
+  action::Finish ok{RunState::succeeded, "succeeded", 0, std::nullopt};
+  CHECK(*command_result(ok, std::nullopt) == 0);
+  const Error disk{ErrorKind::io, "disk full"};
+  CHECK(command_result(ok, disk).error().message == "disk full");
+  action::Finish failed{RunState::failed, "no torch", 2, Error{ErrorKind::usage, "no torch"}};
+  CHECK(command_result(failed, disk).error().message == "no torch");
+}
+
+TEST_CASE("Other interpreters are tried only where the host is this machine and the error is the user's", "[run]") {
+  const Error no_torch{ErrorKind::usage, "no torch"};
+  CHECK(should_try_other_interpreters(no_torch, true));
+  CHECK_FALSE(should_try_other_interpreters(no_torch, false));
+  CHECK_FALSE(should_try_other_interpreters({ErrorKind::network, "reset"}, true));
+  CHECK(fallback_interpreters("python3") == std::vector<std::string>{"/usr/bin/python3", "python"});
 }

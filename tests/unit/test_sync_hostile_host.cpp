@@ -5,7 +5,7 @@
 // The numbers in the names follow issue 16's list.
 #include <choline/agent/log_stream.hpp>
 #include <choline/limits.hpp>
-#include <choline/run/run_record.hpp>
+#include <choline/records/run_record.hpp>
 #include <choline/spec/config.hpp>
 #include <choline/sync/delta.hpp>
 #include <choline/sync/ignore.hpp>
@@ -304,7 +304,7 @@ TEST_CASE("7: an exit code of 1e300 in run.json is damage, not an int", "[run][s
   fs::create_directories(run_dir);
   write_file(run_dir / "run.json",
              R"({"id":"r1","options":{},"attempts":[{"number":1,"exit_code":1e300}],"events":[]})");
-  auto run = run::load_run(run_dir);
+  auto run = records::load_run(run_dir);
   REQUIRE_FALSE(run.ok());
   CHECK_THAT(run.error().message, Catch::Contains("attempts[0].exit_code"));
 }
@@ -480,32 +480,32 @@ TEST_CASE("9: a damaged run.json is listed as damaged, with where and how to sto
     fs::create_directories(runs / id);
     write_file(runs / id / "run.json", text);
   }
-  const auto list = run::list_runs(dir.path);
+  const auto list = records::list_runs(dir.path);
   CHECK(list.runs.empty());
   REQUIRE(list.damaged.size() == damaged.size());
   for (const auto& run : list.damaged) {
     INFO(run.id);
-    const std::string advice = run::damaged_run_advice(run);
+    const std::string advice = records::damaged_run_advice(run);
     CHECK_THAT(advice, Catch::Contains(run.id));
     CHECK_THAT(advice, Catch::Contains("choline stop --orphans"));
     CHECK_THAT(advice, Catch::Contains((runs / run.id).string()));
   }
-  auto found = run::find_run(dir.path, "types");
+  auto found = records::find_run(dir.path, "types");
   REQUIRE_FALSE(found.ok());
   CHECK_THAT(found.error().message, Catch::Contains("hosts is not an array"));
 }
 
 TEST_CASE("9: a damaged run.json falls back to the version before the last save", "[run][security]") {
   TempDir dir;
-  run::RunRecord record;
+  records::RunRecord record;
   record.id = "r2";
-  auto created = run::create_run(dir.path, record);
+  auto created = records::create_run(dir.path, record);
   REQUIRE(created.ok());
-  REQUIRE(created->journal("host_created", {{"id", "vast-42"}}).ok());
+  REQUIRE(created->journal(records::JournalEvent::host_created, {{"id", "vast-42"}}).ok());
   REQUIRE(fs::exists(created->previous_file()));
-  REQUIRE(created->journal("launched").ok());
+  REQUIRE(created->journal(records::JournalEvent::launched).ok());
   write_file(created->file(), "{\"id\": \"r2\", \"hosts\": [");  // cut mid-write by a dying disk
-  auto loaded = run::load_run(created->dir);
+  auto loaded = records::load_run(created->dir);
   REQUIRE(loaded.ok());
   CHECK(loaded->events.size() == 2);  // created, host_created: one event behind, not lost
 }
@@ -589,13 +589,13 @@ TEST_CASE("A number too large for a double is an error, not an exception (found 
 
 TEST_CASE("A host's invalid UTF-8 in a journaled message cannot make run.json unwritable", "[run][security]") {
   TempDir dir;
-  run::RunRecord record;
+  records::RunRecord record;
   record.id = "r3";
-  auto created = run::create_run(dir.path, record);
+  auto created = records::create_run(dir.path, record);
   REQUIRE(created.ok());
   // A pull error naming a file whose name is not UTF-8: nlohmann's dump() throws on it.
-  REQUIRE(created->journal("attempt_ended", {{"reason", std::string("cannot pull ckpt-\xff\xfe.pt")}}).ok());
-  auto loaded = run::load_run(created->dir);
+  REQUIRE(created->journal(records::JournalEvent::attempt_ended, {{"reason", std::string("cannot pull ckpt-\xff\xfe.pt")}}).ok());
+  auto loaded = records::load_run(created->dir);
   REQUIRE(loaded.ok());
   CHECK(loaded->events.size() == 2);
 }

@@ -3,6 +3,7 @@
 // turned into RunOptions with choline.json underneath.
 
 #include <choline/cli/command.hpp>
+#include <choline/run/controller.hpp>
 #include <choline/spec/run_options.hpp>
 
 #include <map>
@@ -16,6 +17,10 @@ void define_run_flags(CLI::App& app, spec::RunFlags& flags);
 // The values of the named environment variables on this machine; names that are unset are
 // skipped with a warning.
 std::map<std::string, std::string> forwarded_env(const std::vector<std::string>& names);
+
+// What the commands that drive a run want done along the way (model cards beside every
+// checkpoint that comes home).
+run::RunHooks run_hooks();
 
 // Loads the project's config (or --config) and resolves it with `flags` and the environment.
 Result<spec::RunOptions> resolve_for_project(const GlobalOptions& global, const spec::RunFlags& flags);

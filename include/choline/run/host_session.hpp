@@ -5,8 +5,8 @@
 
 #include <choline/agent/job.hpp>
 #include <choline/agent/job_state.hpp>
+#include <choline/logs/log_sink.hpp>
 #include <choline/providers/provider.hpp>
-#include <choline/run/log_sink.hpp>
 #include <choline/sync/protocol.hpp>
 
 #include <chrono>
@@ -30,11 +30,13 @@ class HostControl {
   virtual Status install_agent() = 0;
 
   // Pushes the project to the host's project directory.
-  virtual Result<sync::SyncStats> push(const std::filesystem::path& project_dir, const std::vector<std::string>& ignore) = 0;
+  virtual Result<sync::SyncStats> push(const std::filesystem::path& project_dir,
+                                       const std::vector<std::string>& ignore) = 0;
 
   // Pushes `local_dir` to `remote_dir` (relative to the project on the host), e.g. the
   // checkpoints a new attempt resumes from.
-  virtual Result<sync::SyncStats> push_directory(const std::filesystem::path& local_dir, const std::string& remote_dir) = 0;
+  virtual Result<sync::SyncStats> push_directory(const std::filesystem::path& local_dir,
+                                                 const std::string& remote_dir) = 0;
 
   // Runs the setup commands in the project directory once per host (a marker remembers them),
   // streaming their output to `out` with a "[setup HOST]" prefix. $CHOLINE_PYTHON is `python`.
@@ -51,7 +53,7 @@ class HostControl {
   // host (returns the final state) or `should_stop` turns true (returns an interrupted error).
   // The host's byte 0 of rank r is byte log_base[r] of the sink's file. `on_state` sees every
   // state frame, the heartbeat.
-  virtual Result<agent::JobState> follow_logs(LogSink& sink, const std::map<int, std::uint64_t>& log_base,
+  virtual Result<agent::JobState> follow_logs(logs::LogSink& sink, const std::map<int, std::uint64_t>& log_base,
                                               const std::function<bool()>& should_stop,
                                               const std::function<void(const agent::JobState&)>& on_state) = 0;
 
@@ -92,12 +94,14 @@ class HostSession final : public HostControl {
   const providers::Host& host() const override { return m_host; }
   Status connect() override;
   Status install_agent() override;
-  Result<sync::SyncStats> push(const std::filesystem::path& project_dir, const std::vector<std::string>& ignore) override;
-  Result<sync::SyncStats> push_directory(const std::filesystem::path& local_dir, const std::string& remote_dir) override;
+  Result<sync::SyncStats> push(const std::filesystem::path& project_dir,
+                               const std::vector<std::string>& ignore) override;
+  Result<sync::SyncStats> push_directory(const std::filesystem::path& local_dir,
+                                         const std::string& remote_dir) override;
   Status run_setup(const std::vector<std::string>& commands, const std::string& python, std::ostream& out) override;
   Status check_python(const std::string& python) override;
   Result<std::int64_t> launch(const agent::JobSpec& job) override;
-  Result<agent::JobState> follow_logs(LogSink& sink, const std::map<int, std::uint64_t>& log_base,
+  Result<agent::JobState> follow_logs(logs::LogSink& sink, const std::map<int, std::uint64_t>& log_base,
                                       const std::function<bool()>& should_stop,
                                       const std::function<void(const agent::JobState&)>& on_state) override;
   Result<sync::SyncStats> pull(const std::string& remote_dir, const std::filesystem::path& local_dir,

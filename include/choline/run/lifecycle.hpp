@@ -9,7 +9,7 @@
 
 #include <choline/agent/job_state.hpp>
 #include <choline/error.hpp>
-#include <choline/run/run_record.hpp>
+#include <choline/records/run_record.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -35,20 +35,7 @@ struct AttemptResult {
 AttemptResult combine_attempt(const std::vector<agent::JobState>& node_states);
 
 // The run state an attempt's outcome ends the run in, when it is not retried.
-RunState final_state_of(AttemptOutcome outcome);
-
-// ---- Checkpoints ----------------------------------------------------------------------------
-
-struct CheckpointFile {
-  std::string name;  // relative to the checkpoint directory
-  std::int64_t mtime_ns = 0;
-};
-
-// The checkpoint to resume from: the newest complete file, ignoring temp files (".tmp",
-// ".partial", names starting with '.'), the runtime's per-rank parts ("step-40.pt.rank1") and
-// model cards ("step-40.pt.card.json").
-// Ties go to the greater name.
-std::optional<std::string> newest_checkpoint(const std::vector<CheckpointFile>& files);
+records::RunState final_state_of(AttemptOutcome outcome);
 
 // ---- The snapshot the decisions read ----------------------------------------------------------
 
@@ -67,7 +54,7 @@ struct NodeView {
 };
 
 struct Snapshot {
-  RunState state = RunState::provisioning;
+  records::RunState state = records::RunState::provisioning;
   std::vector<NodeView> nodes;  // by node index; as many as the spec asks for
   int attempt = 0;              // the last attempt started (0: none yet)
   bool attempt_running = false;
@@ -78,13 +65,13 @@ struct Snapshot {
   int host_timeout_s = 10;
   int replacement_timeout_s = 1800;
   int replacement_waited_s = 0;  // waited so far for replacements (journaled "replacement_wait" events)
-  int provision_failures = 0;  // creates refused so far (journaled "provision_failed" events)
+  int provision_failures = 0;    // creates refused so far (journaled "provision_failed" events)
   // `choline logs -f` watches a run nobody else drives: it records how the attempt ended and
   // releases the hosts, but restarting or replacing is left to `choline resume`.
   bool observer = false;
 };
 
-Snapshot snapshot_of(const RunRecord& record, bool observer = false);
+Snapshot snapshot_of(const records::RunRecord& record, bool observer = false);
 
 // ---- Events: what happened ------------------------------------------------------------------
 
@@ -120,7 +107,7 @@ struct HostLost {
 };
 struct HeartbeatMissed {
   int node = 0;
-  double silent_s = 0;  // seconds since the host last proved alive
+  double silent_s = 0;     // seconds since the host last proved alive
   std::string last_error;  // why its stream broke, if it did
 };
 struct Interrupted {
@@ -183,17 +170,17 @@ struct Wait {
 struct Detach {};
 // Release every host, record the final state, report. The run is over for this process.
 struct Finish {
-  RunState state = RunState::succeeded;
+  records::RunState state = records::RunState::succeeded;
   std::string reason;
   int exit_code = 0;
-  std::optional<Error> error;  // reported to the user as the command's error
+  std::optional<Error> error;      // reported to the user as the command's error
   std::optional<int> failed_rank;  // the rank whose failure ended the run: its last lines are shown
 };
 }  // namespace action
 
-using Action = std::variant<action::Create, action::Prepare, action::StopWorkers, action::PullCheckpoints,
-                            action::Release, action::Launch, action::Follow, action::Wait, action::Detach,
-                            action::Finish>;
+using Action =
+    std::variant<action::Create, action::Prepare, action::StopWorkers, action::PullCheckpoints, action::Release,
+                 action::Launch, action::Follow, action::Wait, action::Detach, action::Finish>;
 using Actions = std::vector<Action>;
 
 // Creates a run may see refused (no capacity, offer gone, API down) before it gives up.

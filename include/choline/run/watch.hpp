@@ -1,5 +1,5 @@
 #pragma once
-// Following a running attempt on every host at once: log streams into one LogSink, heartbeats
+// Following a running attempt on every host at once: log streams into one logs::LogSink, heartbeats
 // timed, checkpoints pulled now and then, Ctrl-C polled. Returns the first thing the lifecycle
 // must hear about, as an event; deciding what it means is not done here.
 
@@ -17,7 +17,7 @@ namespace choline::run {
 struct WatchedHost {
   int node = 0;
   HostControl* host = nullptr;
-  std::map<int, std::uint64_t> log_base;  // see HostRecord::log_base
+  std::map<int, std::uint64_t> log_base;  // see records::HostRecord::log_base
 };
 
 struct WatchSettings {
@@ -38,6 +38,6 @@ struct WatchSettings {
 
 // Returns AttemptEnded (every host's job reached a final state), HostLost (a host's stream
 // failed and could not be re-opened), HeartbeatMissed, or Interrupted.
-Event watch_hosts(const std::vector<WatchedHost>& hosts, LogSink& sink, const WatchSettings& settings);
+Event watch_hosts(const std::vector<WatchedHost>& hosts, logs::LogSink& sink, const WatchSettings& settings);
 
 }  // namespace choline::run

@@ -1,0 +1,73 @@
+// Making a node's host ready for an attempt (the Prepare action): the agent, the project, the
+// setup commands and an interpreter with torch. Nodes are prepared in parallel: the record is read
+// and changed only under its lock.
+#include "execution.hpp"
+
+#include <choline/records/provenance.hpp>
+#include <choline/util/strings.hpp>
+
+#include <spdlog/spdlog.h>
+
+namespace choline::run {
+
+namespace {
+
+// The run's interpreter must have torch. On this machine a missing torch is often just the
+// wrong python3 first on PATH: another that has it is used instead, and said so.
+Status check_python(Execution& run, HostControl& host) {
+  const std::string python = [&] {
+    std::lock_guard lock(run.record_mutex);
+    return run.record.options.python;
+  }();
+  auto ok = host.check_python(python);
+  if (ok || !should_try_other_interpreters(ok.error(), run.pool.provider().shares_this_machine())) return ok;
+  for (const auto& candidate : fallback_interpreters(python)) {
+    if (!host.check_python(candidate)) continue;
+    std::lock_guard lock(run.record_mutex);
+    records::RunRecord& record = run.record;
+    if (record.options.python != python) return {};  // another node chose already
+    spdlog::info("'{}' has no torch; using {}, which has (set \"python\" in choline.json or CHOLINE_PYTHON to choose)",
+                 record.options.python, candidate);
+    if (!record.command.empty() && record.command[0] == record.options.python) record.command[0] = candidate;
+    record.options.python = candidate;
+    return run.journal_locked(records::JournalEvent::interpreter_chosen, {{"python", candidate}});
+  }
+  return ok;
+}
+
+}  // namespace
+
+Event prepare(Execution& run, int node) {
+  const auto [host_id, warm] = [&] {
+    std::lock_guard lock(run.record_mutex);
+    const std::string id = run.record.current_host(node)->host.id;
+    return std::pair{id, run.warm_hosts.count(id) > 0};
+  }();
+  HostControl& host = run.control(node);
+  const auto fail = [&](const Error& error) -> Event { return event::PrepareFailed{node, error.with_context(host_id)}; };
+  // A warm host (a pool's, prepared the same way for an earlier run) has the agent and the setup.
+  if (!warm) {
+    if (auto ok = host.install_agent(); !ok) return fail(ok.error().with_context("installing the agent"));
+  }
+  auto pushed = host.push(run.record.project_dir, run.record.options.ignore);
+  if (!pushed) return fail(pushed.error().with_context("pushing the project"));
+  spdlog::debug("{}: pushed {} of {} files in {:.2f}s", host_id, pushed->files_transferred, pushed->files_total,
+                pushed->seconds);
+  for (const auto& error : pushed->errors) spdlog::warn("{}: {}", host_id, error);
+  // The code and data as node 0 (whose checkpoints come home) has them, for model cards.
+  if (node == 0) records::record_provenance(run.record);
+  if (!warm) {
+    if (auto ok = host.run_setup(run.record.options.setup, run.record.options.python, run.out); !ok) {
+      return event::PrepareFailed{node, ok.error()};
+    }
+  }
+  // After setup, which may be what installs torch; on a warm host too (one round trip), since the
+  // interpreter the last run settled on is this run's to choose again.
+  if (util::ends_with(run.record.entry, ".py")) {
+    if (auto ok = check_python(run, host); !ok) return event::PrepareFailed{node, ok.error()};
+  }
+  run.pool.prepared(host.host(), run.preparation);
+  return event::Prepared{node};
+}
+
+}  // namespace choline::run
