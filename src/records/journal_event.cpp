@@ -50,6 +50,8 @@ std::optional<JournalEvent> kind_of(const nlohmann::json& event) {
   return journal_event_from(type->get_ref<const std::string&>());
 }
 
-bool is_event(const nlohmann::json& event, JournalEvent kind) { return kind_of(event) == kind; }
+bool is_event(const nlohmann::json& event, JournalEvent kind) {
+  return kind_of(event) == kind;
+}
 
 }  // namespace choline::records

@@ -117,7 +117,8 @@ class Executor {
     if (!host) return;
     if (a.lost) {
       m_record.host_losses.push_back({a.node, host->host.id, a.reason, util::now_iso8601()});
-      (void)m_run.journal(records::JournalEvent::host_lost, {{"node", a.node}, {"id", host->host.id}, {"reason", a.reason}});
+      (void)m_run.journal(records::JournalEvent::host_lost,
+                          {{"node", a.node}, {"id", host->host.id}, {"reason", a.reason}});
     }
     m_run.release(*host, a.lost ? "lost: " + a.reason : a.reason, a.lost);
   }
@@ -161,7 +162,8 @@ class Executor {
   // Releases every host still held, records the end, reports.
   void finish(const action::Finish& a) {
     for (auto& host : m_record.hosts) {
-      if (host.state != records::HostState::released) m_run.release(host, "run " + std::string(to_string(a.state)), false);
+      if (host.state != records::HostState::released)
+        m_run.release(host, "run " + std::string(to_string(a.state)), false);
     }
     m_record.state = a.state;
     (void)m_run.journal(records::JournalEvent::finished, {{"state", to_string(a.state)}, {"reason", a.reason}});

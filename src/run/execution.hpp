@@ -15,8 +15,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <ostream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,7 +25,12 @@ namespace choline::run {
 struct Execution {
   Execution(records::RunRecord& record, Seams& seams, HostPool& pool, const std::map<std::string, std::string>& job_env,
             std::ostream& out, bool observer)
-      : record(record), seams(seams), pool(pool), job_env(job_env), out(out), observer(observer),
+      : record(record),
+        seams(seams),
+        pool(pool),
+        job_env(job_env),
+        out(out),
+        observer(observer),
         preparation(preparation_key(record.options.setup, record.options.python)) {}
 
   records::RunRecord& record;

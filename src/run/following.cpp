@@ -15,7 +15,8 @@ Event follow(Execution& run) {
   records::RunRecord& record = run.record;
   std::vector<WatchedHost> hosts;
   for (int node = 0; node < run.nodes(); ++node) {
-    if (const records::HostRecord* host = record.current_host(node)) hosts.push_back({node, &run.control(node), host->log_base});
+    if (const records::HostRecord* host = record.current_host(node))
+      hosts.push_back({node, &run.control(node), host->log_base});
   }
   WatchSettings settings;
   settings.clock = run.seams.clock;

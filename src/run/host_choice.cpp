@@ -22,8 +22,12 @@ std::vector<std::string> excluded_machines(const records::RunRecord& record, int
 }
 
 providers::HostRequest host_request_for(const records::RunRecord& record, int node) {
-  providers::HostRequest request{record.id,           node, record.options.spec, record.options.image,
-                                 record.options.max_price, excluded_machines(record, node)};
+  providers::HostRequest request{record.id,
+                                 node,
+                                 record.options.spec,
+                                 record.options.image,
+                                 record.options.max_price,
+                                 excluded_machines(record, node)};
   request.replacement = static_cast<int>(std::count_if(record.hosts.begin(), record.hosts.end(),
                                                        [&](const records::HostRecord& h) { return h.node == node; }));
   return request;

@@ -32,7 +32,8 @@ std::optional<Event> launch(Execution& run, const action::Launch& a) {
   attempt.resume_from = resume_from;
   record.attempts.push_back(attempt);
   record.state = records::RunState::running;
-  if (auto ok = run.journal(records::JournalEvent::attempt_started, {{"attempt", a.attempt}, {"resume_from", resume_from}});
+  if (auto ok =
+          run.journal(records::JournalEvent::attempt_started, {{"attempt", a.attempt}, {"resume_from", resume_from}});
       !ok) {
     return event::LaunchFailed{0, ok.error()};
   }

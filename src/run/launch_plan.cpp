@@ -11,7 +11,8 @@ std::vector<int> nodes_to_seed(const action::Launch& launch, const std::string& 
   return launch.spread_to;
 }
 
-std::vector<agent::JobSpec> build_job_specs(const records::RunRecord& record, int attempt, const std::string& resume_from,
+std::vector<agent::JobSpec> build_job_specs(const records::RunRecord& record, int attempt,
+                                            const std::string& resume_from,
                                             const std::map<std::string, std::string>& env) {
   const int nodes = std::max(1, record.options.spec.nodes);
   const records::HostRecord* master = record.current_host(0);
@@ -49,7 +50,9 @@ std::map<int, std::uint64_t> log_base_for(const records::HostRecord& host, int n
   return base;
 }
 
-int master_port_from(std::uint32_t random) { return 20000 + static_cast<int>(random % 12000); }
+int master_port_from(std::uint32_t random) {
+  return 20000 + static_cast<int>(random % 12000);
+}
 
 bool should_pick_port_again(const Error& error, int picks) {
   return picks < k_max_port_picks && error.message.find("Address already in use") != std::string::npos;
@@ -65,12 +68,13 @@ std::optional<Event> preflight_verdict(const std::string& master, const std::vec
     for (int port : *result) which.push_back(std::to_string(port));
     return event::LaunchFailed{
         others[k],
-        make_error(ErrorKind::unsupported,
-                   "node " + std::to_string(others[k]) + " cannot reach node 0 at " + master + " on port(s) " +
-                       util::join(which, ", ") +
-                       ": torch.distributed needs every node to reach node 0 on arbitrary ports, which marketplace "
-                       "hosts behind NAT usually do not allow. Run on one host with all the GPUs instead (e.g. --1x8... "
-                       "rather than --nodes), or use offers in one datacenter (Lambda, RunPod secure cloud)")};
+        make_error(
+            ErrorKind::unsupported,
+            "node " + std::to_string(others[k]) + " cannot reach node 0 at " + master + " on port(s) " +
+                util::join(which, ", ") +
+                ": torch.distributed needs every node to reach node 0 on arbitrary ports, which marketplace "
+                "hosts behind NAT usually do not allow. Run on one host with all the GPUs instead (e.g. --1x8... "
+                "rather than --nodes), or use offers in one datacenter (Lambda, RunPod secure cloud)")};
   }
   return std::nullopt;
 }

@@ -230,8 +230,8 @@ Actions decide(const Snapshot& s, const Event& event) {
               if (s.replacement_waited_s < s.replacement_timeout_s) {
                 const int wait = std::min({30 << std::clamp(s.provision_failures - k_max_create_tries, 0, 4), 300,
                                            s.replacement_timeout_s - s.replacement_waited_s});
-                return Actions{
-                    action::Wait{e.node, wait, "no replacement host for " + node_name(e.node) + " yet: " + e.error.message}};
+                return Actions{action::Wait{
+                    e.node, wait, "no replacement host for " + node_name(e.node) + " yet: " + e.error.message}};
               }
               return give_up(s, records::RunState::stopped,
                              "no replacement host for " + node_name(e.node) + " within replacement_timeout (" +
@@ -302,7 +302,9 @@ std::string describe(const Action& action) {
                    util::join(nodes, ",") + "])";
           },
           [](const action::Follow&) { return std::string("Follow"); },
-          [](const action::Wait& a) { return "Wait(" + std::to_string(a.node) + ", " + std::to_string(a.seconds) + ")"; },
+          [](const action::Wait& a) {
+            return "Wait(" + std::to_string(a.node) + ", " + std::to_string(a.seconds) + ")";
+          },
           [](const action::Detach&) { return std::string("Detach"); },
           [](const action::Finish& a) { return std::string("Finish(") + to_string(a.state) + ")"; },
       },

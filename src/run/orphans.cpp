@@ -93,7 +93,8 @@ Result<int> release_leftovers(records::RunRecord& record, std::ostream& out) {
     }
     host.state = records::HostState::released;
     host.released_because = "released by choline stop";
-    if (auto j = record.journal(records::JournalEvent::host_released, {{"node", host.node}, {"id", host.host.id}}); !j) return j.error();
+    if (auto j = record.journal(records::JournalEvent::host_released, {{"node", host.node}, {"id", host.host.id}}); !j)
+      return j.error();
     out << "released " << host.host.id << "\n";
   }
   return failed ? 1 : 0;

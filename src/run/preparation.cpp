@@ -44,7 +44,9 @@ Event prepare(Execution& run, int node) {
     return std::pair{id, run.warm_hosts.count(id) > 0};
   }();
   HostControl& host = run.control(node);
-  const auto fail = [&](const Error& error) -> Event { return event::PrepareFailed{node, error.with_context(host_id)}; };
+  const auto fail = [&](const Error& error) -> Event {
+    return event::PrepareFailed{node, error.with_context(host_id)};
+  };
   // A warm host (a pool's, prepared the same way for an earlier run) has the agent and the setup.
   if (!warm) {
     if (auto ok = host.install_agent(); !ok) return fail(ok.error().with_context("installing the agent"));

@@ -47,7 +47,8 @@ std::optional<Event> came_up(Execution& run, int node, const providers::Host& ho
     std::lock_guard lock(run.record_mutex);
     if (records::HostRecord* record = run.record.current_host(node); record && record->host.id == up.id) {
       record->host = up;
-      (void)run.journal_locked(records::JournalEvent::host_up, {{"node", node}, {"id", up.id}, {"address", up.address}});
+      (void)run.journal_locked(records::JournalEvent::host_up,
+                               {{"node", node}, {"id", up.id}, {"address", up.address}});
     }
   }
   if (auto wrong = landed_on_excluded(up, request)) return refuse_host(run, node, *wrong);

@@ -32,6 +32,8 @@ ResumePlan plan_resume(const records::RunRecord& record,
   return plan;
 }
 
-std::string detached_outcome(const AttemptResult& result) { return result.description + " (while detached)"; }
+std::string detached_outcome(const AttemptResult& result) {
+  return result.description + " (while detached)";
+}
 
 }  // namespace choline::run

@@ -3,9 +3,9 @@
 #include <choline/providers/registry.hpp>
 #include <choline/records/run_files.hpp>
 #include <choline/run/controller.hpp>
-#include <choline/run/run_commands.hpp>
 #include <choline/run/orphans.hpp>
 #include <choline/run/resume_plan.hpp>
+#include <choline/run/run_commands.hpp>
 #include <choline/util/files.hpp>
 #include <choline/util/log.hpp>
 #include <choline/util/progress.hpp>
@@ -102,7 +102,9 @@ Result<int> train(const TrainRequest& request, std::ostream& out, const RunHooks
   auto provider = providers::make_provider(run.options);
   if (!provider) {
     run.state = records::RunState::failed;
-    if (auto ok = run.journal(records::JournalEvent::finished, {{"state", "failed"}, {"reason", provider.error().message}}); !ok) {
+    if (auto ok =
+            run.journal(records::JournalEvent::finished, {{"state", "failed"}, {"reason", provider.error().message}});
+        !ok) {
       spdlog::error("{}", ok.error().message);
     }
     return provider.error();
@@ -112,8 +114,8 @@ Result<int> train(const TrainRequest& request, std::ostream& out, const RunHooks
   return execute(run, seams, event::Start{}, env, out);
 }
 
-Result<int> resume(records::RunRecord& record, const std::map<std::string, std::string>& forwarded_env, std::ostream& out,
-                   const RunHooks& hooks) {
+Result<int> resume(records::RunRecord& record, const std::map<std::string, std::string>& forwarded_env,
+                   std::ostream& out, const RunHooks& hooks) {
   const auto env = secrets_registered(forwarded_env);
   // The provider is opened only when the plan needs the hosts' answers (a run that succeeded
   // needs none, and its provider's key may be gone).
@@ -136,7 +138,8 @@ Result<int> resume(records::RunRecord& record, const std::map<std::string, std::
       record.state = records::RunState::running;
       if (auto ok = record.journal(records::JournalEvent::reattached); !ok) return ok.error();
       return execute(record, seams, event::Resumed{true}, env, out);
-    case ResumeKind::new_attempt: break;
+    case ResumeKind::new_attempt:
+      break;
   }
   if (plan.ended_while_detached) {
     const AttemptResult& ended = *plan.ended_while_detached;
@@ -144,7 +147,8 @@ Result<int> resume(records::RunRecord& record, const std::map<std::string, std::
   }
   out << "choline: resuming run " << record.id << " as attempt " << plan.next_attempt << "\n";
   record.state = records::RunState::provisioning;
-  if (auto ok = record.journal(records::JournalEvent::resumed, {{"attempt", plan.next_attempt}}); !ok) return ok.error();
+  if (auto ok = record.journal(records::JournalEvent::resumed, {{"attempt", plan.next_attempt}}); !ok)
+    return ok.error();
   return execute(record, seams, event::Resumed{false}, env, out);
 }
 

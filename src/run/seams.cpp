@@ -4,10 +4,10 @@
 #include <choline/util/interrupt.hpp>
 #include <choline/util/progress.hpp>
 
+#include <unistd.h>
 #include <cstdlib>
 #include <iostream>
 #include <string>
-#include <unistd.h>
 
 namespace choline::run {
 

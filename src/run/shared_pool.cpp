@@ -8,7 +8,9 @@ namespace choline::run {
 
 namespace {
 
-std::string machine_of(const providers::Host& host) { return host.access.value("machine", host.id); }
+std::string machine_of(const providers::Host& host) {
+  return host.access.value("machine", host.id);
+}
 
 bool excluded(const providers::Host& host, const std::vector<std::string>& exclude) {
   return std::find(exclude.begin(), exclude.end(), machine_of(host)) != exclude.end() ||
@@ -18,7 +20,10 @@ bool excluded(const providers::Host& host, const std::vector<std::string>& exclu
 }  // namespace
 
 SharedPool::SharedPool(std::string name, providers::Provider& provider, HostOpener open, int capacity, Journal journal)
-    : m_name(std::move(name)), m_provider(provider), m_open(std::move(open)), m_capacity(std::max(1, capacity)),
+    : m_name(std::move(name)),
+      m_provider(provider),
+      m_open(std::move(open)),
+      m_capacity(std::max(1, capacity)),
       m_journal(std::move(journal)) {}
 
 SharedPool::~SharedPool() = default;
@@ -33,8 +38,9 @@ void SharedPool::adopt(const providers::Host& host) {
 
 int SharedPool::free_slot_locked() const {
   for (int slot = 0;; ++slot) {
-    const bool used = std::any_of(m_hosts.begin(), m_hosts.end(), [&](const auto& h) { return h.second.slot == slot; }) ||
-                      std::count(m_slots_renting.begin(), m_slots_renting.end(), slot);
+    const bool used =
+        std::any_of(m_hosts.begin(), m_hosts.end(), [&](const auto& h) { return h.second.slot == slot; }) ||
+        std::count(m_slots_renting.begin(), m_slots_renting.end(), slot);
     if (!used) return slot;
   }
 }
@@ -60,8 +66,8 @@ Result<Lease> SharedPool::acquire(const providers::HostRequest& request, const s
     return lease;
   }
   if (static_cast<int>(m_hosts.size() + m_slots_renting.size()) >= m_capacity) {
-    return make_error(ErrorKind::capacity, "all " + std::to_string(m_capacity) + " hosts of pool " + m_name +
-                                               " are in use");
+    return make_error(ErrorKind::capacity,
+                      "all " + std::to_string(m_capacity) + " hosts of pool " + m_name + " are in use");
   }
   // A new host for the pool: named after the pool and a slot, never on a machine it lost.
   const int slot = free_slot_locked();
@@ -69,7 +75,10 @@ Result<Lease> SharedPool::acquire(const providers::HostRequest& request, const s
   providers::HostRequest rent = request;
   rent.run_id = m_name;
   rent.node = slot;
-  rent.exclude.insert(rent.exclude.end(), m_lost.begin(), m_lost.end());
+  for (const auto& machine : m_lost) {
+    if (std::find(rent.exclude.begin(), rent.exclude.end(), machine) == rent.exclude.end())
+      rent.exclude.push_back(machine);
+  }
   lock.unlock();
   auto host = m_provider.create(rent);
   Status journaled = host ? m_journal.rented(*host) : Status{};
@@ -98,7 +107,9 @@ Result<Lease> SharedPool::acquire(const providers::HostRequest& request, const s
   return lease;
 }
 
-Result<providers::HostStatus> SharedPool::status(const providers::Host& host) { return m_provider.status(host); }
+Result<providers::HostStatus> SharedPool::status(const providers::Host& host) {
+  return m_provider.status(host);
+}
 
 providers::Host SharedPool::located(const providers::Host& host) {
   providers::Host up = m_provider.located(host);

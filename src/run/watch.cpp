@@ -74,8 +74,8 @@ Event watch_hosts(const std::vector<WatchedHost>& hosts, logs::LogSink& sink, co
       std::lock_guard lock(mutex);
       for (std::size_t i = 0; i < followers.size(); ++i) {
         const Follower& f = followers[i];
-        seen.followers.push_back({hosts[i].node, f.final_state, f.gave_up, f.last_error,
-                                  util::seconds_between(f.last_heard, clock.now())});
+        seen.followers.push_back(
+            {hosts[i].node, f.final_state, f.gave_up, f.last_error, util::seconds_between(f.last_heard, clock.now())});
       }
     }
     if ((event = next_watch_event(seen))) break;

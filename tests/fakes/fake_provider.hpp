@@ -52,7 +52,8 @@ struct HostScript {
   int hangs_in_attempt = 0;                        // its stream stays open but silent (no heartbeats) in this attempt
   std::optional<Error> prepare_error;              // check_python fails with this
   int gone_in_attempt = 0;                         // the provider reports it gone (its stream hangs) in this attempt
-  int ports_taken = 0;  // as node 0, the first this many preflight listens find a port in use
+  int ports_taken = 0;      // as node 0, the first this many preflight listens find a port in use
+  int busy_in_attempt = 0;  // its job runs (heartbeats and all) until it is told to stop
 };
 
 struct FakeWorld {
@@ -67,6 +68,10 @@ struct FakeWorld {
   std::vector<std::string> stops;                                // host ids told to stop
   std::map<std::string, int> attempt_of;                         // host id -> the attempt it runs
   std::vector<std::vector<int>> listened;                        // the ports of every preflight listen, in order
+  double price_per_hour = 0;                                     // of every host created
+  int installs = 0;                                              // agent installs asked for
+  int setups = 0;                                                // setup runs asked for
+  std::vector<std::string> prepared_hosts;                       // host ids, one per project push
 };
 
 class FakeHost final : public run::HostControl {
@@ -76,8 +81,14 @@ class FakeHost final : public run::HostControl {
 
   const providers::Host& host() const override { return m_host; }
   Status connect() override { return {}; }
-  Status install_agent() override { return {}; }
+  Status install_agent() override {
+    std::lock_guard lock(m_world->mutex);
+    ++m_world->installs;
+    return {};
+  }
   Result<sync::SyncStats> push(const std::filesystem::path&, const std::vector<std::string>&) override {
+    std::lock_guard lock(m_world->mutex);
+    m_world->prepared_hosts.push_back(m_host.id);
     return sync::SyncStats{};
   }
   Result<sync::SyncStats> push_directory(const std::filesystem::path&, const std::string& remote_dir) override {
@@ -85,7 +96,11 @@ class FakeHost final : public run::HostControl {
     m_world->pushed_dirs.emplace_back(m_host.id, remote_dir);
     return sync::SyncStats{};
   }
-  Status run_setup(const std::vector<std::string>&, const std::string&, std::ostream&) override { return {}; }
+  Status run_setup(const std::vector<std::string>&, const std::string&, std::ostream&) override {
+    std::lock_guard lock(m_world->mutex);
+    ++m_world->setups;
+    return {};
+  }
   Status check_python(const std::string&) override {
     if (m_script.prepare_error) return *m_script.prepare_error;
     return {};
@@ -103,6 +118,16 @@ class FakeHost final : public run::HostControl {
                                       const std::function<void(const agent::JobState&)>& on_state) override {
     if (!m_job) return make_error(ErrorKind::remote, "no job");
     if (m_script.dies_in_attempt == m_job->attempt) return make_error(ErrorKind::network, "connection reset by peer");
+    if (m_script.busy_in_attempt == m_job->attempt) {
+      agent::JobState running;
+      running.status = agent::JobStatus::running;
+      running.attempt = m_job->attempt;
+      while (!should_stop()) {
+        on_state(running);
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+      }
+      return make_error(ErrorKind::interrupted, "stopped following logs");
+    }
     if (m_script.hangs_in_attempt == m_job->attempt || m_script.gone_in_attempt == m_job->attempt) {
       while (!should_stop()) std::this_thread::sleep_for(std::chrono::microseconds(200));
       return make_error(ErrorKind::interrupted, "stopped following logs");
@@ -190,6 +215,7 @@ class FakeProvider final : public providers::Provider {
     host.root = "/fake/" + host.id;
     host.agent_dir = "/fake/agent";
     host.slots = request.shape.count;
+    host.price_per_hour = m_world->price_per_hour;
     host.access = {{"index", index}};
     m_world->live.insert(host.id);
     return host;
@@ -197,6 +223,7 @@ class FakeProvider final : public providers::Provider {
 
   Result<providers::HostStatus> status(const providers::Host& host) override {
     std::lock_guard lock(m_world->mutex);
+    if (!m_world->live.count(host.id)) return providers::HostStatus::gone;
     const HostScript& script = m_world->scripts[host.access.value("index", 0)];
     if (script.gone_in_attempt && m_world->attempt_of[host.id] == script.gone_in_attempt)
       return providers::HostStatus::gone;

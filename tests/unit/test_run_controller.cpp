@@ -1,5 +1,6 @@
 // The run executor end to end over a scripted fake provider and a fake clock: every host is a
 // FakeHost, so a whole run (renting, restarts, host losses, Ctrl-C) takes milliseconds.
+#include <choline/records/cost.hpp>
 #include <choline/run/controller.hpp>
 #include <choline/util/files.hpp>
 
@@ -320,4 +321,57 @@ TEST_CASE("Executor: when no replacement can be had the run waits, then stops cl
              Catch::Contains("no replacement host for node 1 yet") && Catch::Contains("trying again in 30 s"));
   CHECK(h.live() == 0);
   CHECK(std::filesystem::exists(h.record.checkpoints_dir() / "epoch-1.pt"));  // node 0 pulled before the wait
+}
+
+TEST_CASE("Executor: --max-cost stops a running job once its hosts' time costs what is left, before the limit",
+          "[run][controller]") {
+  Harness h(1);
+  h.world->price_per_hour = 36;  // one cent a second
+  h.world->scripts[0].busy_in_attempt = 1;
+  h.record.options.max_cost = 1.0;
+  // The wall clock the cost is read at runs with the fake clock, from now.
+  const double wall_start = util::epoch_seconds();
+  const auto fake_start = h.clock.now();
+  h.seams.wall_clock = [&] { return wall_start + util::seconds_between(fake_start, h.clock.now()); };
+  auto code = h.run();
+  REQUIRE(code.ok());
+  CHECK(*code == 1);
+  CHECK(h.record.state == RunState::stopped);
+  CHECK(h.live() == 0);
+  const double ran = util::seconds_between(fake_start, h.clock.now());
+  // $1 minus the 60 s a stop takes at 1 cent a second: about 40 s of renting.
+  CHECK(ran > 35);
+  CHECK(ran < 60);
+  const auto& finished = h.record.events.back();
+  CHECK(finished["type"] == "finished");
+  CHECK_THAT(finished["reason"].get<std::string>(), Catch::StartsWith("cost limit reached ($0.4"));
+  CHECK(records::cost_of(h.record, h.seams.wall_clock()).spent < 1.0);
+}
+
+TEST_CASE("Executor: a stop asked by whoever drives the run ends it with that reason", "[run][controller]") {
+  Harness h(1);
+  h.world->scripts[0].busy_in_attempt = 1;
+  int polls = 0;
+  h.seams.poll_stop = [&]() -> std::optional<std::string> {
+    if (++polls < 20) return std::nullopt;
+    return std::string("stopped early at rung 1");
+  };
+  auto code = h.run();
+  REQUIRE(code.ok());
+  CHECK(*code == 0);
+  CHECK(h.record.state == RunState::stopped);
+  CHECK(h.record.attempts[0].outcome == "stopped early at rung 1");
+  CHECK(h.live() == 0);
+  CHECK(h.world->stops.size() == 1);
+}
+
+TEST_CASE("Executor: nodes prepared together launch exactly once", "[run][controller]") {
+  Harness h(3);
+  auto code = h.run();
+  REQUIRE(code.ok());
+  CHECK(*code == 0);
+  CHECK(h.world->launches.size() == 3);
+  CHECK(h.record.attempts.size() == 1);
+  CHECK(std::count_if(h.record.events.begin(), h.record.events.end(),
+                      [](const auto& e) { return e["type"] == "attempt_started"; }) == 1);
 }

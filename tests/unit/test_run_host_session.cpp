@@ -14,7 +14,9 @@ class RemoteFake final : public providers::Provider {
  public:
   explicit RemoteFake(std::shared_ptr<fakes::CommandLog> log) : m_log(std::move(log)) {}
   std::string name() const override { return "fake"; }
-  Result<std::vector<providers::Offer>> offers(const spec::GpuSpec&) override { return std::vector<providers::Offer>{}; }
+  Result<std::vector<providers::Offer>> offers(const spec::GpuSpec&) override {
+    return std::vector<providers::Offer>{};
+  }
   Result<providers::Host> create(const providers::HostRequest&) override { return providers::Host{}; }
   Result<providers::HostStatus> status(const providers::Host&) override { return providers::HostStatus::ready; }
   Result<std::unique_ptr<transport::Transport>> connect(const providers::Host&) override {

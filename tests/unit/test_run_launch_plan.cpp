@@ -35,7 +35,8 @@ TEST_CASE("Launch plan: checkpoints go to the nodes the lifecycle named, only wh
   CHECK(nodes_to_seed(launch, "").empty());
 }
 
-TEST_CASE("Launch plan: every node's job has the world's shape, node 0's address and the forwarded env", "[run][launch]") {
+TEST_CASE("Launch plan: every node's job has the world's shape, node 0's address and the forwarded env",
+          "[run][launch]") {
   auto record = two_nodes();
   record.options.sync = "diloco:h=50";
   const auto jobs = build_job_specs(record, 3, "ckpt/epoch-2.pt", {{"WANDB_API_KEY", "secret"}});
@@ -70,7 +71,8 @@ TEST_CASE("Launch plan: a host's logs start where the laptop's files end, on its
   CHECK(log_base_for(record.hosts[1], 1, held) == std::map<int, std::uint64_t>{{2, 5}, {3, 5}});
 }
 
-TEST_CASE("Launch plan: master ports stay below the ephemeral range; a taken port is picked again, boundedly", "[run][launch]") {
+TEST_CASE("Launch plan: master ports stay below the ephemeral range; a taken port is picked again, boundedly",
+          "[run][launch]") {
   for (std::uint32_t r : {0u, 1u, 11999u, 12000u, 4294967295u}) {
     const int port = master_port_from(r);
     CHECK((port >= 20000 && port < 32768));
@@ -82,7 +84,8 @@ TEST_CASE("Launch plan: master ports stay below the ephemeral range; a taken por
   CHECK_FALSE(should_pick_port_again({ErrorKind::network, "connection reset"}, 1));
 }
 
-TEST_CASE("Launch plan: the preflight fails on the first node that cannot reach node 0, saying what to do", "[run][launch]") {
+TEST_CASE("Launch plan: the preflight fails on the first node that cannot reach node 0, saying what to do",
+          "[run][launch]") {
   std::vector<Result<std::vector<int>>> results;
   results.emplace_back(std::vector<int>{});
   results.emplace_back(std::vector<int>{23456, 24000});

@@ -14,18 +14,22 @@ agent::JobState ended(agent::JobStatus status) {
   return state;
 }
 
-FollowerView quiet(int node, double silent = 1) { return {node, std::nullopt, std::nullopt, std::nullopt, silent}; }
+FollowerView quiet(int node, double silent = 1) {
+  return {node, std::nullopt, std::nullopt, std::nullopt, silent};
+}
 
 std::string kind(const std::optional<Event>& event) {
   if (!event) return "none";
   return std::visit(
       [](const auto& e) -> std::string {
         using T = std::decay_t<decltype(e)>;
-        if constexpr (std::is_same_v<T, event::Interrupted>) return e.stop ? "Interrupted(stop)" : "Interrupted(detach)";
+        if constexpr (std::is_same_v<T, event::Interrupted>)
+          return e.stop ? "Interrupted(stop)" : "Interrupted(detach)";
         if constexpr (std::is_same_v<T, event::StopRequested>) return "StopRequested(" + e.why + ")";
         if constexpr (std::is_same_v<T, event::CostLimitReached>) return "CostLimitReached";
         if constexpr (std::is_same_v<T, event::HostLost>) return "HostLost(" + std::to_string(e.node) + ")";
-        if constexpr (std::is_same_v<T, event::HeartbeatMissed>) return "HeartbeatMissed(" + std::to_string(e.node) + ")";
+        if constexpr (std::is_same_v<T, event::HeartbeatMissed>)
+          return "HeartbeatMissed(" + std::to_string(e.node) + ")";
         if constexpr (std::is_same_v<T, event::AttemptEnded>) return "AttemptEnded(" + e.result.description + ")";
         return "other";
       },
@@ -56,7 +60,8 @@ TEST_CASE("Watch: the user's Ctrl-C wins over everything, then an outside stop, 
   CHECK(kind(next_watch_event(seen)) == "HostLost(0)");
 }
 
-TEST_CASE("Watch: silence below host_timeout waits, at it the host is missed; a broken stream is lost first", "[run][watch]") {
+TEST_CASE("Watch: silence below host_timeout waits, at it the host is missed; a broken stream is lost first",
+          "[run][watch]") {
   WatchObservation seen;
   seen.host_timeout_s = 10;
   seen.followers = {quiet(0, 9.5), quiet(1, 2)};

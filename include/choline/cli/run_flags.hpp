@@ -3,7 +3,7 @@
 // turned into RunOptions with choline.json underneath.
 
 #include <choline/cli/command.hpp>
-#include <choline/run/controller.hpp>
+#include <choline/run/run_commands.hpp>
 #include <choline/spec/run_options.hpp>
 
 #include <map>

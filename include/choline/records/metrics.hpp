@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -54,12 +55,16 @@ class MetricsFile {
 // attempt whose marker line came before it.
 class MetricsCollector {
  public:
-  MetricsCollector(std::filesystem::path path, int attempt) : m_file(std::move(path)), m_attempt(attempt) {}
+  // `on_point` (optional) hears every point as it is added, e.g. a sweep's early stopping.
+  using OnPoint = std::function<void(const MetricPoint&)>;
+  MetricsCollector(std::filesystem::path path, int attempt, OnPoint on_point = {})
+      : m_file(std::move(path)), m_attempt(attempt), m_on_point(std::move(on_point)) {}
   void on_line(int rank, std::string_view line);
 
  private:
   MetricsFile m_file;
   int m_attempt;
+  OnPoint m_on_point;
 };
 
 // Reads a metrics.jsonl (lines that do not parse are skipped).

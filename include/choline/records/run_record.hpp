@@ -7,6 +7,7 @@
 
 #include <choline/error.hpp>
 #include <choline/providers/provider.hpp>
+#include <choline/records/journal_event.hpp>
 #include <choline/spec/run_options.hpp>
 
 #include <nlohmann/json.hpp>
@@ -86,7 +87,11 @@ struct RunRecord {
 
   // Appends an event (type + fields, timestamped) and saves. Returns the save's status: an
   // event that cannot be recorded must stop whatever it describes.
-  Status journal(const std::string& type, nlohmann::json fields = nlohmann::json::object());
+  Status journal(JournalEvent kind, nlohmann::json fields = nlohmann::json::object());
+
+  // Records how the running attempt ended (its end time, outcome and exit code) and journals
+  // attempt_ended. Nothing to do, and success, when no attempt is running.
+  Status end_attempt(const std::string& outcome, std::optional<int> exit_code);
   Status save() const;
   nlohmann::json to_json() const;
 };

@@ -5,7 +5,11 @@
 // it observes into events. No I/O and no clock: time arrives inside events.
 //
 // The loop, as the controller runs it:
-//   event -> decide(snapshot_of(record), event) -> actions -> (each action's outcome) -> event ...
+//   event -> (the record notes what the event says happened) -> decide(snapshot_of(record), event)
+//   -> actions -> (each action's outcome) -> event ...
+// The record is changed only on the loop's thread, between events, so the snapshot decide() reads
+// is exactly what the events so far have said: N nodes prepared in parallel are N Prepared
+// events, and only the one that makes every node ready finds them all ready.
 
 #include <choline/agent/job_state.hpp>
 #include <choline/error.hpp>
@@ -80,8 +84,10 @@ struct Start {};  // a new run, or a resume whose hosts run no job: rent what is
 struct Resumed {
   bool job_running = false;  // the hosts still run the current attempt: re-attach
 };
+// Hosts are up (several that came up together arrive as one event, so they are prepared
+// together).
 struct Provisioned {
-  int node = 0;
+  std::vector<int> nodes;
 };
 struct ProvisionFailed {
   int node = 0;
@@ -113,7 +119,14 @@ struct HeartbeatMissed {
 struct Interrupted {
   bool stop = false;  // the user's answer to Ctrl-C: stop the run, or detach from it
 };
-struct StopRequested {};  // `choline stop`
+// `choline stop`, or whoever drives the run from outside (a sweep stopping a trial early).
+struct StopRequested {
+  std::string why = "stopped by choline stop";
+};
+// A Wait is over: try to rent the node's host again.
+struct WaitOver {
+  int node = 0;
+};
 struct CostLimitReached {
   double spent = 0;
 };
@@ -121,7 +134,8 @@ struct CostLimitReached {
 
 using Event = std::variant<event::Start, event::Resumed, event::Provisioned, event::ProvisionFailed, event::Prepared,
                            event::PrepareFailed, event::LaunchFailed, event::AttemptEnded, event::HostLost,
-                           event::HeartbeatMissed, event::Interrupted, event::StopRequested, event::CostLimitReached>;
+                           event::HeartbeatMissed, event::Interrupted, event::StopRequested, event::CostLimitReached,
+                           event::WaitOver>;
 
 // ---- Actions: what to do --------------------------------------------------------------------
 
@@ -151,18 +165,21 @@ struct Release {
   bool lost = false;
 };
 // Push the laptop's checkpoints to `spread_to`, then start attempt `attempt` on every node from
-// the newest complete checkpoint. `restart`: a gang restart after a job failure (counted).
-// Outcome: LaunchFailed, or nothing (the next action follows).
+// the newest complete checkpoint. `restart`: a gang restart after a job failure, the run's
+// `restart_number`-th. Outcome: LaunchFailed, or nothing (the next action follows).
 struct Launch {
   int attempt = 1;
   std::vector<int> spread_to;
   bool restart = false;
+  int restart_number = 0;
 };
 // Watch logs and heartbeats until something happens. Outcome: AttemptEnded, HostLost,
 // HeartbeatMissed, Interrupted or CostLimitReached.
 struct Follow {};
-// Wait before trying again (no replacement host can be had yet), saying why.
+// Wait before renting the node's host again (no replacement can be had yet), saying why.
+// Outcome: WaitOver, or Interrupted.
 struct Wait {
+  int node = 0;
   int seconds = 0;
   std::string why;
 };
@@ -194,12 +211,21 @@ bool may_try_another_offer(const Error& error);
 // (a pyenv or venv python3 first on PATH is common): python3, /usr/bin/python3, python.
 std::vector<std::string> fallback_interpreters(const std::string& configured);
 
+// Whether a host whose configured interpreter has no torch is worth asking for another: only
+// where the "host" is this machine, on which a pyenv or venv python3 first on PATH is common.
+bool should_try_other_interpreters(const Error& error, bool shares_this_machine);
+
 // Whether an error from a host means the host is gone (rather than the job or the user being
 // wrong): connection lost, unreachable, timed out.
 bool is_host_loss(const Error& error);
 
 // The decision.
 Actions decide(const Snapshot& snapshot, const Event& event);
+
+// What the command that drove the run returns once it finished: the error the Finish carries,
+// else a journal write that failed on the way (the run could not be recorded as it went), else
+// the Finish's exit code.
+Result<int> command_result(const action::Finish& finish, const std::optional<Error>& journal_error);
 
 // For messages and tests: "Create(1)", "Launch(2, restart)", "Finish(failed)".
 std::string describe(const Action& action);

@@ -8,6 +8,9 @@ namespace choline::util {
 // UTC wall-clock time as "2026-11-23T15:25:01.123Z", for records and logs.
 std::string now_iso8601();
 
+// Wall-clock seconds since the Unix epoch (what journaled times are compared with).
+double epoch_seconds();
+
 // Monotonic time and waiting, behind an interface so that code which waits (reconnect backoff,
 // heartbeat timeouts, poll loops) can be driven by a fake clock in tests.
 class Clock {

@@ -1,0 +1,43 @@
+#pragma once
+// The run commands as the user sees them (train, resume, logs, stop): each loads or creates the
+// record, opens the provider, and hands the executor the event that starts its part.
+
+#include <choline/logs/log_view.hpp>
+#include <choline/records/run_record.hpp>
+#include <choline/run/seams.hpp>
+#include <choline/spec/job.hpp>
+#include <choline/spec/run_options.hpp>
+
+#include <filesystem>
+#include <map>
+#include <ostream>
+#include <string>
+
+namespace choline::run {
+
+struct TrainRequest {
+  std::filesystem::path project_dir;
+  spec::RunOptions options;
+  spec::JobCommand job;
+  std::map<std::string, std::string> forwarded_env;  // values of options.env on this machine
+};
+
+// `choline train`: a new run, followed to its end (or until detached).
+Result<int> train(const TrainRequest& request, std::ostream& out, const RunHooks& hooks = {});
+
+// `choline resume`: re-attaches to a run whose job is still running, or starts a new attempt
+// from the last checkpoint (renting hosts for nodes that have none).
+Result<int> resume(records::RunRecord& record, const std::map<std::string, std::string>& forwarded_env,
+                   std::ostream& out, const RunHooks& hooks = {});
+
+// `choline logs`: prints what is held locally; with `follow`, streams the rest until the job
+// ends, then records the outcome (pulling the last checkpoints and releasing the hosts). Only
+// the lines `query` selects are shown, held and followed alike; a rank or node the run does not
+// have is a usage error naming the ones it has.
+Result<int> show_logs(records::RunRecord& record, bool follow, const logs::LogQuery& query, std::ostream& out,
+                      const RunHooks& hooks = {});
+
+// `choline stop`: stops the workers, pulls the last checkpoints, releases the hosts.
+Result<int> stop(records::RunRecord& record, std::ostream& out, const RunHooks& hooks = {});
+
+}  // namespace choline::run
