@@ -1,4 +1,5 @@
 #include <choline/sync/delta.hpp>
+#include <choline/sync/report.hpp>
 #include <choline/sync/sync.hpp>
 #include <choline/util/blocking_queue.hpp>
 #include <choline/util/hash.hpp>
@@ -6,18 +7,19 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 #include <cstring>
-#include <fcntl.h>
 #include <memory>
-#include <sys/stat.h>
+#include <mutex>
+#include <optional>
 #include <thread>
-#include <unistd.h>
 
 namespace choline::sync {
 
@@ -37,10 +39,7 @@ struct Request {
 // What the reader thread learned from the receiver besides requests.
 struct ReceiverReply {
   std::optional<Error> fatal;
-  bool reported = false;
-  std::uint64_t transferred = 0;
-  std::uint64_t deleted = 0;
-  std::vector<std::string> errors;
+  std::optional<Report> report;
   std::atomic<std::uint64_t> files_asked{0}, bytes_asked{0};  // for SyncOptions::progress
 };
 
@@ -81,25 +80,6 @@ class QueuedSignatures {
   bool m_closed = false;
 };
 
-Status decode_report(std::string_view payload, ReceiverReply& reply) {
-  Decoder in(payload);
-  auto transferred = in.u64();
-  auto deleted = in.u64();
-  auto count = in.u32();
-  if (!transferred || !deleted || !count) return make_error(ErrorKind::protocol, "truncated report from peer");
-  if (*count > k_max_report_errors + 1) return make_error(ErrorKind::protocol, "too many errors in report from peer");
-  reply.transferred = *transferred;
-  reply.deleted = *deleted;
-  for (std::uint32_t i = 0; i < *count; ++i) {
-    auto error = in.str(limits::k_max_error_message);
-    if (!error) return error.error();
-    reply.errors.push_back(util::printable(*error, limits::k_max_error_message));  // the peer's words, escaped
-  }
-  if (auto ok = in.finish("report"); !ok) return ok;
-  reply.reported = true;
-  return {};
-}
-
 // Reads everything the receiver sends: requests go to the queue as soon as their signature is
 // complete, so the sender's main thread can stream data while more requests arrive. Each file
 // may be asked for once: what the sender uploads is bounded by what it offered (2,000 repeated
@@ -131,7 +111,8 @@ void read_replies(transport::Stream& stream, FrameReader& reader, const std::vec
           return fail(make_error(ErrorKind::protocol, "bad request from receiver"));
         }
         if (entries[*index].type != EntryType::file) {
-          return fail(make_error(ErrorKind::protocol, "the receiver asked for " + entries[*index].path + ", which is not a file"));
+          return fail(make_error(ErrorKind::protocol,
+                                 "the receiver asked for " + entries[*index].path + ", which is not a file"));
         }
         if (asked[*index]) {
           return fail(make_error(ErrorKind::protocol, "the receiver asked for " + entries[*index].path + " twice"));
@@ -155,7 +136,8 @@ void read_replies(transport::Stream& stream, FrameReader& reader, const std::vec
         if (auto ok = pending_delta->signature->feed(frame->payload); !ok) return fail(ok.error());
         break;
       case Msg::sig_end: {
-        if (!pending_delta || !frame->payload.empty()) return fail(make_error(ErrorKind::protocol, "signature end without a request"));
+        if (!pending_delta || !frame->payload.empty())
+          return fail(make_error(ErrorKind::protocol, "signature end without a request"));
         if (auto ok = pending_delta->signature->finish(); !ok) return fail(ok.error());
         const std::uint64_t bytes = pending_delta->signature->bytes();
         queued.add(bytes);
@@ -169,15 +151,20 @@ void read_replies(transport::Stream& stream, FrameReader& reader, const std::vec
         break;
       case Msg::keepalive:
         break;
-      case Msg::report:
-        if (auto ok = decode_report(frame->payload, reply); !ok) return fail(ok.error());
+      case Msg::report: {
+        auto report = decode_report(frame->payload);
+        if (!report) return fail(report.error());
+        reply.report = std::move(*report);
         return;
+      }
       case Msg::error: {
         auto message = in.str(limits::k_max_error_message);
-        return fail(make_error(ErrorKind::remote, "receiver: " + (message ? util::printable(*message, 4096) : std::string("unknown error"))));
+        return fail(make_error(ErrorKind::remote, "receiver: " + (message ? util::printable(*message, 4096)
+                                                                          : std::string("unknown error"))));
       }
       default:
-        return fail(make_error(ErrorKind::protocol, "unexpected message " + std::to_string(frame->type) + " from receiver"));
+        return fail(
+            make_error(ErrorKind::protocol, "unexpected message " + std::to_string(frame->type) + " from receiver"));
     }
   }
 }
@@ -232,8 +219,9 @@ class Sender {
     std::string hash;
     if (request.kind == TransferKind::delta) {
       // A file that matches its old copy makes almost no delta: keep the receiver's wait alive.
-      auto delta = generate_delta(request.signature->signature(), fd, send_data,
-                                  [this] { return m_writer.keepalive_if_due(static_cast<std::uint8_t>(Msg::keepalive)); });
+      auto delta = generate_delta(request.signature->signature(), fd, send_data, [this] {
+        return m_writer.keepalive_if_due(static_cast<std::uint8_t>(Msg::keepalive));
+      });
       if (!delta) return delta.error();
       m_literal += delta->literal_bytes;
       m_matched += delta->matched_bytes;
@@ -355,17 +343,17 @@ Result<SyncStats> run_sender(const std::filesystem::path& root, transport::Strea
   if (!status && status.error().kind == ErrorKind::interrupted) return status.error();
   if (reply.fatal) return *reply.fatal;
   if (!status) return status.error();
-  if (!reply.reported) return make_error(ErrorKind::protocol, "the receiver ended without a report");
+  if (!reply.report) return make_error(ErrorKind::protocol, "the receiver ended without a report");
 
   SyncStats stats;
   stats.files_total = sender.entry_count();
-  stats.files_transferred = reply.transferred;
-  stats.files_deleted = reply.deleted;
+  stats.files_transferred = reply.report->transferred;
+  stats.files_deleted = reply.report->deleted;
   stats.bytes_literal = sender.literal();
   stats.bytes_matched = sender.matched();
   stats.bytes_sent = writer.bytes_written();
   stats.bytes_received = reader.bytes_read();
-  stats.errors = std::move(reply.errors);
+  stats.errors = std::move(reply.report->errors);
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return stats;
 }
