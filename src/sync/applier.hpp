@@ -65,6 +65,8 @@ class Applier {
   void discard();
 
   std::uint64_t transferred() const { return m_transferred; }
+  // Between FILE_BEGIN and FILE_END (or the end of a failed file).
+  bool in_file() const { return m_current.has_value(); }
   SafeRoot& root() { return m_root; }
 
  private:

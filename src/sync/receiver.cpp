@@ -134,6 +134,8 @@ class FrameLoop {
     auto literal = in.u64();
     auto matched = in.u64();
     if (!m_entries_done || !literal || !matched) return make_error(ErrorKind::protocol, "early or bad end from sender");
+    if (m_applier.in_file())
+      return make_error(ErrorKind::protocol, "the sender ended the sync in the middle of a file");
     m_literal = *literal;
     m_matched = *matched;
     m_done = true;
@@ -177,8 +179,9 @@ Result<SyncStats> run_receiver(const std::filesystem::path& root, transport::Str
 
   auto hello = reader.read();
   if (!hello) return hello.error();
-  if (hello->type != static_cast<std::uint8_t>(Msg::hello))
+  if (hello->type != static_cast<std::uint8_t>(Msg::hello)) {
     return fail(make_error(ErrorKind::protocol, "expected hello from sender"));
+  }
   if (auto ok = decode_hello(hello->payload); !ok) return fail(ok.error());
   auto generator_root = SafeRoot::open(root, true);
   if (!generator_root) return fail(generator_root.error());
@@ -206,9 +209,12 @@ Result<SyncStats> run_receiver(const std::filesystem::path& root, transport::Str
     generator_thread.join();
   }
   if (status && !generator_status) status = generator_status;
+  // Only now, with the generator done, is the set of requests final.
+  if (status) status = ledger.check_all_answered(entries);
   if (status) status = applier.commit();
   if (!status) {
     applier.discard();
+    ledger.log_omitted();
     return status.error().kind == ErrorKind::remote ? Result<SyncStats>(status.error()) : fail(status.error());
   }
   apply_directory_modes(applier.root(), entries);
@@ -222,6 +228,8 @@ Result<SyncStats> run_receiver(const std::filesystem::path& root, transport::Str
   stats.bytes_literal = loop.literal();
   stats.bytes_matched = loop.matched();
   stats.errors = ledger.errors();
+  stats.errors_omitted = ledger.errors_omitted();
+  ledger.log_omitted();
   if (auto ok = writer.write(static_cast<std::uint8_t>(Msg::report), encode_report(stats)); !ok) return ok.error();
   if (auto ok = writer.flush(); !ok) return ok.error();
   stats.bytes_sent = writer.bytes_written();

@@ -14,13 +14,12 @@ std::string encode_report(const SyncStats& stats) {
   std::size_t bytes = 0;
   for (const auto& error : stats.errors) {
     std::string line = error.substr(0, limits::k_max_error_message - 192);
-    if (bytes + line.size() + 4 > k_room || lines.size() == k_max_report_errors) {
-      lines.push_back("... and " + std::to_string(stats.errors.size() - lines.size()) + " more errors");
-      break;
-    }
+    if (bytes + line.size() + 4 > k_room || lines.size() == k_max_report_errors) break;
     bytes += line.size() + 4;
     lines.push_back(std::move(line));
   }
+  const std::uint64_t total = stats.errors.size() + stats.errors_omitted;
+  if (lines.size() < total) lines.push_back("... and " + std::to_string(total - lines.size()) + " more errors");
   Encoder report;
   report.u64(stats.files_transferred).u64(stats.files_deleted).u32(static_cast<std::uint32_t>(lines.size()));
   for (const auto& line : lines) report.str(line);
@@ -46,6 +45,27 @@ Result<Report> decode_report(std::string_view payload) {
   return report;
 }
 
+Status check_report(const Report& report, const SenderAccount& account) {
+  const auto bad = [](const std::string& why) { return make_error(ErrorKind::protocol, "the receiver " + why); };
+  if (!account.requests_ended) {
+    return bad(
+        "reported before it had finished asking for files, so nothing it lacks was sent: its report cannot be true");
+  }
+  if (!account.answered_all) return bad("reported before every file it asked for had been sent");
+  if (report.transferred > account.files_sent) {
+    return bad("reports " + std::to_string(report.transferred) + " files written, but only " +
+               std::to_string(account.files_sent) + " were sent");
+  }
+  if (report.errors.empty() && report.transferred < account.files_sent) {
+    return bad("reports no error, but only " + std::to_string(report.transferred) + " of the " +
+               std::to_string(account.files_sent) + " files sent written");
+  }
+  if (report.errors.empty() && account.files_aborted > 0) {
+    return bad("reports no error, but " + std::to_string(account.files_aborted) + " files could not be sent");
+  }
+  return {};
+}
+
 std::string stats_to_json(const SyncStats& stats) {
   std::string json = "{";
   auto field = [&](const char* name, const std::string& value) {
@@ -62,7 +82,7 @@ std::string stats_to_json(const SyncStats& stats) {
   char seconds[32];
   std::snprintf(seconds, sizeof seconds, "%.3f", stats.seconds);
   field("seconds", seconds);
-  field("errors", std::to_string(stats.errors.size()));
+  field("errors", std::to_string(stats.errors.size() + stats.errors_omitted));
   return json + "}";
 }
 

@@ -43,6 +43,14 @@ struct ReceiverReply {
   std::atomic<std::uint64_t> files_asked{0}, bytes_asked{0};  // for SyncOptions::progress
 };
 
+// How the main thread answered the requests, for the reader thread to hold the receiver's
+// report against (check_report).
+struct Answers {
+  std::atomic<std::uint64_t> sent{0};     // files sent to their FILE_END
+  std::atomic<std::uint64_t> aborted{0};  // requests answered with FILE_ABORT
+  std::atomic<bool> all{false};           // every request answered; set before DONE goes out
+};
+
 // Bytes of signatures received and not yet answered. The reader waits while the total is over
 // the bound, so however fast a receiver sends signatures, the sender holds at most the bound
 // plus one signature (and TCP pushes back on the receiver).
@@ -85,7 +93,8 @@ class QueuedSignatures {
 // may be asked for once: what the sender uploads is bounded by what it offered (2,000 repeated
 // 13-byte requests once made it upload one file 2,000 times).
 void read_replies(transport::Stream& stream, FrameReader& reader, const std::vector<FileEntry>& entries,
-                  util::BlockingQueue<Request>& requests, QueuedSignatures& queued, ReceiverReply& reply) {
+                  util::BlockingQueue<Request>& requests, QueuedSignatures& queued, const Answers& answers,
+                  ReceiverReply& reply) {
   // However this ends, the main thread must stop waiting for requests.
   struct CloseOnExit {
     util::BlockingQueue<Request>& queue;
@@ -93,6 +102,7 @@ void read_replies(transport::Stream& stream, FrameReader& reader, const std::vec
   } close_on_exit{requests};
   std::vector<bool> asked(entries.size(), false);
   std::unique_ptr<Request> pending_delta;
+  bool requests_ended = false;
   // A fatal reply ends the sync: the main thread's writes must not wait on a receiver that
   // stopped reading.
   auto fail = [&](Error error) {
@@ -107,7 +117,7 @@ void read_replies(transport::Stream& stream, FrameReader& reader, const std::vec
       case Msg::req_whole:
       case Msg::req_delta: {
         auto index = in.u64();
-        if (!index || !in.at_end() || *index >= entries.size() || pending_delta) {
+        if (!index || !in.at_end() || *index >= entries.size() || pending_delta || requests_ended) {
           return fail(make_error(ErrorKind::protocol, "bad request from receiver"));
         }
         if (entries[*index].type != EntryType::file) {
@@ -147,6 +157,10 @@ void read_replies(transport::Stream& stream, FrameReader& reader, const std::vec
         break;
       }
       case Msg::reqs_end:
+        if (requests_ended || pending_delta || !frame->payload.empty()) {
+          return fail(make_error(ErrorKind::protocol, "bad end of requests from receiver"));
+        }
+        requests_ended = true;
         requests.close();
         break;
       case Msg::keepalive:
@@ -154,6 +168,10 @@ void read_replies(transport::Stream& stream, FrameReader& reader, const std::vec
       case Msg::report: {
         auto report = decode_report(frame->payload);
         if (!report) return fail(report.error());
+        // `all` first: once it is set, the counts are final.
+        const bool answered_all = answers.all.load();
+        const SenderAccount account{requests_ended, answered_all, answers.sent.load(), answers.aborted.load()};
+        if (auto ok = check_report(*report, account); !ok) return fail(ok.error());
         reply.report = std::move(*report);
         return;
       }
@@ -171,8 +189,8 @@ void read_replies(transport::Stream& stream, FrameReader& reader, const std::vec
 
 class Sender {
  public:
-  Sender(const std::filesystem::path& root, std::vector<FileEntry> entries, FrameWriter& writer)
-      : m_root(root), m_entries(std::move(entries)), m_writer(writer) {}
+  Sender(const std::filesystem::path& root, std::vector<FileEntry> entries, FrameWriter& writer, Answers& answers)
+      : m_root(root), m_entries(std::move(entries)), m_writer(writer), m_answers(answers) {}
 
   Status send_entries() {
     if (auto ok = m_writer.write(static_cast<std::uint8_t>(Msg::hello), encode_hello()); !ok) return ok;
@@ -244,7 +262,9 @@ class Sender {
     }
     Encoder end;
     end.u64(size).raw(hash);
-    return m_writer.write(static_cast<std::uint8_t>(Msg::file_end), end.bytes());
+    if (auto ok = m_writer.write(static_cast<std::uint8_t>(Msg::file_end), end.bytes()); !ok) return ok;
+    ++m_answers.sent;
+    return {};
   }
 
   Status send_done() {
@@ -264,12 +284,15 @@ class Sender {
   Status abort_file(std::uint64_t index, const std::string& why) {
     Encoder abort;
     abort.u64(index).str(why);
-    return m_writer.write(static_cast<std::uint8_t>(Msg::file_abort), abort.bytes());
+    if (auto ok = m_writer.write(static_cast<std::uint8_t>(Msg::file_abort), abort.bytes()); !ok) return ok;
+    ++m_answers.aborted;
+    return {};
   }
 
   std::filesystem::path m_root;
   std::vector<FileEntry> m_entries;
   FrameWriter& m_writer;
+  Answers& m_answers;
   std::uint64_t m_literal = 0;
   std::uint64_t m_matched = 0;
   std::function<void(std::uint64_t)> m_on_data;
@@ -288,12 +311,13 @@ Result<SyncStats> run_sender(const std::filesystem::path& root, transport::Strea
   stream.set_idle_timeout(options.idle_timeout);
   FrameWriter writer(stream);
   FrameReader reader(stream);
-  Sender sender(root, std::move(*entries), writer);
+  Answers answers;
+  Sender sender(root, std::move(*entries), writer, answers);
   util::BlockingQueue<Request> requests;
   QueuedSignatures queued;
   ReceiverReply reply;
   std::thread reader_thread(read_replies, std::ref(stream), std::ref(reader), std::cref(sender.entries()),
-                            std::ref(requests), std::ref(queued), std::ref(reply));
+                            std::ref(requests), std::ref(queued), std::cref(answers), std::ref(reply));
 
   // Progress counts a file's bytes as they are sent, and the whole file once it ended (a delta
   // sends less than its file).
@@ -325,7 +349,11 @@ Result<SyncStats> run_sender(const std::filesystem::path& root, transport::Strea
     }
   }
   queued.close();
-  if (status) status = sender.send_done();
+  if (status) {
+    // Before DONE goes out: an honest report can only come after the receiver has read it.
+    answers.all = true;
+    status = sender.send_done();
+  }
   if (status) {
     reader_thread.join();  // until the report; the idle timeout bounds a receiver that never sends one
   } else {
