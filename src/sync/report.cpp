@@ -61,7 +61,7 @@ Status check_report(const Report& report, const SenderAccount& account) {
                std::to_string(account.files_sent) + " files sent written");
   }
   if (report.errors.empty() && account.files_aborted > 0) {
-    return bad("reports no error, but " + std::to_string(account.files_aborted) + " files could not be sent");
+    return bad("reports no error, but " + std::to_string(account.files_aborted) + " file(s) could not be sent");
   }
   return {};
 }

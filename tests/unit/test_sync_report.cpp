@@ -58,3 +58,23 @@ TEST_CASE("Stats print as one JSON object", "[sync]") {
   CHECK_THAT(json, Catch::Contains("\"seconds\": 1.500"));
   CHECK_THAT(json, Catch::EndsWith("\"errors\": 1}"));
 }
+
+TEST_CASE("A report is held against what the sender did", "[sync]") {
+  const SenderAccount done{true, true, 3, 0};
+  CHECK(check_report({3, 0, {}}, done).ok());
+  CHECK(check_report({2, 0, {"f1: disk full"}}, done).ok());              // the failure is reported: no false success
+  CHECK(check_report({0, 5, {}}, SenderAccount{true, true, 0, 0}).ok());  // up to date, deletions are its own
+
+  const auto refused = [](const Report& report, const SenderAccount& account, const std::string& why) {
+    auto checked = check_report(report, account);
+    REQUIRE_FALSE(checked.ok());
+    CHECK(checked.error().kind == ErrorKind::protocol);
+    CHECK_THAT(checked.error().message, Catch::StartsWith("the receiver ") && Catch::Contains(why));
+  };
+  refused({0, 0, {}}, SenderAccount{false, false, 0, 0}, "before it had finished asking");
+  refused({3, 0, {}}, SenderAccount{true, false, 1, 0}, "before every file it asked for had been sent");
+  refused({4, 0, {}}, done, "reports 4 files written, but only 3 were sent");
+  refused({4, 0, {"x: y"}}, done, "but only 3 were sent");
+  refused({2, 0, {}}, done, "reports no error, but only 2 of the 3 files sent written");
+  refused({3, 0, {}}, SenderAccount{true, true, 3, 1}, "reports no error, but 1 file(s) could not be sent");
+}
