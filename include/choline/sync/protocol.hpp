@@ -15,6 +15,10 @@
 //   R->S  REPORT        transferred, deleted, per-file errors
 //   either ERROR        a fatal error; the other side stops
 //   either KEEPALIVE    "busy, not dead" during long local work; ignored
+//
+// Neither end takes the other's word: DONE with a request neither sent nor aborted, or inside a
+// file, fails the receiver; a REPORT before REQS_END or before every request was answered, or
+// whose counts contradict what was sent (check_report, report.hpp), fails the sender.
 
 #include <choline/error.hpp>
 #include <choline/limits.hpp>
