@@ -1,4 +1,5 @@
 #include <choline/sync/delta.hpp>
+#include <choline/sync/report.hpp>
 #include <choline/sync/sync.hpp>
 #include <choline/util/blocking_queue.hpp>
 #include <choline/util/hash.hpp>
@@ -6,18 +7,19 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 #include <cstring>
-#include <fcntl.h>
 #include <memory>
-#include <sys/stat.h>
+#include <mutex>
+#include <optional>
 #include <thread>
-#include <unistd.h>
 
 namespace choline::sync {
 
@@ -37,11 +39,16 @@ struct Request {
 // What the reader thread learned from the receiver besides requests.
 struct ReceiverReply {
   std::optional<Error> fatal;
-  bool reported = false;
-  std::uint64_t transferred = 0;
-  std::uint64_t deleted = 0;
-  std::vector<std::string> errors;
+  std::optional<Report> report;
   std::atomic<std::uint64_t> files_asked{0}, bytes_asked{0};  // for SyncOptions::progress
+};
+
+// How the main thread answered the requests, for the reader thread to hold the receiver's
+// report against (check_report).
+struct Answers {
+  std::atomic<std::uint64_t> sent{0};     // files sent to their FILE_END
+  std::atomic<std::uint64_t> aborted{0};  // requests answered with FILE_ABORT
+  std::atomic<bool> all{false};           // every request answered; set before DONE goes out
 };
 
 // Bytes of signatures received and not yet answered. The reader waits while the total is over
@@ -81,31 +88,13 @@ class QueuedSignatures {
   bool m_closed = false;
 };
 
-Status decode_report(std::string_view payload, ReceiverReply& reply) {
-  Decoder in(payload);
-  auto transferred = in.u64();
-  auto deleted = in.u64();
-  auto count = in.u32();
-  if (!transferred || !deleted || !count) return make_error(ErrorKind::protocol, "truncated report from peer");
-  if (*count > k_max_report_errors + 1) return make_error(ErrorKind::protocol, "too many errors in report from peer");
-  reply.transferred = *transferred;
-  reply.deleted = *deleted;
-  for (std::uint32_t i = 0; i < *count; ++i) {
-    auto error = in.str(limits::k_max_error_message);
-    if (!error) return error.error();
-    reply.errors.push_back(util::printable(*error, limits::k_max_error_message));  // the peer's words, escaped
-  }
-  if (auto ok = in.finish("report"); !ok) return ok;
-  reply.reported = true;
-  return {};
-}
-
 // Reads everything the receiver sends: requests go to the queue as soon as their signature is
 // complete, so the sender's main thread can stream data while more requests arrive. Each file
 // may be asked for once: what the sender uploads is bounded by what it offered (2,000 repeated
 // 13-byte requests once made it upload one file 2,000 times).
 void read_replies(transport::Stream& stream, FrameReader& reader, const std::vector<FileEntry>& entries,
-                  util::BlockingQueue<Request>& requests, QueuedSignatures& queued, ReceiverReply& reply) {
+                  util::BlockingQueue<Request>& requests, QueuedSignatures& queued, const Answers& answers,
+                  ReceiverReply& reply) {
   // However this ends, the main thread must stop waiting for requests.
   struct CloseOnExit {
     util::BlockingQueue<Request>& queue;
@@ -113,6 +102,7 @@ void read_replies(transport::Stream& stream, FrameReader& reader, const std::vec
   } close_on_exit{requests};
   std::vector<bool> asked(entries.size(), false);
   std::unique_ptr<Request> pending_delta;
+  bool requests_ended = false;
   // A fatal reply ends the sync: the main thread's writes must not wait on a receiver that
   // stopped reading.
   auto fail = [&](Error error) {
@@ -127,11 +117,12 @@ void read_replies(transport::Stream& stream, FrameReader& reader, const std::vec
       case Msg::req_whole:
       case Msg::req_delta: {
         auto index = in.u64();
-        if (!index || !in.at_end() || *index >= entries.size() || pending_delta) {
+        if (!index || !in.at_end() || *index >= entries.size() || pending_delta || requests_ended) {
           return fail(make_error(ErrorKind::protocol, "bad request from receiver"));
         }
         if (entries[*index].type != EntryType::file) {
-          return fail(make_error(ErrorKind::protocol, "the receiver asked for " + entries[*index].path + ", which is not a file"));
+          return fail(make_error(ErrorKind::protocol,
+                                 "the receiver asked for " + entries[*index].path + ", which is not a file"));
         }
         if (asked[*index]) {
           return fail(make_error(ErrorKind::protocol, "the receiver asked for " + entries[*index].path + " twice"));
@@ -155,7 +146,8 @@ void read_replies(transport::Stream& stream, FrameReader& reader, const std::vec
         if (auto ok = pending_delta->signature->feed(frame->payload); !ok) return fail(ok.error());
         break;
       case Msg::sig_end: {
-        if (!pending_delta || !frame->payload.empty()) return fail(make_error(ErrorKind::protocol, "signature end without a request"));
+        if (!pending_delta || !frame->payload.empty())
+          return fail(make_error(ErrorKind::protocol, "signature end without a request"));
         if (auto ok = pending_delta->signature->finish(); !ok) return fail(ok.error());
         const std::uint64_t bytes = pending_delta->signature->bytes();
         queued.add(bytes);
@@ -165,27 +157,40 @@ void read_replies(transport::Stream& stream, FrameReader& reader, const std::vec
         break;
       }
       case Msg::reqs_end:
+        if (requests_ended || pending_delta || !frame->payload.empty()) {
+          return fail(make_error(ErrorKind::protocol, "bad end of requests from receiver"));
+        }
+        requests_ended = true;
         requests.close();
         break;
       case Msg::keepalive:
         break;
-      case Msg::report:
-        if (auto ok = decode_report(frame->payload, reply); !ok) return fail(ok.error());
+      case Msg::report: {
+        auto report = decode_report(frame->payload);
+        if (!report) return fail(report.error());
+        // `all` first: once it is set, the counts are final.
+        const bool answered_all = answers.all.load();
+        const SenderAccount account{requests_ended, answered_all, answers.sent.load(), answers.aborted.load()};
+        if (auto ok = check_report(*report, account); !ok) return fail(ok.error());
+        reply.report = std::move(*report);
         return;
+      }
       case Msg::error: {
         auto message = in.str(limits::k_max_error_message);
-        return fail(make_error(ErrorKind::remote, "receiver: " + (message ? util::printable(*message, 4096) : std::string("unknown error"))));
+        return fail(make_error(ErrorKind::remote, "receiver: " + (message ? util::printable(*message, 4096)
+                                                                          : std::string("unknown error"))));
       }
       default:
-        return fail(make_error(ErrorKind::protocol, "unexpected message " + std::to_string(frame->type) + " from receiver"));
+        return fail(
+            make_error(ErrorKind::protocol, "unexpected message " + std::to_string(frame->type) + " from receiver"));
     }
   }
 }
 
 class Sender {
  public:
-  Sender(const std::filesystem::path& root, std::vector<FileEntry> entries, FrameWriter& writer)
-      : m_root(root), m_entries(std::move(entries)), m_writer(writer) {}
+  Sender(const std::filesystem::path& root, std::vector<FileEntry> entries, FrameWriter& writer, Answers& answers)
+      : m_root(root), m_entries(std::move(entries)), m_writer(writer), m_answers(answers) {}
 
   Status send_entries() {
     if (auto ok = m_writer.write(static_cast<std::uint8_t>(Msg::hello), encode_hello()); !ok) return ok;
@@ -232,8 +237,9 @@ class Sender {
     std::string hash;
     if (request.kind == TransferKind::delta) {
       // A file that matches its old copy makes almost no delta: keep the receiver's wait alive.
-      auto delta = generate_delta(request.signature->signature(), fd, send_data,
-                                  [this] { return m_writer.keepalive_if_due(static_cast<std::uint8_t>(Msg::keepalive)); });
+      auto delta = generate_delta(request.signature->signature(), fd, send_data, [this] {
+        return m_writer.keepalive_if_due(static_cast<std::uint8_t>(Msg::keepalive));
+      });
       if (!delta) return delta.error();
       m_literal += delta->literal_bytes;
       m_matched += delta->matched_bytes;
@@ -256,7 +262,9 @@ class Sender {
     }
     Encoder end;
     end.u64(size).raw(hash);
-    return m_writer.write(static_cast<std::uint8_t>(Msg::file_end), end.bytes());
+    if (auto ok = m_writer.write(static_cast<std::uint8_t>(Msg::file_end), end.bytes()); !ok) return ok;
+    ++m_answers.sent;
+    return {};
   }
 
   Status send_done() {
@@ -276,12 +284,15 @@ class Sender {
   Status abort_file(std::uint64_t index, const std::string& why) {
     Encoder abort;
     abort.u64(index).str(why);
-    return m_writer.write(static_cast<std::uint8_t>(Msg::file_abort), abort.bytes());
+    if (auto ok = m_writer.write(static_cast<std::uint8_t>(Msg::file_abort), abort.bytes()); !ok) return ok;
+    ++m_answers.aborted;
+    return {};
   }
 
   std::filesystem::path m_root;
   std::vector<FileEntry> m_entries;
   FrameWriter& m_writer;
+  Answers& m_answers;
   std::uint64_t m_literal = 0;
   std::uint64_t m_matched = 0;
   std::function<void(std::uint64_t)> m_on_data;
@@ -300,12 +311,13 @@ Result<SyncStats> run_sender(const std::filesystem::path& root, transport::Strea
   stream.set_idle_timeout(options.idle_timeout);
   FrameWriter writer(stream);
   FrameReader reader(stream);
-  Sender sender(root, std::move(*entries), writer);
+  Answers answers;
+  Sender sender(root, std::move(*entries), writer, answers);
   util::BlockingQueue<Request> requests;
   QueuedSignatures queued;
   ReceiverReply reply;
   std::thread reader_thread(read_replies, std::ref(stream), std::ref(reader), std::cref(sender.entries()),
-                            std::ref(requests), std::ref(queued), std::ref(reply));
+                            std::ref(requests), std::ref(queued), std::cref(answers), std::ref(reply));
 
   // Progress counts a file's bytes as they are sent, and the whole file once it ended (a delta
   // sends less than its file).
@@ -337,7 +349,11 @@ Result<SyncStats> run_sender(const std::filesystem::path& root, transport::Strea
     }
   }
   queued.close();
-  if (status) status = sender.send_done();
+  if (status) {
+    // Before DONE goes out: an honest report can only come after the receiver has read it.
+    answers.all = true;
+    status = sender.send_done();
+  }
   if (status) {
     reader_thread.join();  // until the report; the idle timeout bounds a receiver that never sends one
   } else {
@@ -355,17 +371,17 @@ Result<SyncStats> run_sender(const std::filesystem::path& root, transport::Strea
   if (!status && status.error().kind == ErrorKind::interrupted) return status.error();
   if (reply.fatal) return *reply.fatal;
   if (!status) return status.error();
-  if (!reply.reported) return make_error(ErrorKind::protocol, "the receiver ended without a report");
+  if (!reply.report) return make_error(ErrorKind::protocol, "the receiver ended without a report");
 
   SyncStats stats;
   stats.files_total = sender.entry_count();
-  stats.files_transferred = reply.transferred;
-  stats.files_deleted = reply.deleted;
+  stats.files_transferred = reply.report->transferred;
+  stats.files_deleted = reply.report->deleted;
   stats.bytes_literal = sender.literal();
   stats.bytes_matched = sender.matched();
   stats.bytes_sent = writer.bytes_written();
   stats.bytes_received = reader.bytes_read();
-  stats.errors = std::move(reply.errors);
+  stats.errors = std::move(reply.report->errors);
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return stats;
 }

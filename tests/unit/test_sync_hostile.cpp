@@ -110,6 +110,12 @@ TEST_CASE("A symlink escaping the root is refused, and writes never follow a pla
                 FileEntry{"abs", EntryType::symlink, 0777, 0, 0, "/etc", false}, file("planted/pwned"),
                 file("evil/pwned")});
     frame(w, Msg::entries_end);
+    (void)w.flush();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // evil/pwned lands in a real directory "evil" and is asked for: every request is answered.
+    Encoder abort;
+    abort.u64(3).str("not sending it");
+    frame(w, Msg::file_abort, abort.take());
     Encoder done;
     done.u64(0).u64(0);
     frame(w, Msg::done, done.take());

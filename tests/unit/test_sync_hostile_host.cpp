@@ -52,9 +52,9 @@ std::string u64(std::uint64_t v) {
   return e.take();
 }
 
-std::string report_frame_payload() {
+std::string report_frame_payload(std::uint64_t transferred = 0) {
   Encoder e;
-  e.u64(0).u64(0).u32(0);
+  e.u64(transferred).u64(0).u32(0);
   return e.take();
 }
 
@@ -114,7 +114,7 @@ Result<SyncStats> receive_from_script(const fs::path& root, const SyncOptions& o
 
 }  // namespace
 
-TEST_CASE("1: a receiver that reports at once ends the push instead of hanging it", "[sync][security]") {
+TEST_CASE("1: a receiver that reports at once ends the push with an error instead of hanging it", "[sync][security]") {
   TempDir dir;
   const fs::path source = make_source(dir);
   auto pair = fakes::make_stream_pair();
@@ -128,7 +128,10 @@ TEST_CASE("1: a receiver that reports at once ends the push instead of hanging i
   auto sent = run_sender(source, *pair.a, {});
   pair.a->close_write();
   receiver.join();
-  CHECK(sent.ok());  // the receiver's own claim; what matters is that the push returned
+  // A report before any request cannot be true: once taken at its word ("up to date", exit 0).
+  REQUIRE_FALSE(sent.ok());
+  CHECK(sent.error().kind == ErrorKind::protocol);
+  CHECK_THAT(sent.error().message, Catch::Contains("the receiver reported before it had finished asking"));
 }
 
 TEST_CASE("1: Ctrl-C ends a push that waits on a receiver that never answers", "[sync][security]") {
@@ -384,7 +387,7 @@ TEST_CASE("8: a signature far larger than the file is dropped and the file goes 
       } else if (frame->type == static_cast<std::uint8_t>(Msg::data)) {
         data_bytes += frame->payload.size();
       } else if (frame->type == static_cast<std::uint8_t>(Msg::done)) {
-        send(w, Msg::report, report_frame_payload());
+        send(w, Msg::report, report_frame_payload(1));  // the one file it asked for
         (void)w.flush();
         Drain drain(*pair.b);
         return;

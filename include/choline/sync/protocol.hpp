@@ -15,6 +15,10 @@
 //   R->S  REPORT        transferred, deleted, per-file errors
 //   either ERROR        a fatal error; the other side stops
 //   either KEEPALIVE    "busy, not dead" during long local work; ignored
+//
+// Neither end takes the other's word: DONE with a request neither sent nor aborted, or inside a
+// file, fails the receiver; a REPORT before REQS_END or before every request was answered, or
+// whose counts contradict what was sent (check_report, report.hpp), fails the sender.
 
 #include <choline/error.hpp>
 #include <choline/limits.hpp>
@@ -69,7 +73,7 @@ struct SyncProgress {
 // deletes (a host pulled from must never decide what the laptop deletes), and each side applies
 // its own ignore patterns (the sender to what it offers, the receiver to what it keeps).
 struct SyncOptions {
-  bool delete_extraneous = false;        // receiver: remove files the sender does not have
+  bool delete_extraneous = false;         // receiver: remove files the sender does not have
   std::vector<std::string> extra_ignore;  // patterns on top of .gitignore/.cholineignore
   // Give up when nothing moved on the stream for this long (zero: never).
   std::chrono::milliseconds idle_timeout = limits::k_default_idle_timeout;
@@ -90,6 +94,8 @@ struct SyncStats {
   std::uint64_t bytes_received = 0;
   double seconds = 0;
   std::vector<std::string> errors;  // per-file failures ("path: why"); the rest still synced
+  // Receiver: per-file failures past limits::k_max_report_errors, counted but not kept.
+  std::uint64_t errors_omitted = 0;
 };
 
 std::string encode_hello();

@@ -4,6 +4,7 @@
 // the receiver here.
 
 #include <choline/sync/protocol.hpp>
+#include <choline/sync/report.hpp>  // stats_to_json, for the callers that print stats
 #include <choline/transport/transport.hpp>
 
 #include <filesystem>
@@ -20,9 +21,7 @@ Result<SyncStats> run_sender(const std::filesystem::path& root, transport::Strea
 // only whole and verified (temp file, hash check, rename), and every size, count and volume the
 // sender controls is bounded (limits.hpp). Deletion and the patterns that protect paths from it
 // are this side's `options` alone.
-Result<SyncStats> run_receiver(const std::filesystem::path& root, transport::Stream& stream, const SyncOptions& options);
-
-// Prints stats as one JSON object (the --stats output).
-std::string stats_to_json(const SyncStats& stats);
+Result<SyncStats> run_receiver(const std::filesystem::path& root, transport::Stream& stream,
+                               const SyncOptions& options);
 
 }  // namespace choline::sync
