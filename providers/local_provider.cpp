@@ -5,12 +5,12 @@
 
 #include <choline/agent/supervisor.hpp>
 #include <choline/home.hpp>
-#include <choline/util/files.hpp>
 #include <choline/transport/local_transport.hpp>
+#include <choline/util/files.hpp>
 
 #include <algorithm>
-#include <filesystem>
 #include <csignal>
+#include <filesystem>
 #include <thread>
 
 namespace choline::providers {
@@ -21,14 +21,26 @@ class LocalProvider final : public Provider {
  public:
   std::string name() const override { return "local"; }
 
-  Result<std::vector<Offer>> offers(const spec::GpuSpec& shape) override {
+  Status can_serve(const spec::GpuSpec& shape) const override {
     if (!shape.is_cpu()) return no_gpus(shape);
+    if (shape.count > spec::k_max_cpu_slots_per_host) {
+      return make_error(ErrorKind::usage,
+                        "the local provider runs at most " + std::to_string(spec::k_max_cpu_slots_per_host) +
+                            " CPU worker slots per host, not " + std::to_string(shape.count) + ": ask for fewer (--" +
+                            std::to_string(spec::k_max_cpu_slots_per_host) + "xcpu at the most), or use more --nodes");
+    }
+    return {};
+  }
+
+  Result<std::vector<Offer>> offers(const spec::GpuSpec& shape) override {
+    if (auto ok = can_serve(shape); !ok) return ok.error();
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     return std::vector<Offer>{{"local", "this-machine", "cpu", cores, 0.0, "localhost"}};
   }
 
+  // Each host is a new "machine" (a directory), never one in request.exclude.
   Result<Host> create(const HostRequest& request) override {
-    if (!request.shape.is_cpu()) return no_gpus(request.shape);
+    if (auto ok = can_serve(request.shape); !ok) return ok.error();
     Host host;
     host.provider = "local";
     // A replacement for a lost node is a new "machine": a new directory next to the old one.
@@ -42,6 +54,7 @@ class LocalProvider final : public Provider {
     host.agent_dir = (choline_home() / "agent").string();
     host.gpu = "cpu";
     host.slots = request.shape.count;
+    host.access = {{"machine", host.id}};
     std::error_code ec;
     std::filesystem::create_directories(host.root, ec);
     if (ec) return make_error(ErrorKind::io, "cannot create local host directory " + host.root + ": " + ec.message());
@@ -79,14 +92,16 @@ class LocalProvider final : public Provider {
   }
 
   static Error no_gpus(const spec::GpuSpec& shape) {
-    return make_error(ErrorKind::usage, "the local provider runs workers on this machine's CPU and has no " + shape.gpu +
-                                            ": use --" + std::to_string(shape.count) +
+    return make_error(ErrorKind::usage, "the local provider runs workers on this machine's CPU and has no " +
+                                            shape.gpu + ": use --" + std::to_string(shape.count) +
                                             "xcpu, or a provider that rents GPUs (--provider ssh|vast|runpod|lambda)");
   }
 };
 
 }  // namespace
 
-std::unique_ptr<Provider> make_local_provider() { return std::make_unique<LocalProvider>(); }
+std::unique_ptr<Provider> make_local_provider() {
+  return std::make_unique<LocalProvider>();
+}
 
 }  // namespace choline::providers

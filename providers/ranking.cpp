@@ -5,17 +5,21 @@
 
 namespace choline::providers {
 
-double effective_price(const Offer& offer) { return offer.price_per_hour + offer.storage_per_hour; }
+double effective_price(const Offer& offer) {
+  return offer.price_per_hour + offer.storage_per_hour;
+}
 
-double price_per_gpu(const Offer& offer) { return offer.gpus > 0 ? offer.price_per_hour / offer.gpus : offer.price_per_hour; }
+double price_per_gpu(const Offer& offer) {
+  return offer.gpus > 0 ? offer.price_per_hour / offer.gpus : offer.price_per_hour;
+}
 
-namespace {
-
-bool excluded(const Offer& offer, const std::vector<std::string>& exclude) {
+bool is_excluded(const Offer& offer, const std::vector<std::string>& exclude) {
   return std::any_of(exclude.begin(), exclude.end(), [&](const std::string& id) {
     return id == offer.id || (!offer.machine.empty() && id == offer.machine);
   });
 }
+
+namespace {
 
 bool better(const Offer& a, const Offer& b) {
   const double pa = effective_price(a), pb = effective_price(b);
@@ -48,7 +52,7 @@ std::optional<std::string> best_location(const std::vector<Offer>& ranked, int n
 
 std::vector<Offer> rank_offers(std::vector<Offer> offers, const RankCriteria& criteria) {
   std::erase_if(offers, [&](const Offer& offer) {
-    if (excluded(offer, criteria.exclude)) return true;
+    if (is_excluded(offer, criteria.exclude)) return true;
     if (offer.reliability < criteria.min_reliability) return true;
     return criteria.max_price_per_gpu && price_per_gpu(offer) > *criteria.max_price_per_gpu;
   });

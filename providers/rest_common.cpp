@@ -2,9 +2,9 @@
 // waiting for a rented host's sshd, and the SSH transport to it.
 #include <choline/providers/rest.hpp>
 
+#include <choline/home.hpp>
 #include <choline/limits.hpp>
 #include <choline/providers/credentials.hpp>
-#include <choline/home.hpp>
 #include <choline/ssh/identity.hpp>
 #include <choline/ssh/ssh_transport.hpp>
 #include <choline/util/json.hpp>
@@ -12,12 +12,12 @@
 #include <spdlog/spdlog.h>
 
 #include <arpa/inet.h>
-#include <cstdlib>
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <cstdlib>
 
 namespace choline::providers {
 
@@ -40,6 +40,16 @@ Result<RestConfig> rest_config_from_environment(const std::string& provider, con
   return config;
 }
 
+Error unknown_gpu(const std::string& provider, const std::string& gpu,
+                  const std::map<std::string, std::string>& known) {
+  std::string names;
+  for (const auto& [name, _] : known) names += (names.empty() ? "" : ", ") + name;
+  return make_error(ErrorKind::usage,
+                    provider + " does not rent " + gpu + " (choline knows no " + provider +
+                        " name for it): ask for one of " + names +
+                        (gpu == spec::k_cpu ? ", or use --provider local to run on this machine's CPU" : ""));
+}
+
 nlohmann::json parse_answer(std::string_view body) {
   auto parsed = util::parse_json(body, limits::k_max_json_depth);
   if (!parsed) return nlohmann::json(nlohmann::json::value_t::discarded);
@@ -49,6 +59,14 @@ nlohmann::json parse_answer(std::string_view body) {
 std::string instance_label(const std::string& run_id, int node, int replacement) {
   return std::string(k_label_prefix) + run_id + "-node" + std::to_string(node) +
          (replacement > 0 ? "-" + std::to_string(replacement) : "");
+}
+
+void require_label(InstanceView& view, const std::string& label) {
+  if (label.empty() || !view.exists || view.label == label) return;
+  view = InstanceView{};
+  view.status = HostStatus::gone;
+  view.exists = false;
+  view.message = "the id now belongs to another instance";
 }
 
 bool ssh_answers(const std::string& host, int port, int timeout_ms) {
@@ -101,12 +119,17 @@ void ProvisionProgress::rented(const Host& host) {
 
 void ProvisionProgress::report(const Host& host, const std::string& message, HostStatus status) {
   switch (status) {
-    case HostStatus::provisioning: return m_steps.status(host.id, message);
-    case HostStatus::ready: return m_steps.finish(host.id, "up");
-    case HostStatus::gone: return m_steps.finish(host.id, "gone" + (message.empty() ? "" : " (" + message + ")"));
+    case HostStatus::provisioning:
+      return m_steps.status(host.id, message);
+    case HostStatus::ready:
+      return m_steps.finish(host.id, "up");
+    case HostStatus::gone:
+      return m_steps.finish(host.id, "gone" + (message.empty() ? "" : " (" + message + ")"));
   }
 }
 
-void ProvisionProgress::released(const Host& host) { m_steps.finish(host.id, "given up"); }
+void ProvisionProgress::released(const Host& host) {
+  m_steps.finish(host.id, "given up");
+}
 
 }  // namespace choline::providers

@@ -1,16 +1,11 @@
 // RunPod over its GraphQL API: RunPod picks the machine for a GPU type (no offer ids), errors
 // arrive inside HTTP 200, and the SSH port mapping may lag behind RUNNING.
-#include <choline/providers/registry.hpp>
-#include <choline/providers/rest.hpp>
+#include <choline/providers/rest_provider.hpp>
 
-#include <choline/providers/ranking.hpp>
 #include <choline/util/json.hpp>
 #include <choline/util/strings.hpp>
 
-#include <spdlog/spdlog.h>
-
 #include <map>
-#include <mutex>
 
 namespace choline::providers {
 
@@ -19,6 +14,7 @@ namespace runpod {
 namespace {
 
 const std::map<std::string, std::string>& gpu_table() {
+  // clang-format off
   static const std::map<std::string, std::string> table = {
       {"RTX3070", "NVIDIA GeForce RTX 3070"},   {"RTX3080", "NVIDIA GeForce RTX 3080"},
       {"RTX3090", "NVIDIA GeForce RTX 3090"},   {"RTX3090TI", "NVIDIA GeForce RTX 3090 Ti"},
@@ -30,11 +26,14 @@ const std::map<std::string, std::string>& gpu_table() {
       {"H100", "NVIDIA H100 80GB HBM3"},        {"H100-NVL", "NVIDIA H100 NVL"},
       {"L40S", "NVIDIA L40S"},                  {"A40", "NVIDIA A40"},
   };
+  // clang-format on
   return table;
 }
 
 // GraphQL string literal.
-std::string quoted(const std::string& value) { return nlohmann::json(value).dump(); }
+std::string quoted(const std::string& value) {
+  return nlohmann::json(value).dump();
+}
 
 }  // namespace
 
@@ -45,22 +44,25 @@ std::optional<std::string> gpu_type_id(const std::string& canonical) {
 }
 
 nlohmann::json gpu_types_query(int gpu_count) {
-  return {{"query", "query GpuTypes { gpuTypes { id displayName memoryInGb securePrice communityPrice "
-                    "lowestPrice(input: {gpuCount: " + std::to_string(gpu_count) +
-                        "}) { minimumBidPrice uninterruptablePrice } } }"}};
+  return {{"query",
+           "query GpuTypes { gpuTypes { id displayName memoryInGb securePrice communityPrice "
+           "lowestPrice(input: {gpuCount: " +
+               std::to_string(gpu_count) + "}) { minimumBidPrice uninterruptablePrice } } }"}};
 }
 
 nlohmann::json deploy_mutation(const std::string& gpu_type_id, int gpu_count, const std::string& image, int disk_gb,
                                const std::string& label, const std::string& public_key, std::optional<double> bid) {
-  std::string input = "name: " + quoted(label) + ", imageName: " + quoted(image) + ", cloudType: ALL, gpuTypeId: " +
-                      quoted(gpu_type_id) + ", gpuCount: " + std::to_string(gpu_count) +
-                      ", containerDiskInGb: " + std::to_string(disk_gb) +
+  std::string input = "name: " + quoted(label) + ", imageName: " + quoted(image) +
+                      ", cloudType: ALL, gpuTypeId: " + quoted(gpu_type_id) +
+                      ", gpuCount: " + std::to_string(gpu_count) + ", containerDiskInGb: " + std::to_string(disk_gb) +
                       ", volumeInGb: 0, minVcpuCount: 2, minMemoryInGb: 8, supportPublicIp: true, startSsh: true, "
-                      "ports: \"22/tcp\", env: [{key: \"PUBLIC_KEY\", value: " + quoted(public_key) + "}]";
+                      "ports: \"22/tcp\", env: [{key: \"PUBLIC_KEY\", value: " +
+                      quoted(public_key) + "}]";
   if (bid) {
     char price[32];
     std::snprintf(price, sizeof price, "%.4f", *bid);
-    return {{"query", "mutation { podRentInterruptable(input: {" + input + ", bidPerGpu: " + price + "}) { id machineId } }"}};
+    return {{"query",
+             "mutation { podRentInterruptable(input: {" + input + ", bidPerGpu: " + price + "}) { id machineId } }"}};
   }
   return {{"query", "mutation { podFindAndDeployOnDemand(input: {" + input + "}) { id machineId } }"}};
 }
@@ -96,19 +98,23 @@ std::vector<Offer> parse_offers(const nlohmann::json& data, const std::string& g
   return offers;
 }
 
-PodView parse_pod(const nlohmann::json& data) {
-  PodView view;
+InstanceView parse_pod(const nlohmann::json& data) {
+  InstanceView view;
   const auto pod = util::JsonReader(data, "data").object("pod");
   if (pod.empty()) {  // null: RunPod knows no pod of that id
     view.status = HostStatus::gone;
+    view.exists = false;
     view.message = "no such pod";
     return view;
   }
   util::JsonReader fields(pod, "pod");
+  view.label = fields.string("name");
+  view.machine = fields.string("machineId");
   const std::string desired = fields.string("desiredStatus");
   view.message = desired.empty() ? "CREATED" : desired;
   if (desired == "EXITED" || desired == "TERMINATED" || desired == "DEAD") {
     view.status = HostStatus::gone;
+    view.exists = desired != "TERMINATED";  // an exited pod is still billed until terminated
     return view;
   }
   const auto runtime = fields.object("runtime");
@@ -118,7 +124,8 @@ PodView parse_pod(const nlohmann::json& data) {
   }
   for (const auto& port : util::JsonReader(runtime, "runtime").array("ports")) {
     util::JsonReader mapping(port, "ports[]");
-    if (mapping.integer("privatePort", 0) == 22 && mapping.boolean("isIpPublic", false) && mapping.string("type") == "tcp") {
+    if (mapping.integer("privatePort", 0) == 22 && mapping.boolean("isIpPublic", false) &&
+        mapping.string("type") == "tcp") {
       view.ssh_host = mapping.string("ip");
       view.ssh_port = mapping.integer("publicPort", 0);
     }
@@ -143,11 +150,13 @@ std::variant<nlohmann::json, ApiError> classify(const HttpResponse& response) {
   }
   if (!body.is_object()) return ApiError{ApiErrorKind::transient, "unreadable answer"};
   if (const auto errors = util::JsonReader(body, "answer").array("errors"); !errors.empty()) {
-    const std::string message = util::printable(util::JsonReader(errors[0], "errors[0]").string("message", "unknown error"));
+    const std::string message =
+        util::printable(util::JsonReader(errors[0], "errors[0]").string("message", "unknown error"));
     std::string lower;
     for (char c : message) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     ApiErrorKind kind = ApiErrorKind::invalid;
-    if (lower.find("no longer any instances available") != std::string::npos || lower.find("not enough") != std::string::npos) {
+    if (lower.find("no longer any instances available") != std::string::npos ||
+        lower.find("not enough") != std::string::npos) {
       kind = ApiErrorKind::no_capacity;
     } else if (lower.find("unauthorized") != std::string::npos || lower.find("api key") != std::string::npos) {
       return ApiError{ApiErrorKind::auth, "the API key was refused (" + message +
@@ -168,160 +177,77 @@ std::variant<nlohmann::json, ApiError> classify(const HttpResponse& response) {
 
 namespace {
 
-constexpr int k_default_disk_gb = 32;
 constexpr const char* k_default_image = "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04";
-constexpr int k_destroy_checks = 5;
 
-class RunPodProvider final : public Provider {
+// RunPod picks the machine for a GPU type itself: it cannot keep off excluded machines, but it
+// says which machine a pod landed on.
+class RunPodProvider final : public RestProvider {
  public:
   explicit RunPodProvider(RestConfig config)
-      : m_config(std::move(config)), m_api("RunPod", m_config.http, runpod::classify, m_config.retry) {}
+      : RestProvider(std::move(config),
+                     {"runpod", "RunPod", "pod", "root", {.chooses_machine = false, .reports_machine = true}},
+                     runpod::classify) {}
 
-  std::string name() const override { return "runpod"; }
-
-  Result<std::vector<Offer>> offers(const spec::GpuSpec& shape) override {
-    auto type = runpod::gpu_type_id(shape.gpu);
-    if (!type) return unknown_gpu(shape.gpu);
-    auto data = graphql(runpod::gpu_types_query(shape.count));
-    if (!data) return data.error();
-    return runpod::parse_offers(*data, *type, shape.count);
+  Status can_serve(const spec::GpuSpec& shape) const override {
+    if (!runpod::gpu_type_id(shape.gpu)) return unknown_gpu("RunPod", shape.gpu, runpod::gpu_table());
+    return {};
   }
 
-  Result<Host> create(const HostRequest& request) override {
-    auto type = runpod::gpu_type_id(request.shape.gpu);
-    if (!type) return unknown_gpu(request.shape.gpu);
-    auto found = offers(request.shape);
-    if (!found) return found.error();
-    RankCriteria criteria;
-    criteria.max_price_per_gpu = request.max_price;
-    auto ranked = rank_offers(*found, criteria);
-    if (ranked.empty()) {
-      return make_error(ErrorKind::capacity, "RunPod has no " + request.shape.describe() +
-                                                 (request.max_price ? " at or below the --max-price" : "") + " available");
-    }
-    const std::string label = instance_label(request.run_id, request.node, request.replacement);
+ protected:
+  Result<std::vector<Offer>> search(const spec::GpuSpec& shape, bool, int) override {
+    auto data = graphql(runpod::gpu_types_query(shape.count));
+    if (!data) return data.error();
+    return runpod::parse_offers(*data, *runpod::gpu_type_id(shape.gpu), shape.count);
+  }
+
+  Result<Rented> rent(const Offer& offer, const HostRequest& request, const std::string& label) override {
     std::optional<double> bid;
-    if (request.interruptible) bid = ranked.front().details.value("min_bid_per_gpu", ranked.front().price_per_hour / request.shape.count);
-    spdlog::info("node {}: renting a RunPod pod with {} ({:.3f} $/h)", request.node, request.shape.describe(),
-                 ranked.front().price_per_hour);
-    const int disk = request.disk_gb > 0 ? request.disk_gb : k_default_disk_gb;
-    auto data = graphql(runpod::deploy_mutation(*type, request.shape.count, request.image.empty() ? k_default_image : request.image,
-                                                disk, label, m_config.public_key, bid));
+    if (request.interruptible) bid = offer.details.value("min_bid_per_gpu", offer.price_per_hour / request.shape.count);
+    auto data = graphql(runpod::deploy_mutation(offer.id, request.shape.count,
+                                                request.image.empty() ? k_default_image : request.image,
+                                                disk_of(request), label, config().public_key, bid));
     if (!data) return data.error();
     const auto pod = util::JsonReader(*data, "data").object(bid ? "podRentInterruptable" : "podFindAndDeployOnDemand");
     util::JsonReader deployed(pod, "pod");
     const std::string pod_id = deployed.string("id");
     if (pod_id.empty()) return make_error(ErrorKind::protocol, "RunPod answered the deploy without a pod id");
-    Host host;
-    host.provider = "runpod";
-    host.id = pod_id;
-    host.root = m_config.workdir + "/runs/" + request.run_id + "/node" + std::to_string(request.node);
-    host.agent_dir = m_config.workdir + "/agent";
-    host.gpu = request.shape.gpu;
-    host.slots = request.shape.count;
-    host.price_per_hour = ranked.front().price_per_hour;
-    host.access = {{"label", label}, {"machine", deployed.string("machineId")}, {"user", ssh_user()}};
-    std::lock_guard lock(m_mutex);
-    m_progress.rented(host);
-    return host;
+    return Rented{pod_id, deployed.string("machineId")};
   }
 
-  Result<HostStatus> status(const Host& host) override {
-    auto view = read(host);
-    if (!view) return view.error();
-    if (view->status == HostStatus::ready && !ssh_answers(view->ssh_host, view->ssh_port, 1000)) {
-      view->status = HostStatus::provisioning;
-      view->message += ", waiting for sshd";
-    }
-    m_progress.report(host, view->message, view->status);
-    return view->status;
+  Result<InstanceView> fetch(const Host& host) override {
+    auto data = graphql(runpod::pod_query(host.id));
+    if (!data) return data.error();
+    return runpod::parse_pod(*data);
   }
 
-  Host located(const Host& host) override {
-    auto view = read(host);
-    if (!view || view->ssh_port == 0) return host;
-    Host up = host;
-    up.address = view->ssh_host;
-    up.access["ssh_host"] = view->ssh_host;
-    up.access["ssh_port"] = view->ssh_port;
-    return up;
+  Status destroy(const Host& host) override {
+    auto done =
+        graphql({{"query", "mutation { podTerminate(input: {podId: " + nlohmann::json(host.id).dump() + "}) }"}});
+    if (!done) return done.error();
+    return {};
   }
 
-  Result<std::unique_ptr<transport::Transport>> connect(const Host& host) override {
-    if (host.access.contains("ssh_host")) return connect_rented(host, m_config.private_key);
-    return connect_rented(located(host), m_config.private_key);
-  }
-
-  Status release(const Host& host) override {
-    m_progress.released(host);
-    for (int check = 0; check < k_destroy_checks; ++check) {
-      auto done = graphql({{"query", "mutation { podTerminate(input: {podId: " + nlohmann::json(host.id).dump() + "}) }"}});
-      if (!done && done.error().kind != ErrorKind::not_found) spdlog::warn("RunPod pod {}: terminate: {}", host.id, done.error().message);
-      auto view = read(host);
-      if (view && view->status == HostStatus::gone && (view->message == "no such pod" || view->message == "TERMINATED")) return {};
-      util::system_clock().sleep_for(std::chrono::milliseconds(300 * (check + 1)));
-    }
-    return make_error(ErrorKind::remote, "RunPod pod " + host.id + " still exists after " + std::to_string(k_destroy_checks) +
-                                             " terminate attempts");
-  }
-
-  Result<std::vector<Host>> labelled_instances(const std::string& prefix) override {
+  Result<std::vector<ListedInstance>> list() override {
     auto data = graphql({{"query", "query Pods { myself { pods { id name desiredStatus costPerHr } } }"}});
     if (!data) return data.error();
-    std::vector<Host> hosts;
+    std::vector<ListedInstance> pods;
     const auto myself = util::JsonReader(*data, "data").object("myself");
     for (const auto& pod : util::JsonReader(myself, "myself").array("pods")) {
       util::JsonReader listed(pod, "pods[]");
-      const std::string name = listed.string("name");
-      if (name.rfind(prefix, 0) != 0 || listed.string("desiredStatus") == "TERMINATED") continue;
-      Host host;
-      host.provider = "runpod";
-      host.id = listed.string("id");
-      host.price_per_hour = listed.number("costPerHr", 0.0);
-      host.access = {{"label", name}, {"user", ssh_user()}};
-      hosts.push_back(host);
+      if (listed.string("desiredStatus") == "TERMINATED") continue;
+      pods.push_back({listed.string("id"), listed.string("name"), listed.number("costPerHr", 0.0)});
     }
-    return hosts;
+    return pods;
   }
-
-  bool shares_this_machine() const override { return false; }
 
  private:
-  std::string ssh_user() const { return m_config.ssh_user.empty() ? "root" : m_config.ssh_user; }
-
-  static Error unknown_gpu(const std::string& gpu) {
-    return make_error(ErrorKind::usage, "RunPod does not rent " + gpu + " (choline knows no RunPod GPU type for it)");
-  }
-
-  Result<nlohmann::json> graphql(const nlohmann::json& body) {
-    return m_api.call({"POST", m_config.base_url, {{"Authorization", "Bearer " + m_config.api_key}}, body.dump()});
-  }
-
-  Result<runpod::PodView> read(const Host& host) {
-    auto data = graphql(runpod::pod_query(host.id));
-    if (!data) {
-      if (data.error().kind == ErrorKind::not_found) return runpod::parse_pod(nlohmann::json::object());
-      return data.error();
-    }
-    auto view = runpod::parse_pod(*data);
-    // A pod of another name under this id is not ours.
-    const auto pod = util::JsonReader(*data, "data").object("pod");
-    if (!pod.empty() && host.access.contains("label") &&
-        util::JsonReader(pod, "pod").string("name") != util::JsonReader(host.access, "access").string("label")) {
-      view.status = HostStatus::gone;
-      view.message = "no such pod";
-    }
-    return view;
-  }
-
-  RestConfig m_config;
-  ApiCaller m_api;
-  std::mutex m_mutex;
-  ProvisionProgress m_progress{"RunPod pod"};
+  Result<nlohmann::json> graphql(const nlohmann::json& body) { return call("POST", "", body.dump()); }
 };
 
 }  // namespace
 
-std::unique_ptr<Provider> make_runpod_provider(RestConfig config) { return std::make_unique<RunPodProvider>(std::move(config)); }
+std::unique_ptr<Provider> make_runpod_provider(RestConfig config) {
+  return std::make_unique<RunPodProvider>(std::move(config));
+}
 
 }  // namespace choline::providers

@@ -99,7 +99,8 @@ TEST_CASE("vast: offers parse from a search answer, storage is priced for the di
   CHECK(vast::parse_offers(json::object(), 32, false).empty());
 }
 
-TEST_CASE("vast: an instance is ready when running with an SSH port, dead states and reused ids are gone", "[providers][rest][vast]") {
+TEST_CASE("vast: an instance is ready when running with an SSH port, dead states and reused ids are gone",
+          "[providers][rest][vast]") {
   const json loading = json::parse(R"({"instances": {"id": 7, "label": "choline-r-node0", "actual_status": "loading",
     "intended_status": "running", "status_msg": "pulling image", "public_ipaddr": "1.2.3.4", "ports": {}}})");
   auto view = vast::parse_instance(loading, "choline-r-node0");
@@ -136,23 +137,27 @@ TEST_CASE("vast: an instance is ready when running with an SSH port, dead states
 }
 
 TEST_CASE("vast: errors are classified from the body, including 200 with success false", "[providers][rest][vast]") {
-  CHECK(error_of(vast::classify({401, R"({"success":false,"error":"auth_error","msg":"Invalid user key"})"})).kind == ApiErrorKind::auth);
+  CHECK(error_of(vast::classify({401, R"({"success":false,"error":"auth_error","msg":"Invalid user key"})"})).kind ==
+        ApiErrorKind::auth);
   auto auth404 = error_of(vast::classify({404, R"({"success":false,"error":"auth_error","msg":"Invalid user key"})"}));
   CHECK(auth404.kind == ApiErrorKind::auth);
   CHECK_THAT(auth404.message, Catch::Contains("VAST_API_KEY"));
-  CHECK(error_of(vast::classify({404, R"({"success":false,"error":"no_such_ask","msg":"gone"})"})).kind == ApiErrorKind::no_capacity);
+  CHECK(error_of(vast::classify({404, R"({"success":false,"error":"no_such_ask","msg":"gone"})"})).kind ==
+        ApiErrorKind::no_capacity);
   CHECK(error_of(vast::classify({429, "Too Many Requests"})).kind == ApiErrorKind::rate_limited);
   CHECK(error_of(vast::classify({502, "<html>bad gateway</html>"})).kind == ApiErrorKind::transient);
-  CHECK(error_of(vast::classify({410, R"({"success":false,"error":"deprecated_endpoint"})"})).kind == ApiErrorKind::not_found);
-  CHECK(error_of(vast::classify({200, R"({"success":false,"error":"invalid_args","msg":"bad disk"})"})).kind == ApiErrorKind::invalid);
+  CHECK(error_of(vast::classify({410, R"({"success":false,"error":"deprecated_endpoint"})"})).kind ==
+        ApiErrorKind::not_found);
+  CHECK(error_of(vast::classify({200, R"({"success":false,"error":"invalid_args","msg":"bad disk"})"})).kind ==
+        ApiErrorKind::invalid);
   auto ok = vast::classify({200, R"({"success":true,"new_contract":7})"});
   REQUIRE(std::holds_alternative<json>(ok));
   CHECK(std::get<json>(ok)["new_contract"] == 7);
 }
 
 TEST_CASE("RunPod: GraphQL bodies name the GPU type, the key and the label", "[providers][rest][runpod]") {
-  const std::string deploy =
-      runpod::deploy_mutation("NVIDIA GeForce RTX 3090", 2, "img", 32, "choline-r-node1", "ssh-ed25519 AAAA choline", std::nullopt)["query"];
+  const std::string deploy = runpod::deploy_mutation("NVIDIA GeForce RTX 3090", 2, "img", 32, "choline-r-node1",
+                                                     "ssh-ed25519 AAAA choline", std::nullopt)["query"];
   CHECK_THAT(deploy, Catch::Contains("podFindAndDeployOnDemand"));
   CHECK_THAT(deploy, Catch::Contains("gpuTypeId: \"NVIDIA GeForce RTX 3090\""));
   CHECK_THAT(deploy, Catch::Contains("gpuCount: 2"));
@@ -162,7 +167,8 @@ TEST_CASE("RunPod: GraphQL bodies name the GPU type, the key and the label", "[p
   const std::string spot = runpod::deploy_mutation("X", 1, "img", 32, "l", "k", 0.2)["query"];
   CHECK_THAT(spot, Catch::Contains("podRentInterruptable"));
   CHECK_THAT(spot, Catch::Contains("bidPerGpu: 0.2000"));
-  CHECK_THAT(runpod::gpu_types_query(4)["query"].get<std::string>(), Catch::Contains("lowestPrice(input: {gpuCount: 4})"));
+  CHECK_THAT(runpod::gpu_types_query(4)["query"].get<std::string>(),
+             Catch::Contains("lowestPrice(input: {gpuCount: 4})"));
 }
 
 TEST_CASE("RunPod: prices, pods and errors inside HTTP 200", "[providers][rest][runpod]") {
@@ -179,21 +185,27 @@ TEST_CASE("RunPod: prices, pods and errors inside HTTP 200", "[providers][rest][
   auto pod = runpod::parse_pod(json::parse(R"({"pod": {"id": "p1", "desiredStatus": "RUNNING", "runtime": null}})"));
   CHECK(pod.status == HostStatus::provisioning);
   // Ports lag behind RUNNING.
-  pod = runpod::parse_pod(json::parse(R"({"pod": {"id": "p1", "desiredStatus": "RUNNING", "runtime": {"ports": []}}})"));
+  pod =
+      runpod::parse_pod(json::parse(R"({"pod": {"id": "p1", "desiredStatus": "RUNNING", "runtime": {"ports": []}}})"));
   CHECK(pod.status == HostStatus::provisioning);
-  pod = runpod::parse_pod(json::parse(R"({"pod": {"id": "p1", "desiredStatus": "RUNNING", "runtime": {"uptimeInSeconds": 3,
+  pod = runpod::parse_pod(
+      json::parse(R"({"pod": {"id": "p1", "desiredStatus": "RUNNING", "runtime": {"uptimeInSeconds": 3,
     "ports": [{"ip": "10.0.0.1", "isIpPublic": false, "privatePort": 22, "publicPort": 22, "type": "tcp"},
               {"ip": "69.30.85.1", "isIpPublic": true, "privatePort": 22, "publicPort": 22117, "type": "tcp"}]}}})"));
   CHECK(pod.status == HostStatus::ready);
   CHECK(pod.ssh_host == "69.30.85.1");
   CHECK(pod.ssh_port == 22117);
-  CHECK(runpod::parse_pod(json::parse(R"({"pod": {"id": "p1", "desiredStatus": "EXITED"}})")).status == HostStatus::gone);
+  CHECK(runpod::parse_pod(json::parse(R"({"pod": {"id": "p1", "desiredStatus": "EXITED"}})")).status ==
+        HostStatus::gone);
   CHECK(runpod::parse_pod(json::parse(R"({"pod": null})")).status == HostStatus::gone);
 
-  auto capacity = error_of(runpod::classify({200, R"({"errors":[{"message":"There are no longer any instances available with the requested specifications. Please refresh and try again."}],"data":{"podFindAndDeployOnDemand":null}})"}));
+  auto capacity = error_of(runpod::classify(
+      {200,
+       R"({"errors":[{"message":"There are no longer any instances available with the requested specifications. Please refresh and try again."}],"data":{"podFindAndDeployOnDemand":null}})"}));
   CHECK(capacity.kind == ApiErrorKind::no_capacity);
   CHECK(error_of(runpod::classify({401, ""})).kind == ApiErrorKind::auth);
-  CHECK(error_of(runpod::classify({200, R"({"errors":[{"message":"Something went wrong"}]})"})).kind == ApiErrorKind::invalid);
+  CHECK(error_of(runpod::classify({200, R"({"errors":[{"message":"Something went wrong"}]})"})).kind ==
+        ApiErrorKind::invalid);
   auto ok = runpod::classify({200, R"({"data":{"pod":{"id":"p1"}}})"});
   REQUIRE(std::holds_alternative<json>(ok));
   CHECK(std::get<json>(ok)["pod"]["id"] == "p1");
@@ -215,24 +227,30 @@ TEST_CASE("Lambda: instance types per region, states, and {error:{code}} bodies"
         HostStatus::provisioning);
   auto active = lambda::parse_instance(json::parse(R"({"data": {"id": "i", "status": "active", "ip": "129.1.2.3"}})"));
   CHECK(active.status == HostStatus::ready);
-  CHECK(active.ip == "129.1.2.3");
+  CHECK(active.ssh_host == "129.1.2.3");
+  CHECK(active.ssh_port == 22);
   for (const char* dead : {"unhealthy", "terminated", "terminating", "preempted"}) {
     CHECK(lambda::parse_instance(json{{"data", {{"status", dead}}}}).status == HostStatus::gone);
   }
-  CHECK(error_of(lambda::classify({400, R"({"error":{"code":"instance-operations/launch/insufficient-capacity","message":"Not enough capacity"}})"})).kind ==
-        ApiErrorKind::no_capacity);
-  auto auth = error_of(lambda::classify({401, R"({"error":{"code":"global/invalid-api-key","message":"API key was invalid"}})"}));
+  CHECK(
+      error_of(
+          lambda::classify(
+              {400,
+               R"({"error":{"code":"instance-operations/launch/insufficient-capacity","message":"Not enough capacity"}})"}))
+          .kind == ApiErrorKind::no_capacity);
+  auto auth = error_of(
+      lambda::classify({401, R"({"error":{"code":"global/invalid-api-key","message":"API key was invalid"}})"}));
   CHECK(auth.kind == ApiErrorKind::auth);
   CHECK_THAT(auth.message, Catch::Contains("LAMBDA_API_KEY"));
   CHECK(error_of(lambda::classify({404, R"({"error":{"code":"global/object-does-not-exist","message":"no"}})"})).kind ==
         ApiErrorKind::not_found);
-  CHECK(error_of(lambda::classify({429, R"({"error":{"code":"global/too-many-requests","message":"slow down"}})"})).kind ==
-        ApiErrorKind::rate_limited);
+  CHECK(error_of(lambda::classify({429, R"({"error":{"code":"global/too-many-requests","message":"slow down"}})"}))
+            .kind == ApiErrorKind::rate_limited);
 }
 
 TEST_CASE("Ranking: cheapest effective price first, reliability floor, price cap, exclusions", "[providers][ranking]") {
-  std::vector<Offer> offers = {offer("a", 0.50), offer("b", 0.40), offer("c", 0.30, 0.80), offer("d", 0.45, 0.99, "Ohio, US", 2, "m9"),
-                               offer("e", 0.40, 0.999)};
+  std::vector<Offer> offers = {offer("a", 0.50), offer("b", 0.40), offer("c", 0.30, 0.80),
+                               offer("d", 0.45, 0.99, "Ohio, US", 2, "m9"), offer("e", 0.40, 0.999)};
   offers[0].storage_per_hour = 0.0;
   offers[1].storage_per_hour = 0.02;  // b: 0.42 in all
   CHECK(ids(rank_offers(offers, {})) == std::vector<std::string>{"e", "b", "d", "a"});
@@ -271,7 +289,8 @@ namespace {
 // that answers null for a field still being set up, or a type its docs do not give, must make a
 // parser fall back, never throw (an exception would end the run with hosts still billing).
 std::vector<json> variants_of(const json& sample) {
-  const std::vector<json> replacements = {json(), "x", 7, -1, 1e300, true, json::array(), json::object(), json::array({json()})};
+  const std::vector<json> replacements = {
+      json(), "x", 7, -1, 1e300, true, json::array(), json::object(), json::array({json()})};
   std::vector<json> out = replacements;  // the whole answer replaced
   const json flat = sample.flatten();
   std::set<std::string> pointers;
@@ -294,8 +313,10 @@ std::vector<json> variants_of(const json& sample) {
 
 }  // namespace
 
-TEST_CASE("Provider answers with nulls or unexpected types anywhere parse to fallbacks, never an exception", "[providers][rest][security]") {
-  const json vast_offers = json::parse(R"({"offers": [{"id": 4321, "machine_id": 99, "gpu_name": "RTX 3090", "num_gpus": 4,
+TEST_CASE("Provider answers with nulls or unexpected types anywhere parse to fallbacks, never an exception",
+          "[providers][rest][security]") {
+  const json vast_offers =
+      json::parse(R"({"offers": [{"id": 4321, "machine_id": 99, "gpu_name": "RTX 3090", "num_gpus": 4,
     "dph_base": 0.8, "dph_total": 0.8089, "min_bid": 0.5, "storage_cost": 0.2, "inet_up": 400.5, "inet_down": 812.3,
     "reliability2": 0.981, "geolocation": "Ohio, US"}]})");
   const json vast_instance = json::parse(R"({"instances": {"id": 7, "label": "l", "actual_status": "running",
@@ -303,12 +324,15 @@ TEST_CASE("Provider answers with nulls or unexpected types anywhere parse to fal
     "ports": {"22/tcp": [{"HostIp": "0.0.0.0", "HostPort": "41022"}]}}})");
   const json runpod_types = json::parse(R"({"gpuTypes": [{"id": "G", "displayName": "RTX 3090",
     "lowestPrice": {"minimumBidPrice": 0.13, "uninterruptablePrice": 0.22}}]})");
-  const json runpod_pod = json::parse(R"({"pod": {"id": "p1", "name": "l", "desiredStatus": "RUNNING", "runtime": {"uptimeInSeconds": 3,
+  const json runpod_pod =
+      json::parse(R"({"pod": {"id": "p1", "name": "l", "desiredStatus": "RUNNING", "runtime": {"uptimeInSeconds": 3,
     "ports": [{"ip": "69.30.85.1", "isIpPublic": true, "privatePort": 22, "publicPort": 22117, "type": "tcp"}]}}})");
-  const json runpod_error = json::parse(R"({"errors": [{"message": "There are no longer any instances available"}], "data": {"pod": null}})");
+  const json runpod_error =
+      json::parse(R"({"errors": [{"message": "There are no longer any instances available"}], "data": {"pod": null}})");
   const json lambda_types = json::parse(R"({"data": {"T": {"instance_type": {"name": "T", "gpu_description": "H100",
     "price_cents_per_hour": 2392, "specs": {"gpus": 8}}, "regions_with_capacity_available": [{"name": "us-east-3"}]}}})");
-  const json lambda_instance = json::parse(R"({"data": {"id": "i", "name": "l", "status": "active", "ip": "129.1.2.3"}})");
+  const json lambda_instance =
+      json::parse(R"({"data": {"id": "i", "name": "l", "status": "active", "ip": "129.1.2.3"}})");
   const json lambda_error = json::parse(R"({"error": {"code": "global/object-does-not-exist", "message": "no"}})");
 
   std::size_t tried = 0;

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,14 +23,16 @@ namespace choline::providers {
 
 struct HostRequest {
   std::string run_id;
-  int node = 0;          // which node of the run this host will be
-  spec::GpuSpec shape;   // gpu and count per host (nodes is the caller's loop)
+  int node = 0;         // which node of the run this host will be
+  spec::GpuSpec shape;  // gpu and count per host (nodes is the caller's loop)
   std::string image;
   std::optional<double> max_price;
-  // Machines (Host::id) this run already lost: a replacement must not be one of them.
+  // Machines (Offer::machine, Host::access["machine"]) a new host must not be: those the run
+  // lost, and those serving its other nodes. Honoured by providers whose capabilities say
+  // chooses_machine; the others report where the host landed (access["machine"]).
   std::vector<std::string> exclude;
   bool interruptible = false;
-  int disk_gb = 0;  // 0: the provider's default
+  int disk_gb = 0;      // 0: the provider's default
   int replacement = 0;  // hosts the node had before this one (0: its first)
 };
 
@@ -41,9 +44,9 @@ struct Offer {
   double price_per_hour = 0;  // the machine's GPUs, all of them, per hour
   std::string location;
   // Marketplace details (REST providers; others leave the defaults).
-  std::string machine;           // the machine behind the offer: what HostRequest::exclude names
-  double storage_per_hour = 0;   // the requested disk's cost per hour
-  double reliability = 1;        // 0..1, as the provider rates the machine
+  std::string machine;          // the machine behind the offer: what HostRequest::exclude names
+  double storage_per_hour = 0;  // the requested disk's cost per hour
+  double reliability = 1;       // 0..1, as the provider rates the machine
   double inet_down_mbps = 0;
   double inet_up_mbps = 0;
   bool interruptible = false;
@@ -54,8 +57,8 @@ enum class HostStatus { provisioning, ready, gone };
 
 struct Host {
   std::string provider;
-  std::string id;       // the provider's id (instance id, host name, local directory)
-  std::string address;  // for people and for MASTER_ADDR of other nodes
+  std::string id;         // the provider's id (instance id, host name, local directory)
+  std::string address;    // for people and for MASTER_ADDR of other nodes
   std::string root;       // choline's directory on the host for this run
   std::string agent_dir;  // where the agent binary lives on the host (shared by the host's runs)
   std::string gpu;
@@ -64,15 +67,38 @@ struct Host {
   nlohmann::json access = nlohmann::json::object();  // what connect() needs later (no secrets)
 };
 
+// What a provider can promise, known without asking it anything.
+struct Capabilities {
+  // The provider picks the machine among offers that name it, so it can honour
+  // HostRequest::exclude. False where the API picks the machine itself (RunPod, Lambda).
+  bool chooses_machine = true;
+  // Hosts from create()/located() carry the machine they landed on in access["machine"], so
+  // a caller can tell when a host landed on an excluded machine.
+  bool reports_machine = true;
+};
+
 class Provider {
  public:
   virtual ~Provider() = default;
   virtual std::string name() const = 0;
 
+  // The default: a provider that picks the machine and names it (local, ssh, vast).
+  virtual Capabilities capabilities() const { return {}; }
+
+  // OK, or a usage error (what is wrong, and what to ask for instead) for a shape this provider
+  // can never serve: a GPU it does not have, more GPUs per host or more hosts than it has.
+  // Asks nothing over the network; create() fails the same way.
+  virtual Status can_serve(const spec::GpuSpec& shape) const {
+    (void)shape;
+    return {};
+  }
+
   // Machines that could satisfy `shape`, cheapest first.
   virtual Result<std::vector<Offer>> offers(const spec::GpuSpec& shape) = 0;
 
-  // Commits to one machine for the request.
+  // Commits to one machine for the request: never one in request.exclude (where capabilities
+  // say chooses_machine), nor one this run already tried; a capacity error says when that left
+  // nothing to rent.
   virtual Result<Host> create(const HostRequest& request) = 0;
 
   // Where the machine stands; REST providers poll their API, others answer ready.

@@ -24,6 +24,9 @@ struct RankCriteria {
   std::optional<std::string> prefer_location;
 };
 
+// True when `exclude` names the offer or its machine.
+bool is_excluded(const Offer& offer, const std::vector<std::string>& exclude);
+
 // GPU price plus storage, per hour.
 double effective_price(const Offer& offer);
 // GPU price per GPU-hour.

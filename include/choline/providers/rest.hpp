@@ -24,12 +24,31 @@ struct RestConfig {
   std::string api_key;
   std::string base_url;
   std::shared_ptr<HttpClient> http;
-  std::string ssh_user;     // empty: the provider's (vast/RunPod root, Lambda ubuntu)
-  std::string public_key;   // choline's SSH public key, registered with the provider
-  std::string private_key;  // its file on this machine
+  std::string ssh_user;             // empty: the provider's (vast/RunPod root, Lambda ubuntu)
+  std::string public_key;           // choline's SSH public key, registered with the provider
+  std::string private_key;          // its file on this machine
   std::string workdir = "choline";  // choline's directory on the host, relative to the SSH user's home
   RetryPolicy retry;
+  util::Clock* clock = &util::system_clock();  // API retries and destroy read-backs wait on it
 };
+
+// One instance as any of the three APIs describes it.
+struct InstanceView {
+  HostStatus status = HostStatus::provisioning;
+  // False: no instance of ours has this id any more (never was, destroyed, terminated, or the
+  // id now belongs to another instance). An instance that is gone but exists is still billed.
+  bool exists = true;
+  std::string message;  // "loading: pulling image", for progress lines
+  std::string label;    // the label (vast) or name (RunPod, Lambda) it carries
+  std::string ssh_host;
+  int ssh_port = 0;
+  std::string address;  // where other nodes reach it (MASTER_ADDR); empty: ssh_host
+  std::string machine;  // the machine it runs on, where the API says
+};
+
+// An instance whose label is not `label` (when `label` is not empty) is not ours: the API
+// reused the id. Marks the view gone and not existing.
+void require_label(InstanceView& view, const std::string& label);
 
 // The progress step of each instance while it boots: its provider's status message and the
 // time since it was rented (util::progress); the step ends when the host is up or gone.
@@ -65,6 +84,10 @@ Result<RestConfig> rest_config_from_environment(const std::string& provider, con
 std::string instance_label(const std::string& run_id, int node, int replacement = 0);
 inline constexpr std::string_view k_label_prefix = "choline-";
 
+// The usage error for a GPU a REST provider does not rent (`provider` as in messages,
+// "vast.ai"), naming the GPUs it does (`known`: choline's names).
+Error unknown_gpu(const std::string& provider, const std::string& gpu, const std::map<std::string, std::string>& known);
+
 // An API answer's body as JSON, parsed without exceptions and with a nesting limit; a discarded
 // value when it is not readable JSON. Fields are then read with util::JsonReader, which turns a
 // null or a field of the wrong type into its fallback instead of an exception.
@@ -82,16 +105,7 @@ namespace vast {
 std::optional<std::string> gpu_name(const std::string& canonical);
 nlohmann::json search_body(const spec::GpuSpec& shape, bool interruptible, int disk_gb);
 std::vector<Offer> parse_offers(const nlohmann::json& answer, int disk_gb, bool interruptible);
-nlohmann::json create_body(const std::string& image, int disk_gb, const std::string& label,
-                           std::optional<double> bid);
-struct InstanceView {
-  HostStatus status = HostStatus::provisioning;
-  bool exists = true;   // false: no instance has this id and label (destroyed, or the id was reused)
-  std::string message;  // "loading: pulling image" for progress lines
-  std::string ssh_host;
-  int ssh_port = 0;
-  std::string public_ip;  // the machine's address (MASTER_ADDR for other nodes)
-};
+nlohmann::json create_body(const std::string& image, int disk_gb, const std::string& label, std::optional<double> bid);
 // One instance from GET /api/v0/instances/{id}/ ({"instances": {...}|null}); `label` must
 // match (vast reuses ids).
 InstanceView parse_instance(const nlohmann::json& answer, const std::string& label);
@@ -107,13 +121,8 @@ nlohmann::json deploy_mutation(const std::string& gpu_type_id, int gpu_count, co
                                const std::string& label, const std::string& public_key, std::optional<double> bid);
 nlohmann::json pod_query(const std::string& pod_id);
 std::vector<Offer> parse_offers(const nlohmann::json& data, const std::string& gpu_type_id, int gpu_count);
-struct PodView {
-  HostStatus status = HostStatus::provisioning;
-  std::string message;
-  std::string ssh_host;
-  int ssh_port = 0;
-};
-PodView parse_pod(const nlohmann::json& data);
+// One pod from the pod query's data ({"pod": {...}|null}).
+InstanceView parse_pod(const nlohmann::json& data);
 std::variant<nlohmann::json, ApiError> classify(const HttpResponse& response);
 }  // namespace runpod
 
@@ -121,11 +130,7 @@ namespace lambda {
 // ("A100", 8) -> "gpu_8x_a100"; nullopt for GPUs Lambda does not rent.
 std::optional<std::string> instance_type(const std::string& canonical, int count);
 std::vector<Offer> parse_offers(const nlohmann::json& answer, const std::string& instance_type);
-struct InstanceView {
-  HostStatus status = HostStatus::provisioning;
-  std::string message;
-  std::string ip;
-};
+// One instance from GET /instances/{id} ({"data": {...}}); SSH on port 22 of its ip.
 InstanceView parse_instance(const nlohmann::json& answer);
 std::variant<nlohmann::json, ApiError> classify(const HttpResponse& response);
 }  // namespace lambda
