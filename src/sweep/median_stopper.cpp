@@ -26,8 +26,8 @@ class MedianStopper final : public Stopper {
     if (static_cast<int>(m_complete.size()) < m_settings.startup_trials) return {};
     if (resource < m_settings.warmup) return {};
     // Judged once per interval: at the first report at or past each interval boundary.
-    const std::int64_t boundary =
-        (resource - m_settings.warmup) / m_settings.interval * m_settings.interval + m_settings.warmup;
+    const std::int64_t interval = std::max<std::int64_t>(m_settings.interval, 1);
+    const std::int64_t boundary = (resource - m_settings.warmup) / interval * interval + m_settings.warmup;
     if (previous >= boundary) return {};
 
     // The trial's best value so far, in the goal's direction (NaN values ignored).

@@ -55,7 +55,7 @@ json PopulationBasedTraining::perturb(const Parameter& p, const json& value) {
   if (is_bounded(p.distribution)) x = std::clamp(x, p.min, p.max);
   if (p.distribution == Distribution::beta) x = std::clamp(x, 0.0, 1.0);
   if (is_quantized(p.distribution)) return quantize(x, p);
-  if (p.distribution == Distribution::int_uniform || value.is_number_integer()) {
+  if ((p.distribution == Distribution::int_uniform || value.is_number_integer()) && std::abs(x) < 9.0e18) {
     return static_cast<std::int64_t>(std::trunc(x));  // Python's int(): toward zero
   }
   return x;

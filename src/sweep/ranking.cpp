@@ -16,4 +16,9 @@ std::vector<TrialScore> rank_trials(std::vector<TrialScore> trials, Goal goal) {
   return trials;
 }
 
+bool target_reached(const Metric& metric, double value) {
+  if (!metric.target || std::isnan(value)) return false;
+  return metric.goal == Goal::maximize ? value >= *metric.target : value <= *metric.target;
+}
+
 }  // namespace choline::sweep

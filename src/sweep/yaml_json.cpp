@@ -1,6 +1,7 @@
 #include <choline/sweep/yaml_json.hpp>
 
 #include <choline/util/json.hpp>
+#include <choline/util/strings.hpp>
 
 #include <yaml-cpp/yaml.h>
 
@@ -73,8 +74,8 @@ struct Converter {
       return make_error(ErrorKind::usage, "the document has more than " + std::to_string(k_max_nodes) + " nodes");
     }
     if (depth > k_max_depth) {
-      return make_error(ErrorKind::usage, (where.empty() ? std::string("the document") : where) +
-                                              ": nested deeper than " + std::to_string(k_max_depth) + " levels");
+      return make_error(ErrorKind::usage,
+                        util::printable(where, 60) + ": nested deeper than " + std::to_string(k_max_depth) + " levels");
     }
     switch (node.Type()) {
       case YAML::NodeType::Undefined:

@@ -23,3 +23,11 @@ TEST_CASE("Trials rank best first by the goal, ties by id, unscored last", "[swe
   CHECK(ids(rank_trials(trials, Goal::maximize)) == std::vector<int>{1, 2, 4, 0, 3, 5});
   CHECK(rank_trials({}, Goal::minimize).empty());
 }
+
+TEST_CASE("A target is reached from the goal's side", "[sweep]") {
+  CHECK(target_reached({"acc", Goal::maximize, 0.9}, 0.9));
+  CHECK_FALSE(target_reached({"acc", Goal::maximize, 0.9}, 0.89));
+  CHECK(target_reached({"loss", Goal::minimize, 0.1}, 0.05));
+  CHECK_FALSE(target_reached({"loss", Goal::minimize, 0.1}, std::nan("")));
+  CHECK_FALSE(target_reached({"loss", Goal::minimize, std::nullopt}, -1e9));
+}
