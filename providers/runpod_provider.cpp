@@ -177,7 +177,7 @@ std::variant<nlohmann::json, ApiError> classify(const HttpResponse& response) {
 
 namespace {
 
-constexpr const char* k_default_image = "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04";
+constexpr const char* k_runpod_default_image = "runpod/pytorch:2.4.0-py3.11-cuda12.4.1-devel-ubuntu22.04";
 
 // RunPod picks the machine for a GPU type itself: it cannot keep off excluded machines, but it
 // says which machine a pod landed on.
@@ -204,7 +204,7 @@ class RunPodProvider final : public RestProvider {
     std::optional<double> bid;
     if (request.interruptible) bid = offer.details.value("min_bid_per_gpu", offer.price_per_hour / request.shape.count);
     auto data = graphql(runpod::deploy_mutation(offer.id, request.shape.count,
-                                                request.image.empty() ? k_default_image : request.image,
+                                                request.image.empty() ? k_runpod_default_image : request.image,
                                                 disk_of(request), label, config().public_key, bid));
     if (!data) return data.error();
     const auto pod = util::JsonReader(*data, "data").object(bid ? "podRentInterruptable" : "podFindAndDeployOnDemand");

@@ -173,7 +173,7 @@ std::variant<nlohmann::json, ApiError> classify(const HttpResponse& response) {
 
 namespace {
 
-constexpr const char* k_default_image = "pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime";
+constexpr const char* k_vast_default_image = "pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime";
 // vast.ai lists at most 25 instances a page; this many pages (2,500 instances) at the most.
 constexpr int k_max_list_pages = 100;
 
@@ -217,7 +217,7 @@ class VastProvider final : public RestProvider {
   }
 
   Result<Rented> rent(const Offer& offer, const HostRequest& request, const std::string& label) override {
-    const std::string image = request.image.empty() ? k_default_image : request.image;
+    const std::string image = request.image.empty() ? k_vast_default_image : request.image;
     std::optional<double> bid;
     if (request.interruptible) bid = offer.price_per_hour;
     auto answer =

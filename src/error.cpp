@@ -1,5 +1,8 @@
 #include <choline/error.hpp>
 
+#include <cerrno>
+#include <cstring>
+
 namespace choline {
 
 const char* to_string(ErrorKind kind) {
@@ -18,6 +21,11 @@ const char* to_string(ErrorKind kind) {
     case ErrorKind::internal: return "internal";
   }
   return "unknown";
+}
+
+Error error_from_errno(const std::string& what) {
+  const int code = errno;
+  return make_error(code == ENOENT ? ErrorKind::not_found : ErrorKind::io, what + ": " + std::strerror(code));
 }
 
 int exit_code_for(ErrorKind kind) {

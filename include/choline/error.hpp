@@ -38,6 +38,10 @@ struct Error {
 
 inline Error make_error(ErrorKind kind, std::string message) { return Error{kind, std::move(message)}; }
 
+// "what: <strerror(errno)>", read at the call: not_found for ENOENT, io otherwise. For the
+// adapters around system calls.
+Error error_from_errno(const std::string& what);
+
 // The process exit code for an error of this kind: 2 usage, 130 interrupted, 1 otherwise.
 int exit_code_for(ErrorKind kind);
 

@@ -30,11 +30,6 @@ std::optional<std::int64_t> number_after(const std::string& name, std::string_vi
   return std::nullopt;
 }
 
-std::string text_of(const json& event, const char* key) {
-  const auto it = event.find(key);
-  return it != event.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 json host_json(const records::HostRecord& host) {
   return {{"node", host.node},
           {"id", host.host.id},
@@ -99,9 +94,9 @@ std::vector<records::HostRecord> hosts_of_attempt(const records::RunRecord& reco
     if (!event.is_object()) continue;
     const auto type = records::kind_of(event);
     if (type == records::JournalEvent::host_created && event.contains("node") && event["node"].is_number_integer()) {
-      serving[event["node"].get<int>()] = text_of(event, "id");
+      serving[event["node"].get<int>()] = util::json_text(event, "id");
     } else if (type == records::JournalEvent::host_released) {
-      const std::string id = text_of(event, "id");
+      const std::string id = util::json_text(event, "id");
       for (auto it = serving.begin(); it != serving.end();) it = it->second == id ? serving.erase(it) : std::next(it);
     } else if (type == records::JournalEvent::attempt_started && event.contains("attempt") && util::json_int(event["attempt"]) == attempt) {
       at_start = serving;

@@ -1,5 +1,6 @@
 #include <choline/report/report_html.hpp>
 
+#include <choline/util/json.hpp>
 #include <choline/records/cost.hpp>
 #include <choline/report/metric_series.hpp>
 #include <choline/report/model_card.hpp>
@@ -85,11 +86,6 @@ std::string value_text(const nlohmann::json& value) {
   if (value.is_number_float()) return fmt::format("{:.6g}", value.get<double>());
   if (value.is_string()) return value.get<std::string>();
   return value.dump();
-}
-
-std::string text_of(const nlohmann::json& event, const char* key) {
-  const auto it = event.find(key);
-  return it != event.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 void fact(std::string& html, const std::string& name, const std::string& escaped_value) {
@@ -212,7 +208,7 @@ std::string timeline_section(const ReportInputs& in, double end_epoch) {
     nlohmann::json details = event;
     details.erase("at");
     details.erase("type");
-    html += "<tr><td>" + esc(text_of(event, "at")) + "</td><td>" + esc(text_of(event, "type")) +
+    html += "<tr><td>" + esc(util::json_text(event, "at")) + "</td><td>" + esc(util::json_text(event, "type")) +
             "</td><td class=\"mono\">" + esc(details.empty() ? "" : details.dump()) + "</td></tr>\n";
   }
   html += "</table></details>\n";
@@ -242,7 +238,7 @@ double report_end_epoch(const records::RunRecord& record, double now_epoch_s) {
   if (!records::is_final(record.state)) return now_epoch_s;
   for (auto it = record.events.rbegin(); it != record.events.rend(); ++it) {
     if (records::is_event(*it, records::JournalEvent::finished)) {
-      if (auto at = records::parse_iso8601(text_of(*it, "at"))) return *at;
+      if (auto at = records::parse_iso8601(util::json_text(*it, "at"))) return *at;
     }
   }
   return now_epoch_s;

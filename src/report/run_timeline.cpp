@@ -1,15 +1,11 @@
 #include <choline/report/run_timeline.hpp>
 
+#include <choline/util/json.hpp>
 #include <choline/util/strings.hpp>
 
 namespace choline::report {
 
 namespace {
-
-std::string text_field(const nlohmann::json& event, const char* key) {
-  const auto it = event.find(key);
-  return it != event.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 std::optional<int> int_field(const nlohmann::json& event, const char* key) {
   const auto it = event.find(key);
@@ -53,18 +49,18 @@ std::vector<AttemptBoundary> attempt_boundaries(const records::RunRecord& record
     if (!event.is_object()) continue;
     const auto type = records::kind_of(event);
     if (type == records::JournalEvent::host_lost) {
-      losses.push_back("node " + std::to_string(int_field(event, "node").value_or(0)) + " " + text_field(event, "id") +
-                       ": " + text_field(event, "reason"));
+      losses.push_back("node " + std::to_string(int_field(event, "node").value_or(0)) + " " + util::json_text(event, "id") +
+                       ": " + util::json_text(event, "reason"));
     } else if (type == records::JournalEvent::resumed) {
       resumed = true;
     } else if (type == records::JournalEvent::attempt_ended) {
-      last_outcome = text_field(event, "outcome");
+      last_outcome = util::json_text(event, "outcome");
     } else if (type == records::JournalEvent::attempt_started) {
       const auto number = int_field(event, "attempt");
       if (started_any && number) {
         AttemptBoundary boundary;
         boundary.attempt = *number;
-        boundary.at = text_field(event, "at");
+        boundary.at = util::json_text(event, "at");
         if (!losses.empty()) {
           boundary.kind = BoundaryKind::host_lost;
           boundary.reason = util::join(losses, "; ");

@@ -17,11 +17,9 @@ std::string exact(double value) {
 }
 
 // Coordinates: two decimals are far below a pixel.
-std::string coord(double value) {
-  return fmt::format("{:.2f}", value);
-}
-
 }  // namespace
+
+std::string svg_coord(double value) { return fmt::format("{:.2f}", value); }
 
 double nice_number(double x, bool round) {
   const double exponent = std::floor(std::log10(x));
@@ -133,7 +131,7 @@ std::string render_svg_chart(const ChartGeometry& g, const std::string& metric) 
   std::string svg = fmt::format(
       "<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {0} {1}\" width=\"{0}\" height=\"{1}\" "
       "role=\"img\" aria-label=\"{2} over steps\" data-metric=\"{2}\" data-points=\"{3}\" data-total-points=\"{4}\"",
-      coord(b.width), coord(b.height), name, g.points.size(), g.total_points);
+      svg_coord(b.width), svg_coord(b.height), name, g.points.size(), g.total_points);
   if (!g.points.empty()) {
     svg += fmt::format(" data-first-step=\"{}\" data-first-value=\"{}\" data-last-step=\"{}\" data-last-value=\"{}\"",
                        g.points.front().step, exact(g.points.front().value), g.points.back().step,
@@ -144,33 +142,33 @@ std::string render_svg_chart(const ChartGeometry& g, const std::string& metric) 
 
   for (const auto& band : g.bands) {
     svg += fmt::format("<rect class=\"band a{}\" data-attempt=\"{}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/>\n",
-                       (band.attempt - 1) % 6 + 1, band.attempt, coord(band.x0), coord(top), coord(band.x1 - band.x0),
-                       coord(bottom - top));
+                       (band.attempt - 1) % 6 + 1, band.attempt, svg_coord(band.x0), svg_coord(top), svg_coord(band.x1 - band.x0),
+                       svg_coord(bottom - top));
     if (g.bands.size() > 1 && band.x1 - band.x0 > 50) {
-      svg += fmt::format("<text class=\"band-label\" x=\"{}\" y=\"{}\">attempt {}</text>\n", coord(band.x0 + 4),
-                         coord(top + 12), band.attempt);
+      svg += fmt::format("<text class=\"band-label\" x=\"{}\" y=\"{}\">attempt {}</text>\n", svg_coord(band.x0 + 4),
+                         svg_coord(top + 12), band.attempt);
     }
   }
   for (const auto& tick : g.y_ticks) {
     svg += fmt::format(
         "<line class=\"grid\" x1=\"{0}\" y1=\"{2}\" x2=\"{1}\" y2=\"{2}\"/>"
         "<text class=\"tick y\" x=\"{3}\" y=\"{4}\">{5}</text>\n",
-        coord(left), coord(right), coord(tick.position), coord(left - 6), coord(tick.position + 4),
+        svg_coord(left), svg_coord(right), svg_coord(tick.position), svg_coord(left - 6), svg_coord(tick.position + 4),
         util::html_escape(tick.label));
   }
   for (const auto& tick : g.x_ticks) {
     svg += fmt::format(
         "<line class=\"tick-mark\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\"/>"
         "<text class=\"tick x\" x=\"{0}\" y=\"{3}\">{4}</text>\n",
-        coord(tick.position), coord(bottom), coord(bottom + 5), coord(bottom + 18), util::html_escape(tick.label));
+        svg_coord(tick.position), svg_coord(bottom), svg_coord(bottom + 5), svg_coord(bottom + 18), util::html_escape(tick.label));
   }
   svg += fmt::format(
       "<line class=\"axis\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\"/>"
       "<line class=\"axis\" x1=\"{0}\" y1=\"{2}\" x2=\"{3}\" y2=\"{2}\"/>\n",
-      coord(left), coord(top), coord(bottom), coord(right));
-  svg += fmt::format("<text class=\"axis-label\" x=\"{}\" y=\"{}\">step</text>\n", coord((left + right) / 2),
-                     coord(b.height - 6));
-  svg += fmt::format("<text class=\"chart-title\" x=\"{}\" y=\"{}\">{}</text>\n", coord(left), coord(top - 12), name);
+      svg_coord(left), svg_coord(top), svg_coord(bottom), svg_coord(right));
+  svg += fmt::format("<text class=\"axis-label\" x=\"{}\" y=\"{}\">step</text>\n", svg_coord((left + right) / 2),
+                     svg_coord(b.height - 6));
+  svg += fmt::format("<text class=\"chart-title\" x=\"{}\" y=\"{}\">{}</text>\n", svg_coord(left), svg_coord(top - 12), name);
 
   // One line per run of consecutive points of the same attempt: an attempt that re-ran steps
   // starts a new line rather than joining the previous attempt's last point.
@@ -179,7 +177,7 @@ std::string render_svg_chart(const ChartGeometry& g, const std::string& metric) 
     while (end < g.points.size() && g.points[end].attempt == g.points[start].attempt) ++end;
     std::string path;
     for (std::size_t k = start; k < end; ++k)
-      path += (k == start ? "" : " ") + coord(g.points[k].x) + "," + coord(g.points[k].y);
+      path += (k == start ? "" : " ") + svg_coord(g.points[k].x) + "," + svg_coord(g.points[k].y);
     svg += fmt::format("<polyline class=\"line a{}\" points=\"{}\"/>\n", (g.points[start].attempt - 1) % 6 + 1, path);
     start = end;
   }
@@ -190,15 +188,15 @@ std::string render_svg_chart(const ChartGeometry& g, const std::string& metric) 
     svg += fmt::format(
         "<g class=\"mark {0}\" data-attempt=\"{1}\" data-step=\"{2}\"><title>attempt {1}: {3}: {4}</title>"
         "<line x1=\"{5}\" y1=\"{6}\" x2=\"{5}\" y2=\"{7}\"/><text x=\"{8}\" y=\"{9}\">{3}</text></g>\n",
-        kind, mark.attempt, mark.step, to_string(mark.kind), util::html_escape(mark.reason), coord(mark.x), coord(top),
-        coord(bottom), coord(mark.x + 3), coord(top + 24));
+        kind, mark.attempt, mark.step, to_string(mark.kind), util::html_escape(mark.reason), svg_coord(mark.x), svg_coord(top),
+        svg_coord(bottom), svg_coord(mark.x + 3), svg_coord(top + 24));
   }
   const double radius = g.points.size() > 300 ? 1.2 : 2.2;
   for (const auto& p : g.points) {
     svg += fmt::format(
         "<circle class=\"pt a{0}\" cx=\"{1}\" cy=\"{2}\" r=\"{3}\" data-step=\"{4}\" data-value=\"{5}\" "
         "data-attempt=\"{6}\"><title>step {4}: {5} (attempt {6})</title></circle>\n",
-        (p.attempt - 1) % 6 + 1, coord(p.x), coord(p.y), radius, p.step, exact(p.value), p.attempt);
+        (p.attempt - 1) % 6 + 1, svg_coord(p.x), svg_coord(p.y), radius, p.step, exact(p.value), p.attempt);
   }
   svg += "</svg>\n";
   return svg;

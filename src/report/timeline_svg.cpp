@@ -1,5 +1,6 @@
 #include <choline/report/timeline_svg.hpp>
 
+#include <choline/util/json.hpp>
 #include <choline/records/cost.hpp>
 #include <choline/util/html.hpp>
 
@@ -10,15 +11,6 @@
 namespace choline::report {
 
 namespace {
-
-std::string coord(double value) {
-  return fmt::format("{:.2f}", value);
-}
-
-std::string text_of(const nlohmann::json& event, const char* key) {
-  const auto it = event.find(key);
-  return it != event.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 std::string shortened(const std::string& text, std::size_t most) {
   return text.size() <= most ? text : text.substr(0, most - 3) + "...";
@@ -67,10 +59,10 @@ TimelineGeometry timeline_geometry(const records::RunRecord& record, double end_
     const records::HostRecord& host = record.hosts[k];
     std::string created, released;
     for (const auto& event : record.events) {
-      if (!event.is_object() || text_of(event, "id") != host.host.id) continue;
+      if (!event.is_object() || util::json_text(event, "id") != host.host.id) continue;
       const auto type = records::kind_of(event);
-      if (type == records::JournalEvent::host_created && created.empty()) created = text_of(event, "at");
-      if (type == records::JournalEvent::host_released && !created.empty() && released.empty()) released = text_of(event, "at");
+      if (type == records::JournalEvent::host_created && created.empty()) created = util::json_text(event, "at");
+      if (type == records::JournalEvent::host_released && !created.empty() && released.empty()) released = util::json_text(event, "at");
     }
     const bool lost = host.released_because.rfind("lost", 0) == 0;
     TimelineBar bar;
@@ -105,34 +97,34 @@ std::string render_timeline_svg(const TimelineGeometry& g) {
       "height=\"{1}\" "
       "role=\"img\" aria-label=\"timeline of attempts and hosts\" data-rows=\"{2}\">\n<title>timeline of attempts and "
       "hosts</title>\n",
-      coord(b.width), coord(b.height), g.rows.size());
+      svg_coord(b.width), svg_coord(b.height), g.rows.size());
   const auto row_top = [&](int row) { return b.top + g.row_height * row; };
   for (std::size_t row = 0; row < g.rows.size(); ++row) {
     const double y = row_top(static_cast<int>(row));
-    svg += fmt::format("<text class=\"row-label\" x=\"{}\" y=\"{}\">{}</text>\n", coord(b.left - 8),
-                       coord(y + g.row_height * 0.65), util::html_escape(g.rows[row]));
-    svg += fmt::format("<line class=\"grid\" x1=\"{0}\" y1=\"{2}\" x2=\"{1}\" y2=\"{2}\"/>\n", coord(b.plot_left()),
-                       coord(b.plot_right()), coord(y + g.row_height));
+    svg += fmt::format("<text class=\"row-label\" x=\"{}\" y=\"{}\">{}</text>\n", svg_coord(b.left - 8),
+                       svg_coord(y + g.row_height * 0.65), util::html_escape(g.rows[row]));
+    svg += fmt::format("<line class=\"grid\" x1=\"{0}\" y1=\"{2}\" x2=\"{1}\" y2=\"{2}\"/>\n", svg_coord(b.plot_left()),
+                       svg_coord(b.plot_right()), svg_coord(y + g.row_height));
   }
   const double bottom = row_top(static_cast<int>(g.rows.size()));
   for (const auto& tick : g.ticks) {
     svg += fmt::format(
         "<line class=\"tick-mark\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\"/>"
         "<text class=\"tick x\" x=\"{0}\" y=\"{3}\">{4}</text>\n",
-        coord(tick.position), coord(bottom), coord(bottom + 5), coord(bottom + 18), util::html_escape(tick.label));
+        svg_coord(tick.position), svg_coord(bottom), svg_coord(bottom + 5), svg_coord(bottom + 18), util::html_escape(tick.label));
   }
-  svg += fmt::format("<line class=\"axis\" x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\"/>\n", coord(b.plot_left()),
-                     coord(bottom), coord(b.plot_right()));
+  svg += fmt::format("<line class=\"axis\" x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\"/>\n", svg_coord(b.plot_left()),
+                     svg_coord(bottom), svg_coord(b.plot_right()));
   svg += fmt::format("<text class=\"axis-label\" x=\"{}\" y=\"{}\">time since the run was created ({})</text>\n",
-                     coord((b.plot_left() + b.plot_right()) / 2), coord(b.height - 4), util::html_escape(g.unit));
+                     svg_coord((b.plot_left() + b.plot_right()) / 2), svg_coord(b.height - 4), util::html_escape(g.unit));
   for (const auto& bar : g.bars) {
     const double y = row_top(bar.row) + 4;
     svg += fmt::format(
         "<g class=\"bar {}\"><title>{}</title><rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" rx=\"3\"/>",
-        util::html_escape(bar.css), util::html_escape(bar.title), coord(bar.x0), coord(y), coord(bar.x1 - bar.x0),
-        coord(g.row_height - 8));
+        util::html_escape(bar.css), util::html_escape(bar.title), svg_coord(bar.x0), svg_coord(y), svg_coord(bar.x1 - bar.x0),
+        svg_coord(g.row_height - 8));
     if (bar.x1 - bar.x0 > 7.0 * static_cast<double>(bar.label.size())) {
-      svg += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>", coord(bar.x0 + 4), coord(y + g.row_height * 0.5),
+      svg += fmt::format("<text x=\"{}\" y=\"{}\">{}</text>", svg_coord(bar.x0 + 4), svg_coord(y + g.row_height * 0.5),
                          util::html_escape(bar.label));
     }
     svg += "</g>\n";
@@ -140,7 +132,7 @@ std::string render_timeline_svg(const TimelineGeometry& g) {
   for (const auto& mark : g.marks) {
     const double y = row_top(mark.row);
     svg += fmt::format("<g class=\"loss\"><title>{}</title><path d=\"M{} {} l6 -9 l-12 0 z\"/></g>\n",
-                       util::html_escape(mark.title), coord(mark.x), coord(y + g.row_height - 2));
+                       util::html_escape(mark.title), svg_coord(mark.x), svg_coord(y + g.row_height - 2));
   }
   svg += "</svg>\n";
   return svg;

@@ -8,7 +8,6 @@ namespace choline::sweep {
 
 namespace {
 
-constexpr double k_inf = std::numeric_limits<double>::infinity();
 
 // log(exp(x) - exp(y)) for x >= y.
 double log_diff_exp(double x, double y) {

@@ -1,5 +1,7 @@
 #include <choline/sweep/tpe.hpp>
 
+#include <choline/sweep/stats.hpp>
+
 #include <choline/sweep/dimension.hpp>
 #include <choline/sweep/parzen.hpp>
 #include <choline/sweep/sampling.hpp>
@@ -17,7 +19,6 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr double k_inf = std::numeric_limits<double>::infinity();
 constexpr std::size_t k_max_gamma = 25;
 
 // Optuna's sort key of a finished trial, smaller is better: (-inf, value) for complete trials,

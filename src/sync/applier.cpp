@@ -26,10 +26,6 @@ constexpr std::uint64_t k_batch_bytes = 64 << 20;
 constexpr std::uint64_t k_writeback_every = 8 << 20;
 constexpr const char* k_temp_prefix = ".choline-tmp-";
 
-Error sys_error(const std::string& what) {
-  return make_error(ErrorKind::io, what + ": " + std::strerror(errno));
-}
-
 }  // namespace
 
 Status Applier::begin(std::uint64_t index, TransferKind kind) {
@@ -148,7 +144,7 @@ Status Applier::abort(std::uint64_t index, const std::string& why) {
 Status Applier::commit() {
   if (m_pending.empty()) return {};
   if (auto ok = keepalive(); !ok) return ok;
-  if (::syncfs(m_root.root_fd()) != 0) return sys_error("syncfs");
+  if (::syncfs(m_root.root_fd()) != 0) return error_from_errno("syncfs");
   for (const auto& pending : m_pending) {
     auto dir = m_root.dir(pending.dir, false);
     const int dir_fd = dir ? (*dir)->fd() : -1;

@@ -13,10 +13,6 @@
 namespace choline::sync {
 
 namespace {
-Error sys_error(const std::string& what) {
-  return make_error(errno == ENOENT ? ErrorKind::not_found : ErrorKind::io, what + ": " + std::strerror(errno));
-}
-
 constexpr int k_dir_flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 }  // namespace
 
@@ -37,7 +33,7 @@ Result<SafeRoot> SafeRoot::open(const std::filesystem::path& root, bool create) 
     if (ec) return make_error(ErrorKind::io, "cannot create " + root.string() + ": " + ec.message());
   }
   const int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return sys_error("cannot open directory " + root.string());
+  if (fd < 0) return error_from_errno("cannot open directory " + root.string());
   return SafeRoot(std::make_shared<const OpenDir>(fd));
 }
 
@@ -77,14 +73,14 @@ Result<DirRef> SafeRoot::dir(const std::string& dir, bool create) {
     const std::string prefix = dir.substr(0, end);
     int fd = ::openat(current->fd(), name.c_str(), k_dir_flags);
     if (fd < 0 && errno == ENOENT && create) {
-      if (::mkdirat(current->fd(), name.c_str(), 0755) != 0 && errno != EEXIST) return sys_error("cannot create " + prefix);
+      if (::mkdirat(current->fd(), name.c_str(), 0755) != 0 && errno != EEXIST) return error_from_errno("cannot create " + prefix);
       fd = ::openat(current->fd(), name.c_str(), k_dir_flags);
     }
     if (fd < 0) {
       if (errno == ELOOP || errno == ENOTDIR) {
         return make_error(ErrorKind::protocol, "'" + prefix + "' is a symlink or file where a directory is expected");
       }
-      return sys_error("cannot open " + prefix);
+      return error_from_errno("cannot open " + prefix);
     }
     current = std::make_shared<const OpenDir>(fd);
     remember(prefix, current);
@@ -107,18 +103,18 @@ void SafeRoot::forget(const std::string& dir) {
 Status remove_tree_at(int dir_fd, const std::string& name) {
   struct stat st {};
   if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-    return errno == ENOENT ? Status{} : Status(sys_error("cannot stat " + name));
+    return errno == ENOENT ? Status{} : Status(error_from_errno("cannot stat " + name));
   }
   if (!S_ISDIR(st.st_mode)) {
-    if (::unlinkat(dir_fd, name.c_str(), 0) != 0 && errno != ENOENT) return sys_error("cannot remove " + name);
+    if (::unlinkat(dir_fd, name.c_str(), 0) != 0 && errno != ENOENT) return error_from_errno("cannot remove " + name);
     return {};
   }
   const int fd = ::openat(dir_fd, name.c_str(), k_dir_flags);
-  if (fd < 0) return sys_error("cannot open " + name);
+  if (fd < 0) return error_from_errno("cannot open " + name);
   DIR* handle = ::fdopendir(fd);
   if (!handle) {
     ::close(fd);
-    return sys_error("cannot list " + name);
+    return error_from_errno("cannot list " + name);
   }
   std::vector<std::string> children;
   while (const dirent* item = ::readdir(handle)) {
@@ -131,7 +127,7 @@ Status remove_tree_at(int dir_fd, const std::string& name) {
   }
   ::closedir(handle);
   if (!status) return status;
-  if (::unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) return sys_error("cannot remove " + name);
+  if (::unlinkat(dir_fd, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) return error_from_errno("cannot remove " + name);
   return {};
 }
 

@@ -15,7 +15,6 @@ namespace choline::transport {
 
 namespace {
 
-Error sys_error(const std::string& what) { return make_error(ErrorKind::io, what + ": " + std::strerror(errno)); }
 
 class LocalStream final : public Stream {
  public:
@@ -70,7 +69,7 @@ class LocalStream final : public Stream {
     if (!m_reaped) {
       int status = 0;
       while (::waitpid(m_pid, &status, 0) < 0) {
-        if (errno != EINTR) return sys_error("waiting for local command");
+        if (errno != EINTR) return error_from_errno("waiting for local command");
       }
       m_reaped = true;
       m_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -112,15 +111,15 @@ class LocalTransport final : public Transport {
     ::signal(SIGPIPE, SIG_IGN);
 
     int in[2], out[2], err[2];
-    if (::pipe2(in, O_CLOEXEC) != 0) return sys_error("pipe");
-    if (::pipe2(out, O_CLOEXEC) != 0) return sys_error("pipe");
-    if (::pipe2(err, O_CLOEXEC) != 0) return sys_error("pipe");
+    if (::pipe2(in, O_CLOEXEC) != 0) return error_from_errno("pipe");
+    if (::pipe2(out, O_CLOEXEC) != 0) return error_from_errno("pipe");
+    if (::pipe2(err, O_CLOEXEC) != 0) return error_from_errno("pipe");
     std::vector<char*> args;
     for (auto& arg : argv) args.push_back(arg.data());
     args.push_back(nullptr);
 
     const pid_t pid = ::fork();
-    if (pid < 0) return sys_error("fork");
+    if (pid < 0) return error_from_errno("fork");
     if (pid == 0) {
       ::dup2(in[0], 0);
       ::dup2(out[1], 1);

@@ -168,4 +168,10 @@ nlohmann::json JsonReader::array(const char* key) {
   return *value;
 }
 
+std::string json_text(const nlohmann::json& value, const char* key) {
+  if (!value.is_object()) return {};
+  const auto it = value.find(key);
+  return it != value.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 }  // namespace choline::util

@@ -15,6 +15,9 @@ namespace choline::report {
 
 // Heckbert's nice numbers (Graphics Gems, 1990): the 1, 2, 5 or 10 times a power of ten
 // nearest to `x` (round) or the smallest one >= x (!round). x must be > 0.
+// A coordinate as SVG writes it: two decimals.
+std::string svg_coord(double value);
+
 double nice_number(double x, bool round);
 
 struct Ticks {

@@ -3,7 +3,11 @@
 // (a kernel far from a candidate must give a very small log density, not log 0 = -inf for both
 // the good and the bad estimator, which would leave the comparison NaN).
 
+#include <limits>
+
 namespace choline::sweep {
+
+inline constexpr double k_inf = std::numeric_limits<double>::infinity();
 
 // Standard normal CDF Phi(x).
 double normal_cdf(double x);

@@ -35,6 +35,8 @@ std::string dump_json(const nlohmann::json& value, int indent = -1);
 // An integer that fits `int`: exit codes, ranks, attempts, ports. nullopt for floats, strings,
 // and integers out of range (a float-to-int cast of 1e300 is undefined behaviour).
 std::optional<int> json_int(const nlohmann::json& value);
+// The string at `key` of an object, or "" when `value` is not an object or the key holds no string.
+std::string json_text(const nlohmann::json& value, const char* key);
 // The same for 64-bit values (pids, sizes, steps).
 std::optional<std::int64_t> json_int64(const nlohmann::json& value);
 
