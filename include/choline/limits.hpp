@@ -62,6 +62,10 @@ inline constexpr std::uint64_t k_max_signature_bytes = 128ull << 20;  // never m
 // until it has answered some (TCP pushes back on the receiver).
 inline constexpr std::uint64_t k_max_queued_signature_bytes = 64ull << 20;
 
+// --- data staging -------------------------------------------------------------------------
+// A status line of the agent's data verbs ("have 12 3400", "progress ..."): a word and numbers.
+inline constexpr std::size_t k_max_agent_status_line = 4096;
+
 // --- reports ------------------------------------------------------------------------------
 inline constexpr std::size_t k_max_report_errors = 1000;
 inline constexpr std::size_t k_max_error_message = 8192;

@@ -89,6 +89,8 @@ std::map<std::string, std::string> worker_env(const JobSpec& job, int local_rank
   set("CHOLINE_ATTEMPT", std::to_string(job.attempt));
   set("CHOLINE_CKPT_DIR", project_dir + "/" + job.checkpoint_dir);
   set("CHOLINE_RESUME_FROM", job.resume_from.empty() ? "" : project_dir + "/" + job.resume_from);
+  // Where the data entries' `to` paths resolve (each is linked there from the host's data cache).
+  set("CHOLINE_DATA_DIR", project_dir);
   // Live logs: Python would otherwise hold output back in a pipe-sized buffer.
   set("PYTHONUNBUFFERED", "1");
   // torchrun's rule: several workers on one node get one OpenMP thread each unless told.

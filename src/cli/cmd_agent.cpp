@@ -2,6 +2,7 @@
 #include <choline/agent/log_stream.hpp>
 #include <choline/agent/reach.hpp>
 #include <choline/agent/supervisor.hpp>
+#include <choline/cli/agent_data_verbs.hpp>
 #include <choline/cli/command.hpp>
 #include <choline/sync/sync.hpp>
 #include <choline/limits.hpp>
@@ -61,6 +62,7 @@ class AgentCommand final : public Command {
     for (CLI::App* verb : {m_launch, m_supervise, m_logs, m_state, m_stop}) {
       verb->add_option("--root", m_layout.root, "The run's directory on this host")->required();
     }
+    m_data.define(app);
   }
 
   Result<int> run(CommandContext& context) override {
@@ -72,6 +74,10 @@ class AgentCommand final : public Command {
     if (!m_layout.root.empty()) m_layout.root = std::filesystem::absolute(m_layout.root).lexically_normal().string();
     if (m_extract->parsed()) {
       if (auto ok = agent::extract_agent(m_extract_path); !ok) return ok.error();
+      return 0;
+    }
+    if (m_data.parsed()) {
+      if (auto ok = m_data.run(); !ok) return ok.error();
       return 0;
     }
     if (m_launch->parsed()) return launch(context);
@@ -132,6 +138,7 @@ class AgentCommand final : public Command {
     return 0;
   }
 
+  AgentDataVerbs m_data;
   CLI::App* m_extract = nullptr;
   std::string m_extract_path;
   CLI::App* m_launch = nullptr;

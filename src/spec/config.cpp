@@ -157,6 +157,22 @@ std::optional<HostEntry> parse_host(Checker& check, const std::string& prefix, c
   return valid ? std::optional<HostEntry>(host) : std::nullopt;
 }
 
+// "data": an array of paths and entry objects (spec/data_entry.hpp).
+void parse_data(Checker& check, const json& value, Config& config) {
+  if (!value.is_array()) {
+    check.wrong_type("data", value, "an array of paths and {\"path\"|\"url\": ...} objects");
+    return;
+  }
+  std::vector<KeyProblem> problems;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (auto entry = parse_data_entry(value[i], i, problems)) {
+      if (!entry->path.empty()) config.data.push_back(entry->path);
+      config.data_entries.push_back(std::move(*entry));
+    }
+  }
+  for (const auto& problem : problems) check.fail(problem.key, problem.message);
+}
+
 // Turns nlohmann's byte offset into line:column, which is what editors jump to.
 std::string position_of(std::string_view text, std::size_t byte) {
   std::size_t line = 1, column = 1;
@@ -224,7 +240,7 @@ const std::vector<std::string>& config_keys() {
                                                 "setup",    "env",    "ignore",         "checkpoint_dir",
                                                 "max_price", "max_cost", "max_restarts", "max_host_losses", "host_timeout",
                                                 "replacement_timeout",
-                                                "hosts", "sync", "data", "purpose", "preprocessing"};
+                                                "hosts", "sync", "data", "data_cache_gb", "purpose", "preprocessing"};
   return keys;
 }
 
@@ -290,7 +306,9 @@ Result<Config> parse_config(std::string_view text, const std::string& source) {
         if (auto problem = sync_spec_error(*text)) check.fail(key, *problem); else config.sync = *text;
       }
     } else if (key == "data") {
-      config.data = check.strings(key, value);
+      parse_data(check, value, config);
+    } else if (key == "data_cache_gb") {
+      config.data_cache_gb = check.positive_number(key, value);
     } else if (key == "purpose") {
       config.purpose = check.string(key, value);
     } else if (key == "preprocessing") {
@@ -307,6 +325,9 @@ Result<Config> parse_config(std::string_view text, const std::string& source) {
       check.unknown_key(key, key, "", config_keys());
     }
   }
+  std::vector<KeyProblem> problems;
+  check_data_env_refs(config.data_entries, config.env, problems);
+  for (const auto& problem : problems) check.fail(problem.key, problem.message);
   if (!check.errors().empty()) return make_error(ErrorKind::usage, util::join(check.errors(), "\n"));
   return config;
 }

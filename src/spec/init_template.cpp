@@ -113,7 +113,10 @@ std::string render_config(const InitProposal& proposal, std::string_view project
        "\"hosts\": [{\"host\": \"10.0.0.5\", \"port\": 22, \"user\": \"root\", \"identity\": \"~/.ssh/id_ed25519\", "
        "\"gpus\": \"2x4090\"}]",
        "the ssh provider's machines"},
-      {false, "\"data\": [\"data/\"]", "datasets the model cards fingerprint, relative to the project"},
+      {false, "\"data\": [\"data/\", {\"path\": \"~/datasets/x\", \"to\": \"data/x\"}]",
+       "datasets every host gets (paths, or {\"url\", \"sha256\", \"extract\"}), cached there and fingerprinted into "
+       "model cards"},
+      {false, "\"data_cache_gb\": 100", "size limit of each host's data cache (default: half its free disk)"},
       {false, "\"purpose\": \"what this model is for\"", "free text, copied into every model card"},
       {false, "\"preprocessing\": \"how the data was prepared\"", "free text, copied into every model card"},
       {true, "\"max_restarts\": 3", "gang restarts from the newest checkpoint after a worker fails"},

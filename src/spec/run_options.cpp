@@ -69,6 +69,8 @@ Result<RunOptions> resolve_run_options(const Config& config, const RunFlags& fla
   options.env = config.env;
   options.ignore = config.ignore;
   options.hosts = config.hosts;
+  options.data = config.data_entries;
+  options.data_cache_gb = config.data_cache_gb;
   return options;
 }
 
@@ -97,6 +99,11 @@ nlohmann::json to_json(const RunOptions& o) {
   if (!o.config_file.empty()) j["config_file"] = o.config_file;
   if (o.max_price) j["max_price"] = *o.max_price;
   if (o.max_cost) j["max_cost"] = *o.max_cost;
+  if (!o.data.empty()) {
+    j["data"] = nlohmann::json::array();
+    for (const auto& entry : o.data) j["data"].push_back(data_entry_to_json(entry));
+  }
+  if (o.data_cache_gb) j["data_cache_gb"] = *o.data_cache_gb;
   return j;
 }
 
@@ -123,6 +130,15 @@ Result<RunOptions> run_options_from_json(const nlohmann::json& j) {
   o.config_file = in.string("config_file");
   if (j.contains("max_price") && !j["max_price"].is_null()) o.max_price = in.number("max_price", 0);
   if (j.contains("max_cost") && !j["max_cost"].is_null()) o.max_cost = in.number("max_cost", 0);
+  if (j.contains("data_cache_gb") && !j["data_cache_gb"].is_null()) o.data_cache_gb = in.number("data_cache_gb", 0);
+  const nlohmann::json data = in.array("data");
+  std::vector<KeyProblem> problems;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    if (auto entry = parse_data_entry(data[i], i, problems)) o.data.push_back(std::move(*entry));
+  }
+  if (!problems.empty()) {
+    return make_error(ErrorKind::protocol, "options." + problems[0].key + ": " + problems[0].message);
+  }
   const nlohmann::json hosts = in.array("hosts");
   for (std::size_t i = 0; i < hosts.size(); ++i) {
     util::JsonReader h(hosts[i], "options.hosts[" + std::to_string(i) + "]");

@@ -25,12 +25,15 @@ std::int64_t now_ns() {
 
 class Scanner {
  public:
-  Scanner(const std::filesystem::path& root, IgnoreRules rules)
-      : m_root(root), m_rules(std::move(rules)), m_racy_after(now_ns() - k_racy_window_ns) {}
+  Scanner(const std::filesystem::path& root, IgnoreRules rules, IgnoreFiles files)
+      : m_root(root), m_rules(std::move(rules)), m_files(files), m_racy_after(now_ns() - k_racy_window_ns) {}
 
   void walk(const std::string& dir) {
     const std::filesystem::path full = dir.empty() ? m_root : m_root / dir;
     for (std::string_view ignore_file : {k_gitignore, k_cholineignore}) {
+      const bool skipped =
+          m_files == IgnoreFiles::none || (ignore_file == k_gitignore && m_files == IgnoreFiles::choline_only);
+      if (skipped) continue;
       auto text = util::read_file(full / ignore_file, limits::k_max_ignore_file_bytes);
       if (text) {
         m_rules.add_file(dir, *text);
@@ -92,20 +95,21 @@ class Scanner {
  private:
   std::filesystem::path m_root;
   IgnoreRules m_rules;
+  IgnoreFiles m_files;
   std::int64_t m_racy_after;
   std::vector<FileEntry> m_entries;
 };
 
 }  // namespace
 
-Result<std::vector<FileEntry>> scan_tree(const std::filesystem::path& root, IgnoreRules rules) {
+Result<std::vector<FileEntry>> scan_tree(const std::filesystem::path& root, IgnoreRules rules, IgnoreFiles files) {
   struct stat st {};
   if (::stat(root.c_str(), &st) != 0) {
     return make_error(errno == ENOENT ? ErrorKind::not_found : ErrorKind::io,
                       "cannot read " + root.string() + ": " + std::strerror(errno));
   }
   if (!S_ISDIR(st.st_mode)) return make_error(ErrorKind::usage, root.string() + " is not a directory");
-  Scanner scanner(root, std::move(rules));
+  Scanner scanner(root, std::move(rules), files);
   scanner.walk("");
   return scanner.take();
 }

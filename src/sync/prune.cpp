@@ -22,7 +22,7 @@ std::uint64_t delete_extraneous(const std::filesystem::path& root, SafeRoot& saf
                                 const SyncOptions& options, RequestLedger& ledger) {
   IgnoreRules rules = IgnoreRules::with_defaults();
   for (const auto& pattern : options.extra_ignore) rules.add_pattern(pattern);
-  auto local = scan_tree(root, std::move(rules));
+  auto local = scan_tree(root, std::move(rules), options.ignore_files);
   if (!local) {
     ledger.add_error(root.string(), "cannot scan for deletion: " + local.error().message);
     return 0;

@@ -302,9 +302,14 @@ class Sender {
 
 Result<SyncStats> run_sender(const std::filesystem::path& root, transport::Stream& stream, const SyncOptions& options) {
   const auto started = std::chrono::steady_clock::now();
-  IgnoreRules rules = IgnoreRules::with_defaults();
-  for (const auto& pattern : options.extra_ignore) rules.add_pattern(pattern);
-  auto entries = scan_tree(root, std::move(rules));
+  Result<std::vector<FileEntry>> entries = std::vector<FileEntry>{};
+  if (options.entries) {
+    entries = *options.entries;
+  } else {
+    IgnoreRules rules = IgnoreRules::with_defaults();
+    for (const auto& pattern : options.extra_ignore) rules.add_pattern(pattern);
+    entries = scan_tree(root, std::move(rules), options.ignore_files);
+  }
   if (!entries) return entries.error();
   spdlog::debug("sync: {} entries under {}", entries->size(), root.string());
 

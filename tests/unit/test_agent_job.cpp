@@ -33,6 +33,7 @@ TEST_CASE("Workers get torchrun's environment plus choline's", "[agent]") {
   CHECK(env.at("CHOLINE_RUN_ID") == "r1");
   CHECK(env.at("CHOLINE_ATTEMPT") == "2");
   CHECK(env.at("CHOLINE_CKPT_DIR") == "/h/run/project/checkpoints");
+  CHECK(env.at("CHOLINE_DATA_DIR") == "/h/run/project");
   CHECK(env.at("CHOLINE_RESUME_FROM") == "/h/run/project/checkpoints/epoch-3.pt");
   CHECK(env.at("OMP_NUM_THREADS") == "1");
   CHECK(env.at("WANDB_API_KEY") == "k");

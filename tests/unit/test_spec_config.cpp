@@ -149,8 +149,8 @@ TEST_CASE("Config takes the model card keys: data, purpose, preprocessing", "[co
 }
 
 TEST_CASE("Config model card keys report wrong types and typos like every key", "[config]") {
-  CHECK_THAT(error_of(R"({"data": "data/train"})"), Catch::Contains("\"data\": expected an array of strings, got a string"));
-  CHECK_THAT(error_of(R"({"data": ["a", 3]})"), Catch::Contains("\"data[1]\": expected a string, got an integer"));
+  CHECK_THAT(error_of(R"({"data": "data/train"})"), Catch::Contains("\"data\": expected an array of paths"));
+  CHECK_THAT(error_of(R"({"data": ["a", 3]})"), Catch::Contains("\"data[1]\": expected a path or an object"));
   CHECK_THAT(error_of(R"({"purpose": ["x"]})"), Catch::Contains("\"purpose\": expected a string, got an array"));
   CHECK_THAT(error_of(R"({"preprocessing": 1})"), Catch::Contains("\"preprocessing\": expected a string, got an integer"));
   CHECK_THAT(error_of(R"({"purpse": "x"})"), Catch::Contains("did you mean \"purpose\"?"));

@@ -3,6 +3,7 @@
 // or one error listing every problem out) so that each error path is unit-testable.
 
 #include <choline/error.hpp>
+#include <choline/spec/data_entry.hpp>
 
 #include <filesystem>
 #include <optional>
@@ -48,9 +49,14 @@ struct Config {
   // CHOLINE_SYNC: "ddp", "local-sgd:H" or "diloco:H[,lr=X,momentum=X,nesterov=0|1,compress=none|bf16|int8]",
   // H a step count or a time budget like "30s" (runtime/include/choline/runtime/sync.hpp).
   std::optional<std::string> sync;
-  // Provenance for model cards (src/run/model_card.cpp): what the checkpoints were trained on
-  // and why. Paths in "data" are relative to the project or absolute; each gets a fingerprint.
+  // Datasets that travel to every host (spec/data_entry.hpp), in the file's order.
+  std::vector<DataEntry> data_entries;
+  // The path of every path entry of "data", for the model card's fingerprints until provenance
+  // reads data_entries (url entries are fingerprinted by their sha256).
   std::vector<std::string> data;
+  // Size limit of each host's data cache, in GB (10^9 bytes); unset: a share of the host's free disk.
+  std::optional<double> data_cache_gb;
+  // Provenance for model cards (src/run/model_card.cpp): why the checkpoints were trained.
   std::optional<std::string> purpose;        // free text: what the model is for
   std::optional<std::string> preprocessing;  // free text: what was done to the data
 };

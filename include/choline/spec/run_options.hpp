@@ -54,6 +54,8 @@ struct RunOptions {
   std::vector<std::string> env;
   std::vector<std::string> ignore;
   std::vector<HostEntry> hosts;
+  std::vector<DataEntry> data;          // datasets every host gets (resolve_data_entries at staging)
+  std::optional<double> data_cache_gb;  // each host's data cache limit; unset: the host's default
   // The choline.json the options came from (absolute; "" for <project>/choline.json): model
   // cards record its contents as they were when the project was pushed.
   std::string config_file;

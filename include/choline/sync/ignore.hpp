@@ -16,6 +16,11 @@ namespace choline::sync {
 inline constexpr std::string_view k_gitignore = ".gitignore";
 inline constexpr std::string_view k_cholineignore = ".cholineignore";
 
+// Which of those files a scan reads. The project reads both; a data entry is named on purpose,
+// so .gitignore does not apply to it; a data stage's receiver reads none, so that its deletion
+// leaves exactly what the sender listed.
+enum class IgnoreFiles { git_and_choline, choline_only, none };
+
 // A glob in which `*`, `?` and `[...]` do not cross '/', `**` does, and `**/` matches zero or
 // more whole directories. Compiled once; matching follows every position of the pattern at once
 // (an NFA simulation), so it costs at most pattern length x text length steps whatever the

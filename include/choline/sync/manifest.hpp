@@ -31,9 +31,10 @@ struct FileEntry {
 // timestamps (1 s on some, 2 s on FAT).
 inline constexpr std::int64_t k_racy_window_ns = 2'000'000'000;
 
-// Walks `root` depth-first in name order, reading .gitignore and .cholineignore in each
+// Walks `root` depth-first in name order, reading the ignore files `files` names in each
 // directory on top of `rules`. Skips sockets, FIFOs and devices (they cannot be synced). Fails
 // if root is not a directory; unreadable entries below it are skipped with a warning.
-Result<std::vector<FileEntry>> scan_tree(const std::filesystem::path& root, IgnoreRules rules);
+Result<std::vector<FileEntry>> scan_tree(const std::filesystem::path& root, IgnoreRules rules,
+                                         IgnoreFiles files = IgnoreFiles::git_and_choline);
 
 }  // namespace choline::sync

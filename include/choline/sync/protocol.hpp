@@ -28,6 +28,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,10 @@ struct SyncProgress {
 struct SyncOptions {
   bool delete_extraneous = false;         // receiver: remove files the sender does not have
   std::vector<std::string> extra_ignore;  // patterns on top of .gitignore/.cholineignore
+  IgnoreFiles ignore_files = IgnoreFiles::git_and_choline;  // which of those the scans read
+  // Sender: send exactly this list (a scan of the root made earlier, e.g. the one a data entry's
+  // digest covers) instead of scanning the root again.
+  std::shared_ptr<const std::vector<FileEntry>> entries;
   // Give up when nothing moved on the stream for this long (zero: never).
   std::chrono::milliseconds idle_timeout = limits::k_default_idle_timeout;
   // Receiver: memory the sender's file list may take (names + a fixed cost per entry).
