@@ -71,7 +71,7 @@ TEST_CASE("Launch plan: a host's logs start where the laptop's files end, on its
   CHECK(log_base_for(record.hosts[1], 1, held) == std::map<int, std::uint64_t>{{2, 5}, {3, 5}});
 }
 
-TEST_CASE("Launch plan: master ports stay below the ephemeral range; a taken port is picked again, boundedly",
+TEST_CASE("Launch plan: master ports stay below the ephemeral range, and a taken port is picked again, boundedly",
           "[run][launch]") {
   for (std::uint32_t r : {0u, 1u, 11999u, 12000u, 4294967295u}) {
     const int port = master_port_from(r);

@@ -60,7 +60,7 @@ TEST_CASE("Watch: the user's Ctrl-C wins over everything, then an outside stop, 
   CHECK(kind(next_watch_event(seen)) == "HostLost(0)");
 }
 
-TEST_CASE("Watch: silence below host_timeout waits, at it the host is missed; a broken stream is lost first",
+TEST_CASE("Watch: silence below host_timeout waits, at it the host is missed, and a broken stream is lost first",
           "[run][watch]") {
   WatchObservation seen;
   seen.host_timeout_s = 10;

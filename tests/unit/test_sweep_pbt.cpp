@@ -48,7 +48,7 @@ TEST_CASE("The bottom quarter copies the top quarter's checkpoint", "[sweep]") {
   CHECK(round.exploits[0].params["seed"] == 3);
 }
 
-TEST_CASE("Minimizing, the bottom are the largest values; q is capped at half", "[sweep]") {
+TEST_CASE("Minimizing, the bottom are the largest values, and q is capped at half", "[sweep]") {
   PbtSettings s = settings();
   s.quantile = 0.5;
   PopulationBasedTraining pbt(pbt_space(), s, Goal::minimize, 2);
@@ -61,7 +61,7 @@ TEST_CASE("Minimizing, the bottom are the largest values; q is capped at half", 
   for (const auto& e : round.exploits) CHECK((e.source_trial_id == 1 || e.source_trial_id == 2));
 }
 
-TEST_CASE("Only due trials act; a top trial without a checkpoint is not copied", "[sweep]") {
+TEST_CASE("Only due trials act, and a top trial without a checkpoint is not copied", "[sweep]") {
   PopulationBasedTraining pbt(pbt_space(), settings(), Goal::maximize, 3);
   // Trial 4 is at resource 3: not due (interval 4).
   auto not_due =

@@ -88,7 +88,7 @@ TEST_CASE("The same seed and the same tells give the same asks", "[sweep]") {
   }
 }
 
-TEST_CASE("Startup trials are random draws; failed trials do not end the startup, finished ones do", "[sweep]") {
+TEST_CASE("Startup trials are random draws, and failed trials do not end the startup, finished ones do", "[sweep]") {
   const SearchSpace space = space_of(k_unit);
   auto fresh = make_tpe_searcher(space, Goal::minimize, {}, 5);
   std::vector<json> random_draws;
@@ -175,7 +175,7 @@ TEST_CASE("TPE handles every distribution and nested parameters", "[sweep]") {
   }
 }
 
-TEST_CASE("Adopted trials teach TPE; impossible ones are refused", "[sweep]") {
+TEST_CASE("Adopted trials teach TPE, and impossible ones are refused", "[sweep]") {
   const SearchSpace space = space_of({{"x", {{"min", 0.0}, {"max", 1.0}}}, {"n", {{"values", {1, 2}}}}});
   auto tpe = make_tpe_searcher(space, Goal::minimize, {}, 3);
   const auto missing = tpe->adopt(0, {{"x", 0.5}});
