@@ -1,5 +1,6 @@
 #include <choline/remote/data_push.hpp>
 
+#include <choline/remote/remote_agent.hpp>
 #include <choline/agent/data_cache_policy.hpp>
 #include <choline/limits.hpp>
 #include <choline/sync/sync.hpp>
@@ -17,11 +18,6 @@ namespace choline::remote {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::vector<std::string> with(std::vector<std::string> argv, std::initializer_list<std::string> words) {
-  argv.insert(argv.end(), words.begin(), words.end());
-  return argv;
-}
 
 // The place common to both verbs.
 std::vector<std::string> target_args(const DataHost& host, const PreparedData& data, const DataStageOptions& options) {
@@ -75,7 +71,7 @@ std::string describe_entry(const spec::ResolvedData& entry) {
 Result<DataStageStats> push_entry(const DataHost& host, const PreparedData& data, const DataStageOptions& options,
                                   util::ProgressStep& step) {
   const LocalData& local = *data.local;
-  std::vector<std::string> argv = with(host.agent, {"data-push"});
+  std::vector<std::string> argv = agent_argv(host.agent, {"data-push"});
   for (auto& arg : target_args(host, data, options)) argv.push_back(arg);
   argv.insert(argv.end(), {"--source", "path:" + data.entry.source.string(), "--bytes", std::to_string(local.bytes)});
   if (!local.file_name.empty()) argv.insert(argv.end(), {"--file", local.file_name});
@@ -141,7 +137,7 @@ Result<DataStageStats> fetch_entry(const DataHost& host, const PreparedData& dat
                                   {"extract", entry.extract},
                                   {"shown", entry.url},
                                   {"name", fs::path(entry.to).filename().string()}};
-  std::vector<std::string> argv = with(host.agent, {"data-fetch"});
+  std::vector<std::string> argv = agent_argv(host.agent, {"data-fetch"});
   for (auto& arg : target_args(host, data, options)) argv.push_back(arg);
   auto stream = host.transport->exec(argv);
   if (!stream) return stream.error();

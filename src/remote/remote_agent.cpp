@@ -13,11 +13,6 @@ namespace choline::remote {
 
 namespace {
 
-std::vector<std::string> with(std::vector<std::string> prefix, std::initializer_list<std::string> words) {
-  prefix.insert(prefix.end(), words.begin(), words.end());
-  return prefix;
-}
-
 // Waits for the agent: when the sync itself went well, a failing agent still fails it (its status
 // and stderr say why); when both failed, the sync's own error says more.
 Result<sync::SyncStats> settle(transport::Stream& stream, Result<sync::SyncStats> stats, const std::string& what) {
@@ -28,6 +23,11 @@ Result<sync::SyncStats> settle(transport::Stream& stream, Result<sync::SyncStats
 }
 
 }  // namespace
+
+std::vector<std::string> agent_argv(std::vector<std::string> agent, std::initializer_list<std::string> words) {
+  agent.insert(agent.end(), words.begin(), words.end());
+  return agent;
+}
 
 std::string remote_agent_path(const std::string& agent_dir) {
   return agent_dir + "/" + agent::agent_file_name();
@@ -95,7 +95,7 @@ namespace {
 // command line, and nothing it sends back can change what this side does.
 std::vector<std::string> sync_verb(const std::vector<std::string>& agent, const std::string& verb,
                                    const std::string& path, const sync::SyncOptions& options, bool with_delete) {
-  std::vector<std::string> argv = with(agent, {verb, path});
+  std::vector<std::string> argv = agent_argv(agent, {verb, path});
   if (with_delete && options.delete_extraneous) argv.push_back("--delete");
   for (const auto& pattern : options.extra_ignore) {
     argv.push_back("--ignore");

@@ -8,7 +8,7 @@ namespace choline::spec {
 namespace {
 
 // A JSON string literal (the commands hold quotes and backslashes).
-std::string quoted(std::string_view text) {
+std::string json_string(std::string_view text) {
   std::string out = "\"";
   for (const char c : text) {
     if (c == '"' || c == '\\') out += '\\';
@@ -21,7 +21,7 @@ std::string string_array(const std::vector<std::string>& items, const std::strin
   if (items.empty()) return "[]";
   std::string out = "[\n";
   for (std::size_t i = 0; i < items.size(); ++i) {
-    out += indent + "  " + quoted(items[i]) + (i + 1 < items.size() ? ",\n" : "\n");
+    out += indent + "  " + json_string(items[i]) + (i + 1 < items.size() ? ",\n" : "\n");
   }
   return out + indent + "]";
 }

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,9 @@ struct SyncDisplay {
 
 // The agent's path under `agent_dir` on a host: <agent_dir>/choline-agent-<hash>.
 std::string remote_agent_path(const std::string& agent_dir);
+
+// The agent's command line (how the host starts it) followed by a verb and its arguments.
+std::vector<std::string> agent_argv(std::vector<std::string> agent, std::initializer_list<std::string> words);
 
 // Makes sure the embedded agent is at remote_agent_path(agent_dir) on the other side of
 // `transport`: uploads it once (to a temp name, then renamed) unless that exact build is there.
