@@ -15,6 +15,8 @@ class LogsCommand final : public Command {
     app.add_option("RUN", m_run, "Run id or a unique part of it (default: the latest run)");
     app.add_flag("-f,--follow", m_follow,
                  "Keep streaming new lines until the job ends (Ctrl-C stops watching, not the job)");
+    app.add_flag("--metrics,--show-metrics", m_view.show_metrics,
+                 "Also show the workers' 'choline-metrics: {json}' lines (choline metrics RUN shows them as a table)");
     app.add_option("--rank", m_ranks, "Only these ranks' lines (repeatable: --rank 0 --rank 3)")
         ->check(CLI::NonNegativeNumber);
     app.add_option("--node", m_nodes, "Only these nodes' lines (repeatable)")->check(CLI::NonNegativeNumber);
@@ -42,12 +44,13 @@ class LogsCommand final : public Command {
     }
     auto record = records::find_run(context.global.project_dir, m_run);
     if (!record) return std::move(record).error();
-    return run::show_logs(*record, m_follow, query, context.out, run_hooks());
+    return run::show_logs(*record, m_follow, query, context.out, run_hooks(), m_view);
   }
 
  private:
   std::string m_run;
   bool m_follow = false;
+  run::LiveView m_view;
   std::vector<int> m_ranks, m_nodes;
   std::optional<int> m_attempt;
   std::optional<std::string> m_grep;

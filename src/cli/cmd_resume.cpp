@@ -12,16 +12,18 @@ class ResumeCommand final : public Command {
  public:
   void define(CLI::App& app) override {
     app.add_option("RUN", m_run, "Run id or a unique part of it (default: the latest run)");
+    define_view_flags(app, m_view);
   }
 
   Result<int> run(CommandContext& context) override {
     auto record = records::find_run(context.global.project_dir, m_run);
     if (!record) return std::move(record).error();
-    return run::resume(*record, forwarded_env(record->options.env), context.out, run_hooks());
+    return run::resume(*record, forwarded_env(record->options.env), context.out, run_hooks(), m_view);
   }
 
  private:
   std::string m_run;
+  run::LiveView m_view;
 };
 
 }  // namespace

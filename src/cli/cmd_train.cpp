@@ -36,6 +36,7 @@ class TrainCommand final : public Command {
     app.add_option("ENTRY", m_entry, "Script or executable to run on every worker");
     app.add_flag("--dry-run", m_dry_run, "Print the resolved plan as JSON and exit without renting anything");
     define_run_flags(app, m_flags);
+    define_view_flags(app, m_view);
     // Words after ENTRY that are not choline options belong to the user's script.
     app.allow_extras();
     m_app = &app;
@@ -54,6 +55,8 @@ class TrainCommand final : public Command {
     if (!job) return std::move(job).error();
 
     if (m_dry_run) {
+      // The dry run refuses what train would refuse before renting (a GPU the provider lacks).
+      if (auto ok = run::check_plan(*options); !ok) return ok.error();
       nlohmann::json plan = {{"provider", options->provider},
                              {"gpu", options->spec.gpu},
                              {"gpus_per_host", options->spec.count},
@@ -71,12 +74,13 @@ class TrainCommand final : public Command {
       return 0;
     }
     run::TrainRequest request{context.global.project_dir, *options, *job, forwarded_env(options->env)};
-    return run::train(request, context.out, run_hooks());
+    return run::train(request, context.out, run_hooks(), m_view);
   }
 
  private:
   std::string m_entry;
   bool m_dry_run = false;
+  run::LiveView m_view;
   spec::RunFlags m_flags;
   CLI::App* m_app = nullptr;
 };

@@ -54,6 +54,13 @@ void define_run_flags(CLI::App& app, spec::RunFlags& flags) {
       ->group("Recovery");
 }
 
+void define_view_flags(CLI::App& app, run::LiveView& view) {
+  app.add_flag("--show-metrics", view.show_metrics,
+               "Also show the workers' 'choline-metrics: {json}' lines (they always go to metrics.jsonl: choline "
+               "metrics RUN)")
+      ->group("Output");
+}
+
 std::map<std::string, std::string> forwarded_env(const std::vector<std::string>& names) {
   std::map<std::string, std::string> env;
   for (const auto& name : names) {

@@ -84,7 +84,7 @@ void LogSink::echo_lines(int rank, std::string_view data, std::uint64_t at,
 
 void LogSink::show(int rank, std::string_view line, std::optional<std::int64_t> arrived) {
   const int node = rank / m_slots_per_node;
-  if (m_echo && (!m_filter || m_filter(node, rank, line, arrived))) {
+  if (m_echo && (m_show_metrics || !is_metrics_line(line)) && (!m_filter || m_filter(node, rank, line, arrived))) {
     *m_echo << render_log_line(node, rank, line, m_color) << "\n";
   }
   if (m_line_hook) m_line_hook(rank, strip_stderr_marker(line).first);

@@ -2,7 +2,10 @@
 
 #include <choline/agent/job.hpp>
 #include <choline/agent/stderr_relay.hpp>
+#include <choline/limits.hpp>
 #include <choline/util/strings.hpp>
+
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -29,6 +32,17 @@ std::pair<std::string_view, bool> strip_stderr_marker(std::string_view line) {
     return {line.substr(agent::k_stderr_marker.size()), true};
   }
   return {line, false};
+}
+
+bool is_metrics_line(std::string_view line) {
+  line = strip_stderr_marker(line).first;
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (line.substr(0, agent::k_metrics_prefix.size()) != agent::k_metrics_prefix) return false;
+  line.remove_prefix(agent::k_metrics_prefix.size());
+  const auto first = line.find_first_not_of(" \t");
+  if (first == std::string_view::npos || line[first] != '{' || line.size() > limits::k_max_metrics_line) return false;
+  // accept() parses without building a value (and without recursion: nesting costs no stack).
+  return nlohmann::json::accept(line);
 }
 
 std::string render_log_line(int node, int rank, std::string_view line, bool color) {

@@ -46,6 +46,7 @@ logs::LogSink& Execution::sink() {
       const records::HostRecord* node0 = record.current_host(0);
       m_sink = std::make_unique<logs::LogSink>(record.logs_dir(), &out, node0 ? node0->host.slots : 1);
       m_sink->set_color(seams.color_logs);
+      m_sink->set_show_metrics(seams.show_metrics);
     }
     sink = m_sink.get();
   }

@@ -145,12 +145,23 @@ Result<std::int64_t> HostSession::launch(const agent::JobSpec& job) {
 Result<agent::JobState> HostSession::follow_logs(logs::LogSink& sink, const std::map<int, std::uint64_t>& log_base,
                                                  const std::function<bool()>& should_stop,
                                                  const std::function<void(const agent::JobState&)>& on_state) {
+  return stream_logs(sink, log_base, /*follow=*/true, should_stop, on_state);
+}
+
+Result<agent::JobState> HostSession::fetch_logs(logs::LogSink& sink, const std::map<int, std::uint64_t>& log_base) {
+  return stream_logs(sink, log_base, /*follow=*/false, [] { return false; }, {});
+}
+
+Result<agent::JobState> HostSession::stream_logs(logs::LogSink& sink, const std::map<int, std::uint64_t>& log_base,
+                                                 bool follow, const std::function<bool()>& should_stop,
+                                                 const std::function<void(const agent::JobState&)>& on_state) {
   if (auto ok = connect(); !ok) return ok.error();
   const auto base_of = [&](int rank) -> std::uint64_t {
     auto it = log_base.find(rank);
     return it == log_base.end() ? 0 : it->second;
   };
-  std::vector<std::string> args = {"logs", "--root", m_host.root, "--follow"};
+  std::vector<std::string> args = {"logs", "--root", m_host.root};
+  if (follow) args.push_back("--follow");
   for (const auto& [rank, held] : sink.offsets()) {
     args.push_back("--offset");
     args.push_back(std::to_string(rank) + ":" + std::to_string(held >= base_of(rank) ? held - base_of(rank) : 0));

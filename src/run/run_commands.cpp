@@ -84,9 +84,53 @@ Status check_log_query(const records::RunRecord& record, const logs::LogQuery& q
   return {};
 }
 
+// `choline logs` without -f on a run that is not over: what the hosts wrote while nobody
+// followed comes home first, into the rank files and metrics.jsonl exactly as following would
+// have brought it. A host that does not answer leaves the laptop's copy as it is, with a warning.
+void fetch_host_logs(const records::RunRecord& record, int slots, const RunHooks& hooks) {
+  auto provider = providers::make_provider(record.options);
+  if (!provider) {
+    spdlog::warn("showing the lines held here: {}", provider.error().message);
+    return;
+  }
+  const Seams seams = make_seams(**provider, /*may_stop=*/false);
+  logs::LogSink files(record.logs_dir(), /*echo=*/nullptr, slots);
+  const int attempt = record.attempts.empty() ? 1 : record.attempts.back().number;
+  records::MetricsCollector metrics(record.metrics_file(), attempt, hooks.metrics);
+  files.set_line_hook([&metrics](int rank, std::string_view line) { metrics.on_line(rank, line); });
+  for (int node = 0; node < std::max(1, record.options.spec.nodes); ++node) {
+    const records::HostRecord* host = record.current_host(node);
+    if (!host || host->state == records::HostState::released || host->agent_pid == 0) continue;
+    auto control = seams.open_host(host->host);
+    if (auto fetched = control->fetch_logs(files, host->log_base); !fetched) {
+      spdlog::warn("{}: its newest lines could not be fetched ({}); showing the lines held here", host->host.id,
+                   fetched.error().message);
+    }
+  }
+  // A last line without its newline stays unread here: the next follow completes it.
+}
+
+// The run's provider, when it opens and can ever serve the plan's shape.
+Result<std::unique_ptr<providers::Provider>> open_servable(const spec::RunOptions& options) {
+  auto provider = providers::make_provider(options);
+  if (!provider) return provider.error();
+  if (auto ok = (*provider)->can_serve(options.spec); !ok) return ok.error();
+  return provider;
+}
+
 }  // namespace
 
-Result<int> train(const TrainRequest& request, std::ostream& out, const RunHooks& hooks) {
+Status check_plan(const spec::RunOptions& options) {
+  auto provider = open_servable(options);
+  if (!provider) return provider.error();
+  return {};
+}
+
+Result<int> train(const TrainRequest& request, std::ostream& out, const RunHooks& hooks, const LiveView& view) {
+  // Everything that can be known to fail is known before the run exists: a plan no host can
+  // ever serve is the user's to fix, not a failed run in `choline status`.
+  auto provider = open_servable(request.options);
+  if (!provider) return provider.error();
   records::RunRecord record;
   record.id = records::new_run_id(request.job.entry.empty() ? request.job.argv.front() : request.job.entry);
   record.project_dir = std::filesystem::absolute(request.project_dir).lexically_normal().string();
@@ -99,23 +143,14 @@ Result<int> train(const TrainRequest& request, std::ostream& out, const RunHooks
   records::RunRecord& run = *created;
   const auto env = secrets_registered(request.forwarded_env);
   spdlog::info("run {}: {} on {}", run.id, run.options.spec.describe(), run.options.provider);
-  auto provider = providers::make_provider(run.options);
-  if (!provider) {
-    run.state = records::RunState::failed;
-    if (auto ok =
-            run.journal(records::JournalEvent::finished, {{"state", "failed"}, {"reason", provider.error().message}});
-        !ok) {
-      spdlog::error("{}", ok.error().message);
-    }
-    return provider.error();
-  }
   Seams seams = make_seams(**provider);
   seams.hooks = hooks;
+  seams.show_metrics = view.show_metrics;
   return execute(run, seams, event::Start{}, env, out);
 }
 
 Result<int> resume(records::RunRecord& record, const std::map<std::string, std::string>& forwarded_env,
-                   std::ostream& out, const RunHooks& hooks) {
+                   std::ostream& out, const RunHooks& hooks, const LiveView& view) {
   const auto env = secrets_registered(forwarded_env);
   // The provider is opened only when the plan needs the hosts' answers (a run that succeeded
   // needs none, and its provider's key may be gone).
@@ -126,6 +161,7 @@ Result<int> resume(records::RunRecord& record, const std::map<std::string, std::
     if (!*provider) return {};
     seams = make_seams(***provider);
     seams.hooks = hooks;
+    seams.show_metrics = view.show_metrics;
     return probe_hosts(record, seams);
   });
   if (plan.kind != ResumeKind::nothing_to_do && !*provider) return provider->error();
@@ -153,10 +189,12 @@ Result<int> resume(records::RunRecord& record, const std::map<std::string, std::
 }
 
 Result<int> show_logs(records::RunRecord& record, bool follow, const logs::LogQuery& query, std::ostream& out,
-                      const RunHooks& hooks) {
+                      const RunHooks& hooks, const LiveView& view) {
   const records::HostRecord* node0 = record.current_host(0);
   const int slots = node0 ? node0->host.slots : (record.hosts.empty() ? 1 : record.hosts[0].host.slots);
+  if (!follow && !records::is_final(record.state)) fetch_host_logs(record, slots, hooks);
   logs::LogSink held(record.logs_dir(), &out, slots);
+  held.set_show_metrics(view.show_metrics);
   if (auto ok = check_log_query(record, query, held.offsets(), slots); !ok) return ok.error();
   auto filter = logs::LogFilter::make(query, static_cast<std::int64_t>(std::time(nullptr)));
   if (!filter) return filter.error();
@@ -177,6 +215,7 @@ Result<int> show_logs(records::RunRecord& record, bool follow, const logs::LogQu
   Seams seams = make_seams(**provider, /*may_stop=*/false);
   seams.hooks = hooks;
   seams.sink = &held;  // a partial line held from before is completed by the stream, not split
+  seams.show_metrics = view.show_metrics;
   return execute(record, seams, event::Resumed{true}, {}, out, /*observer=*/true);
 }
 

@@ -27,6 +27,7 @@ expect_exit() {
 }
 
 contains() { case "$1" in *"$2"*) ;; *) fail "expected to find '$2' in: $1" ;; esac; }
+lacks() { case "$1" in *"$2"*) fail "expected no '$2' in: $1" ;; esac; }
 
 # A copy of the ddp-python example as a scratch project, so runs land in the scratch dir.
 make_project() {

@@ -19,6 +19,15 @@ cd "$SOURCE_DIR"
 expect_exit 0 "$CHOLINE" train --dry-run examples/ddp-python/tr.py --2xcpu
 contains "$OUT" '"workers": 2'
 
+# A GPU the chosen provider never has is a usage error before anything exists: one message with
+# the advice, exit 2, no run in choline status (the README's opening line on the local provider).
+mkdir -p "$SCRATCH/gpu" && touch "$SCRATCH/gpu/tr.py"
+expect_exit 2 "$CHOLINE" -C "$SCRATCH/gpu" train tr.py --4x3090
+contains "$ERR" "--4xcpu"
+[ "$(grep -c 'RTX3090' <<<"$ERR")" = 1 ] || fail "the advice should be said once: $ERR"
+[ ! -d "$SCRATCH/gpu/.choline/runs" ] || fail "a refused plan left a run: $(ls "$SCRATCH/gpu/.choline/runs")"
+expect_exit 2 "$CHOLINE" -C "$SCRATCH/gpu" train --dry-run tr.py --4x3090
+
 # A usage error in choline.json stops before anything runs, naming file and key.
 mkdir -p "$SCRATCH/proj" && echo '{"gpus": 4}' >"$SCRATCH/proj/choline.json" && touch "$SCRATCH/proj/tr.py"
 expect_exit 2 "$CHOLINE" -C "$SCRATCH/proj" train tr.py

@@ -27,7 +27,11 @@ contains "$OUT" "[0/1] out rank 1"
 case "$OUT" in *"[0/0]"*) fail "--rank 1 showed rank 0" ;; esac
 expect_exit 0 "$CHOLINE" -C "$PROJECT" logs "$run" --node 0 --grep 'err rank'
 [ "$(wc -l <<<"$OUT")" = 2 ] || fail "--node 0 --grep: expected the two stderr lines, got: $OUT"
+# Metrics lines are choline's protocol: out of the view unless asked for.
+lacks "$(cat "$SCRATCH/out")" "choline-metrics:"
 expect_exit 0 "$CHOLINE" -C "$PROJECT" logs "$run" --rank 0 --attempt 1 --grep metrics
+[ -z "$OUT" ] || fail "metrics lines shown without --metrics: $OUT"
+expect_exit 0 "$CHOLINE" -C "$PROJECT" logs "$run" --rank 0 --attempt 1 --grep metrics --metrics
 [ "$OUT" = '[0/0] [stderr] choline-metrics: {"step": 1, "loss": 0.5}' ] || fail "combined filters: $OUT"
 expect_exit 0 "$CHOLINE" -C "$PROJECT" logs -f "$run" --rank 1 --grep done
 [ "$OUT" = "[0/1] done rank 1" ] || fail "-f with filters: $OUT"
@@ -69,4 +73,28 @@ if command -v script >/dev/null; then
 fi
 # Not a terminal: no colour (this test's stdout is a file).
 case "$(cat "$SCRATCH/out")" in *$'\033'*) fail "colour on a pipe" ;; esac
+
+# Detached (Ctrl-C without a terminal), the job goes on writing: `choline logs RUN` without -f
+# fetches what the host holds first, then `choline stop` reports the time the run really ran.
+cat >"$PROJECT/ticks.py" <<'PY'
+import time
+for i in range(1, 400):
+    print(f"tick {i}", flush=True)
+    time.sleep(0.1)
+PY
+"$CHOLINE" -C "$PROJECT" train ticks.py --1xcpu >"$SCRATCH/detach.out" 2>&1 </dev/null &
+pid=$!
+for _ in $(seq 1 300); do grep -q "tick 3$" "$SCRATCH/detach.out" 2>/dev/null && break; sleep 0.1; done
+kill -INT "$pid"
+set +e; wait "$pid"; set -e
+run=$(latest_run)
+sleep 3
+expect_exit 0 "$CHOLINE" -C "$PROJECT" logs "$run"
+last=$(grep -o 'tick [0-9]*' <<<"$OUT" | tail -1 | cut -d' ' -f2)
+before=$(grep -o 'tick [0-9]*' "$SCRATCH/detach.out" | tail -1 | cut -d' ' -f2)
+[ -n "$last" ] && [ "$last" -ge $((before + 15)) ] ||
+  fail "logs after the detach showed up to tick ${last:-none}, the detached view had $before"
+expect_exit 0 "$CHOLINE" -C "$PROJECT" stop "$run"
+seconds=$(grep -o '[0-9]* s)' <<<"$OUT" | tr -dc 0-9)
+[ -n "$seconds" ] && [ "$seconds" -ge 3 ] || fail "stop reported a duration of ${seconds:-nothing}: $OUT"
 echo "logs: ok"

@@ -28,6 +28,16 @@ expect_exit 0 "$CHOLINE" -C "$PROJECT" train tr.py --2xcpu --epochs 2 --limit 20
 run=$(latest_run)
 dir="$PROJECT/.choline/runs/$run"
 
+# The live view shows training, not choline's protocol: the workers' choline-metrics: lines went
+# to metrics.jsonl (checked below) and to the rank files, and show on request only.
+contains "$OUT" "[0/0]"
+lacks "$OUT" "choline-metrics:"
+grep -q '^choline-metrics: {' "$dir/logs/rank-0.log" || fail "rank 0's log file lost its metrics lines"
+expect_exit 0 "$CHOLINE" -C "$PROJECT" logs "$run"
+lacks "$OUT" "choline-metrics:"
+expect_exit 0 "$CHOLINE" -C "$PROJECT" logs "$run" --metrics
+contains "$OUT" "[0/0] choline-metrics: {"
+
 # metrics: the latest values, a chart of the loss, and --json equal to metrics.jsonl.
 expect_exit 0 "$CHOLINE" -C "$PROJECT" metrics "$run"
 contains "$OUT" "METRIC"

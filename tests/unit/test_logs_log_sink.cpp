@@ -66,6 +66,7 @@ TEST_CASE("The echo filter sees each line's arrival, the line hook sees stderr l
   }
   std::ostringstream echo;
   LogSink reader(dir.path, &echo, 1);
+  reader.set_show_metrics(true);
   std::vector<std::pair<std::string, std::optional<std::int64_t>>> seen;
   std::vector<std::string> hooked;
   reader.set_echo_filter([&](int, int, std::string_view line, std::optional<std::int64_t> arrived) {
@@ -78,4 +79,32 @@ TEST_CASE("The echo filter sees each line's arrival, the line hook sees stderr l
                     {"old line", 1000}, {"[stderr] choline-metrics: {\"step\": 1}", 2000}, {"new line", 2000}});
   CHECK(echo.str() == "[0/0] [stderr] choline-metrics: {\"step\": 1}\n[0/0] new line\n");
   CHECK(hooked == std::vector<std::string>{"old line", "choline-metrics: {\"step\": 1}", "new line"});
+}
+
+TEST_CASE("Metrics lines stay out of the echo unless asked for, and the line hook and files keep them", "[run][logs]") {
+  TempDir dir;
+  const std::string lines =
+      "epoch 1\n"
+      "choline-metrics: {\"step\": 20, \"loss\": 1.3552786111831665}\n"
+      "[stderr] choline-metrics: {\"step\": 21}\n"
+      "choline-metrics: {not json\n"
+      "choline-metrics: 42\n"
+      "done\n";
+  std::ostringstream hidden;
+  std::vector<std::string> hooked;
+  {
+    LogSink sink(dir.path, &hidden, 1);
+    sink.set_line_hook([&](int, std::string_view line) { hooked.emplace_back(line); });
+    REQUIRE(sink.append(0, 0, lines).ok());
+  }
+  CHECK(hidden.str() == "[0/0] epoch 1\n[0/0] choline-metrics: {not json\n[0/0] choline-metrics: 42\n[0/0] done\n");
+  CHECK(hooked.size() == 6);
+  CHECK(read_file(dir.path / "rank-0.log") == lines);
+
+  std::ostringstream shown;
+  LogSink reader(dir.path, &shown, 1);
+  reader.set_show_metrics(true);
+  reader.echo_held();
+  CHECK(shown.str().find("[0/0] choline-metrics: {\"step\": 20") != std::string::npos);
+  CHECK(shown.str().find("[0/0] [stderr] choline-metrics: {\"step\": 21}") != std::string::npos);
 }

@@ -103,3 +103,14 @@ TEST_CASE("LogFilter: a bad regular expression is a usage error saying the accep
   CHECK(filter.error().kind == ErrorKind::usage);
   CHECK_THAT(filter.error().message, Catch::Contains("--grep 'loss('") && Catch::Contains("ECMAScript"));
 }
+
+TEST_CASE("is_metrics_line: the prefix and a JSON object, nothing else", "[run][logs]") {
+  CHECK(is_metrics_line("choline-metrics: {\"step\": 1}"));
+  CHECK(is_metrics_line("choline-metrics: {\"step\": 1, \"acc\": {\"top1\": 0.5}}\r"));
+  CHECK(is_metrics_line("[stderr] choline-metrics: {}"));
+  CHECK_FALSE(is_metrics_line("choline-metrics: {\"step\": "));  // the script's own words
+  CHECK_FALSE(is_metrics_line("choline-metrics: [1, 2]"));
+  CHECK_FALSE(is_metrics_line("choline-metrics:{\"step\": 1}"));
+  CHECK_FALSE(is_metrics_line("loss 0.3 choline-metrics: {}"));
+  CHECK_FALSE(is_metrics_line("choline-metrics: {\"pad\": \"" + std::string(20000, 'x') + "\"}"));
+}

@@ -8,11 +8,15 @@
 
 #include <map>
 #include <optional>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace choline::agent {
+
+// Workers report metrics by printing `choline-metrics: {json}` lines (rank 0's count). The
+// records layer collects them into metrics.jsonl; the logs layer keeps them out of the live view.
+inline constexpr std::string_view k_metrics_prefix = "choline-metrics: ";
 
 struct JobSpec {
   std::string run_id;

@@ -14,6 +14,9 @@ namespace choline::cli {
 // --max-restarts on `app`, writing into `flags`.
 void define_run_flags(CLI::App& app, spec::RunFlags& flags);
 
+// --show-metrics: the live view also shows the workers' `choline-metrics:` lines.
+void define_view_flags(CLI::App& app, run::LiveView& view);
+
 // The values of the named environment variables on this machine; names that are unset are
 // skipped with a warning.
 std::map<std::string, std::string> forwarded_env(const std::vector<std::string>& names);

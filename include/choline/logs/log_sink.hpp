@@ -54,6 +54,10 @@ class LogSink {
       std::function<bool(int node, int rank, std::string_view line, std::optional<std::int64_t> arrived_unix)>;
   void set_echo_filter(EchoFilter filter) { m_filter = std::move(filter); }
 
+  // Echo the workers' `choline-metrics:` lines too (is_metrics_line); off by default: they are
+  // choline's protocol, kept in the rank files and metrics.jsonl. Line hooks see them either way.
+  void set_show_metrics(bool show) { m_show_metrics = show; }
+
   // Colours the echo (log_view.hpp); off by default.
   void set_color(bool color) { m_color = color; }
 
@@ -90,6 +94,7 @@ class LogSink {
   LineHook m_line_hook;
   EchoFilter m_filter;
   bool m_color = false;
+  bool m_show_metrics = false;
   std::function<std::int64_t()> m_now_unix;
 };
 

@@ -30,6 +30,11 @@ std::string_view rank_color(int rank);
 // A worker line without the supervisor's stderr marker, and whether it had one.
 std::pair<std::string_view, bool> strip_stderr_marker(std::string_view line);
 
+// A `choline-metrics: {json}` line (after the stderr marker, if any) whose JSON is an object:
+// choline's protocol, which belongs in metrics.jsonl, not in the user's terminal. A line with the
+// prefix but broken JSON is the script's own output and is shown.
+bool is_metrics_line(std::string_view line);
+
 // What `choline logs` was asked to show. Every criterion that is set must hold.
 struct LogQuery {
   std::set<int> ranks;                        // empty: every rank

@@ -5,6 +5,7 @@
 // from a checkpoint re-runs some steps: its values replace the earlier attempt's, so the merged
 // history has strictly increasing steps, no duplicates and no zig-zag.
 
+#include <choline/agent/job.hpp>
 #include <choline/error.hpp>
 
 #include <nlohmann/json.hpp>
@@ -18,7 +19,7 @@
 
 namespace choline::records {
 
-inline constexpr std::string_view k_metrics_prefix = "choline-metrics: ";
+inline constexpr std::string_view k_metrics_prefix = agent::k_metrics_prefix;
 
 struct MetricPoint {
   int attempt = 1;

@@ -57,6 +57,14 @@ class HostControl {
                                               const std::function<bool()>& should_stop,
                                               const std::function<void(const agent::JobState&)>& on_state) = 0;
 
+  // One pass of follow_logs: appends what the host holds beyond the sink's files and returns the
+  // job's state then, without waiting for the job (`choline logs` without -f).
+  virtual Result<agent::JobState> fetch_logs(logs::LogSink& sink, const std::map<int, std::uint64_t>& log_base) {
+    (void)sink;
+    (void)log_base;
+    return make_error(ErrorKind::remote, host().id + " cannot hand over its logs");
+  }
+
   // Pulls `remote_dir` (relative to the project on the host) into `local_dir`.
   virtual Result<sync::SyncStats> pull(const std::string& remote_dir, const std::filesystem::path& local_dir,
                                        const std::vector<std::string>& ignore) = 0;
@@ -104,6 +112,7 @@ class HostSession final : public HostControl {
   Result<agent::JobState> follow_logs(logs::LogSink& sink, const std::map<int, std::uint64_t>& log_base,
                                       const std::function<bool()>& should_stop,
                                       const std::function<void(const agent::JobState&)>& on_state) override;
+  Result<agent::JobState> fetch_logs(logs::LogSink& sink, const std::map<int, std::uint64_t>& log_base) override;
   Result<sync::SyncStats> pull(const std::string& remote_dir, const std::filesystem::path& local_dir,
                                const std::vector<std::string>& ignore) override;
   Status stop() override;
@@ -115,6 +124,10 @@ class HostSession final : public HostControl {
   // The agent's command prefix. Derived from the host record, not remembered: a session opened
   // later (logs -f, stop, resume from another terminal) must reach the same agent.
   std::vector<std::string> agent_command(std::vector<std::string> args) const;
+  // The agent's log stream from what the sink holds: to the job's end (`follow`) or one pass.
+  Result<agent::JobState> stream_logs(logs::LogSink& sink, const std::map<int, std::uint64_t>& log_base, bool follow,
+                                      const std::function<bool()>& should_stop,
+                                      const std::function<void(const agent::JobState&)>& on_state);
 
   providers::Provider& m_provider;
   providers::Host m_host;

@@ -62,6 +62,8 @@ struct Seams {
   logs::LogSink* sink = nullptr;
   // Colour the echoed log lines (make_seams: when stdout is a colour terminal).
   bool color_logs = false;
+  // Echo the workers' `choline-metrics:` lines too (LiveView::show_metrics).
+  bool show_metrics = false;
   RunHooks hooks;
 };
 
