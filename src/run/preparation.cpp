@@ -38,11 +38,14 @@ Status check_python(Execution& run, HostControl& host) {
 }  // namespace
 
 Event prepare(Execution& run, int node) {
-  const auto [host_id, warm] = [&] {
+  // Not a structured binding: clang 14 (the sanitized build's) cannot capture one in a lambda.
+  std::string host_id;
+  bool warm = false;
+  {
     std::lock_guard lock(run.record_mutex);
-    const std::string id = run.record.current_host(node)->host.id;
-    return std::pair{id, run.warm_hosts.count(id) > 0};
-  }();
+    host_id = run.record.current_host(node)->host.id;
+    warm = run.warm_hosts.count(host_id) > 0;
+  }
   HostControl& host = run.control(node);
   const auto fail = [&](const Error& error) -> Event {
     return event::PrepareFailed{node, error.with_context(host_id)};

@@ -110,11 +110,6 @@ class Checker {
   std::vector<std::string> m_errors;
 };
 
-bool is_env_name(const std::string& name) {
-  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
-}
-
 const std::vector<std::string>& host_keys() {
   static const std::vector<std::string> keys = {"host", "port", "user", "identity", "gpus", "workdir"};
   return keys;
@@ -283,7 +278,7 @@ Result<Config> parse_config(std::string_view text, const std::string& source) {
     } else if (key == "env") {
       config.env = check.strings(key, value);
       for (const auto& name : config.env) {
-        if (!is_env_name(name)) check.fail(key, "\"" + name + "\" is not an environment variable name");
+        if (!util::is_env_name(name)) check.fail(key, "\"" + name + "\" is not an environment variable name");
       }
     } else if (key == "ignore") {
       config.ignore = check.strings(key, value);

@@ -19,12 +19,6 @@ const std::vector<std::string>& entry_keys() {
   return keys;
 }
 
-bool is_env_name(std::string_view name) {
-  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
-  return std::all_of(name.begin(), name.end(),
-                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
-}
-
 bool has_control(std::string_view text) {
   return std::any_of(text.begin(), text.end(),
                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
@@ -248,7 +242,7 @@ Result<std::vector<std::string>> env_refs(std::string_view text) {
     const auto close = text.find('}', at + 2);
     if (close == std::string_view::npos) return make_error(ErrorKind::usage, "\"${\" without a closing \"}\"");
     const std::string name(text.substr(at + 2, close - at - 2));
-    if (!is_env_name(name))
+    if (!util::is_env_name(name))
       return make_error(ErrorKind::usage, "\"${" + util::printable(name) + "}\" is not a variable name");
     names.push_back(name);
     at = close + 1;

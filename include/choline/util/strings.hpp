@@ -13,6 +13,8 @@ std::string to_lower(std::string_view text);
 bool starts_with(std::string_view text, std::string_view prefix);
 bool ends_with(std::string_view text, std::string_view suffix);
 std::string trim(std::string_view text);
+// A POSIX-style environment variable name: letters, digits and '_', not starting with a digit.
+bool is_env_name(std::string_view name);
 std::vector<std::string> split(std::string_view text, char separator);
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 
