@@ -39,6 +39,8 @@ struct HeldCopy {
 // By the entry's `to` path (the key of an entry may have moved in choline.json), then by host.
 using HeldCopies = std::map<std::string, std::map<std::string, HeldCopy>>;
 
+constexpr const char* k_this_machine = "this machine (local provider)";
+
 // Rented hosts are gone once released; an ssh or local host keeps its cache.
 bool keeps_cache(const records::RunRecord& run, const std::string& host_id) {
   if (run.options.provider == "ssh" || run.options.provider == "local") return true;
@@ -55,9 +57,11 @@ HeldCopies held_copies(const fs::path& project_dir) {
   for (auto run = list.runs.rbegin(); run != list.runs.rend(); ++run) {
     for (const auto& event : run->events) {
       if (!records::is_event(event, records::JournalEvent::data_staged)) continue;
-      const std::string host = event.value("id", "");
-      if (host.empty() || !event.contains("entries") || !event["entries"].is_array()) continue;
-      const bool kept = keeps_cache(*run, host);
+      const std::string id = event.value("id", "");
+      if (id.empty() || !event.contains("entries") || !event["entries"].is_array()) continue;
+      const bool kept = keeps_cache(*run, id);
+      // Every local "host" of every run shares this machine's one cache.
+      const std::string host = run->options.provider == "local" ? std::string(k_this_machine) : id;
       for (const auto& entry : event["entries"]) {
         if (!entry.is_object()) continue;
         const std::string to = entry.value("to", "");
