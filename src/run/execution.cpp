@@ -2,6 +2,7 @@
 
 #include <choline/home.hpp>
 #include <choline/spec/data_entry.hpp>
+#include <choline/util/progress.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -78,7 +79,22 @@ Result<const std::vector<remote::PreparedData>*> Execution::data() {
       if (!resolved) return resolved.error();
       if (auto ok = check_data_credentials(*resolved, job_env); !ok) return ok.error();
       m_data_ignores = spec::project_push_ignores(*resolved);
-      return remote::prepare_data(*resolved, record.project_dir, record.options.ignore);
+      // Hashing a large dataset the first time takes a while; later scans are stat calls.
+      util::ProgressStep step =
+          util::progress().start("checking the data entries", {.show_after = std::chrono::seconds(1)});
+      auto prepared = remote::prepare_data(*resolved, record.project_dir, record.options.ignore);
+      if (prepared) {
+        std::uint64_t files = 0, bytes = 0;
+        for (const auto& item : *prepared) {
+          if (!item.local) continue;
+          files += item.local->files;
+          bytes += item.local->bytes;
+        }
+        step.finish(std::to_string(prepared->size()) + (prepared->size() == 1 ? " entry, " : " entries, ") +
+                    std::to_string(files) + (files == 1 ? " file, " : " files, ") + util::format_bytes(bytes) +
+                    " on this machine");
+      }
+      return prepared;
     }();
   }
   if (!*m_data) return m_data->error();

@@ -1,6 +1,6 @@
 // Making a node's host ready for an attempt (the Prepare action): the agent, the project, the
-// data entries, the setup commands and an interpreter with torch. Nodes are prepared in parallel: the record is read
-// and changed only under its lock.
+// data entries, the setup commands and an interpreter with torch. Nodes are prepared in parallel:
+// the record is read and changed only under its lock.
 #include "execution.hpp"
 
 #include <choline/records/provenance.hpp>
