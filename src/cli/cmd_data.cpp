@@ -11,6 +11,7 @@
 #include <choline/spec/config.hpp>
 #include <choline/spec/data_entry.hpp>
 #include <choline/ssh/ssh_transport.hpp>
+#include <choline/util/clock.hpp>
 #include <choline/util/progress.hpp>
 #include <choline/util/strings.hpp>
 
@@ -18,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <ostream>
 
@@ -50,10 +52,40 @@ bool keeps_cache(const records::RunRecord& run, const std::string& host_id) {
   return false;
 }
 
+// What `choline data push` staged, one JSON line per push: {"host", "at", "entries": [{"to", "id"}]}.
+fs::path pushes_file(const fs::path& project_dir) {
+  return project_dir / ".choline" / "data-pushes.jsonl";
+}
+
+void note_push(const fs::path& project_dir, const std::string& host,
+               const std::vector<remote::DataStageStats>& staged) {
+  json entries = json::array();
+  for (const auto& s : staged) entries.push_back({{"to", s.to}, {"id", s.id}});
+  std::error_code ec;
+  fs::create_directories(pushes_file(project_dir).parent_path(), ec);
+  std::ofstream out(pushes_file(project_dir), std::ios::app);
+  out << json{{"host", host}, {"at", util::now_iso8601()}, {"entries", entries}}.dump() << "\n";
+}
+
 HeldCopies held_copies(const fs::path& project_dir) {
   HeldCopies held;
+  // The newest word on a host wins, whether a push's or a run's.
+  const auto note = [&](const std::string& to, HeldCopy copy) {
+    auto& copies = held[to];
+    auto it = copies.find(copy.host);
+    if (it == copies.end() || it->second.at <= copy.at) copies[copy.host] = std::move(copy);
+  };
+  std::ifstream pushes(pushes_file(project_dir));
+  for (std::string line; std::getline(pushes, line);) {
+    const json push = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!push.is_object() || !push.contains("entries") || !push["entries"].is_array()) continue;
+    const std::string host = push.value("host", "");
+    for (const auto& entry : push["entries"]) {
+      if (entry.is_object() && !host.empty())
+        note(entry.value("to", ""), {host, "", entry.value("id", ""), push.value("at", "")});
+    }
+  }
   auto list = records::list_runs(project_dir);
-  // Oldest first, so a newer staging on the same host overrides.
   for (auto run = list.runs.rbegin(); run != list.runs.rend(); ++run) {
     for (const auto& event : run->events) {
       if (!records::is_event(event, records::JournalEvent::data_staged)) continue;
@@ -69,7 +101,7 @@ HeldCopies held_copies(const fs::path& project_dir) {
           held[to].erase(host);
           continue;
         }
-        held[to][host] = {host, run->id, entry.value("id", ""), event.value("at", "")};
+        note(to, {host, run->id, entry.value("id", ""), event.value("at", "")});
       }
     }
   }
@@ -119,7 +151,7 @@ class DataCommand final : public Command {
     auto data = project_data(*options, project_dir);
     if (!data) return std::move(data).error();
     if (m_status->parsed()) return status(context, *data, project_dir);
-    return push(context, *options, *data);
+    return push(context, *options, *data, project_dir);
   }
 
  private:
@@ -167,7 +199,9 @@ class DataCommand final : public Command {
       for (const auto& host : entry["hosts"]) {
         context.out << "  " << host["host"].get<std::string>() << ": "
                     << (host["current"].get<bool>() ? "this version" : "another version (" + short_id(host["id"]) + ")")
-                    << ", staged by run " << host["run"].get<std::string>() << "\n";
+                    << (host["run"].get<std::string>().empty() ? std::string(", pre-staged by choline data push")
+                                                               : ", staged by run " + host["run"].get<std::string>())
+                    << "\n";
       }
     }
     return 0;
@@ -194,8 +228,8 @@ class DataCommand final : public Command {
     return entry;
   }
 
-  Result<int> push(CommandContext& context, const spec::Config& options,
-                   const std::vector<remote::PreparedData>& data) const {
+  Result<int> push(CommandContext& context, const spec::Config& options, const std::vector<remote::PreparedData>& data,
+                   const fs::path& project_dir) const {
     auto entry = host_entry(options);
     if (!entry) return std::move(entry).error();
     // The ssh provider's id of the host, as the runs' journals name it.
@@ -221,6 +255,7 @@ class DataCommand final : public Command {
     stage_options.env = forwarded_env(options.env);
     auto staged = remote::stage_data(host, data, stage_options);
     if (!staged) return std::move(staged).error();
+    note_push(project_dir, label, *staged);
     if (m_json) {
       json list = json::array();
       for (const auto& s : *staged) {

@@ -76,6 +76,8 @@ contains "$OUT" "$SSHD_USER@127.0.0.1:$port0: another version"
 expect_exit 0 "$CHOLINE" -C "$PROJECT" data push --host "127.0.0.1:$port0" --json
 echo "$OUT" | $PY -c 'import json,sys; e=json.load(sys.stdin)["entries"][0]; assert e["action"] == "sent", e' ||
   fail "data push did not send the new version: $OUT"
+expect_exit 0 "$CHOLINE" -C "$PROJECT" data status
+contains "$OUT" "$SSHD_USER@127.0.0.1:$port0: this version, pre-staged by choline data push"
 expect_exit 0 "$CHOLINE" -C "$PROJECT" train check.py --1xcpu
 run4=$(latest_run)
 [ "$(staged "$run4" action)" = cached ] || fail "the run did not find the pre-staged version"
