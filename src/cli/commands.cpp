@@ -54,6 +54,13 @@ const std::vector<CommandInfo>& command_table() {
        "with attempts shaded and restarts and host losses marked, the hosts and attempts, duration and\n"
        "cost, the command and the model cards.",
        false, make_report_command},
+      {"data", "Show the project's data entries and which hosts hold them, or stage them on a host",
+       "Data entries (\"data\" in choline.json) travel to every host of a run on their own, into a cache\n"
+       "on the host named by their content, and are linked at their `to` path in the working directory:\n"
+       "  choline data status                  each entry's version and size, and the hosts holding it\n"
+       "  choline data push --host gpu-box     stage them on an ssh host before training\n"
+       "A host that holds a version is sent nothing for it; a changed dataset sends about its delta.",
+       false, make_data_command},
       {"init", "Write a commented choline.json for this project",
        "Looks at the project directory: requirements.txt proposes '$CHOLINE_PYTHON -m pip install -r\n"
        "requirements.txt' as setup, pyproject.toml 'pip install .', CMakeLists.txt a cmake configure and\n"

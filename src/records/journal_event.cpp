@@ -7,7 +7,7 @@ namespace choline::records {
 
 namespace {
 
-constexpr std::array<std::pair<JournalEvent, std::string_view>, 17> k_names = {{
+constexpr std::array<std::pair<JournalEvent, std::string_view>, 18> k_names = {{
     {JournalEvent::created, "created"},
     {JournalEvent::host_created, "host_created"},
     {JournalEvent::host_up, "host_up"},
@@ -18,6 +18,7 @@ constexpr std::array<std::pair<JournalEvent, std::string_view>, 17> k_names = {{
     {JournalEvent::provision_failed, "provision_failed"},
     {JournalEvent::replacement_wait, "replacement_wait"},
     {JournalEvent::interpreter_chosen, "interpreter_chosen"},
+    {JournalEvent::data_staged, "data_staged"},
     {JournalEvent::attempt_started, "attempt_started"},
     {JournalEvent::launched, "launched"},
     {JournalEvent::attempt_ended, "attempt_ended"},

@@ -1,6 +1,5 @@
 #include <choline/records/provenance.hpp>
 
-#include <choline/home.hpp>
 #include <choline/spec/config.hpp>
 #include <choline/util/clock.hpp>
 #include <choline/util/files.hpp>
@@ -11,7 +10,6 @@
 
 #include <fcntl.h>
 #include <spawn.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <algorithm>
@@ -112,85 +110,19 @@ std::optional<std::string> hash_file(const fs::path& path) {
   return util::to_hex(hash.digest());
 }
 
-std::int64_t mtime_ns(const struct stat& st) {
-  return static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-}
-
-fs::path resolve_data_path(const fs::path& project_dir, const std::string& path) {
-  const fs::path p(expand_home(path));
-  return (p.is_absolute() ? p : project_dir / p).lexically_normal();
-}
-
 }  // namespace
 
-std::string fingerprint_listing(std::vector<DataFile> files, bool by_contents) {
-  std::sort(files.begin(), files.end(), [](const DataFile& a, const DataFile& b) { return a.relative < b.relative; });
-  util::Hash128 hash;
-  for (const auto& file : files) {
-    const std::string line = file.relative + '\0' + std::to_string(file.size) + '\0' +
-                             (by_contents ? file.content_xxh3 : std::to_string(file.mtime_ns)) + '\n';
-    hash.update(line.data(), line.size());
-  }
-  return util::to_hex(hash.digest());
-}
-
-json data_fingerprint(const fs::path& project_dir, const std::string& path) {
-  const fs::path resolved = resolve_data_path(project_dir, path);
-  json result = {
-      {"path", path},      {"resolved", resolved.string()}, {"kind", nullptr}, {"files", nullptr}, {"bytes", nullptr},
-      {"method", nullptr}, {"fingerprint", nullptr}};
-  struct stat st {};
-  if (::stat(resolved.c_str(), &st) != 0) {
-    result["kind"] = "missing";
-    result["note"] = "not found on this machine when the project was pushed";
-    return result;
-  }
-  std::vector<std::pair<fs::path, DataFile>> files;
-  if (S_ISREG(st.st_mode)) {
-    result["kind"] = "file";
-    files.push_back(
-        {resolved, {resolved.filename().string(), static_cast<std::uint64_t>(st.st_size), mtime_ns(st), ""}});
-  } else if (S_ISDIR(st.st_mode)) {
-    result["kind"] = "directory";
-    std::error_code ec;
-    fs::recursive_directory_iterator it(resolved, fs::directory_options::skip_permission_denied, ec), end;
-    for (; !ec && it != end; it.increment(ec)) {
-      struct stat file {};
-      if (::stat(it->path().c_str(), &file) != 0 || !S_ISREG(file.st_mode)) continue;
-      if (files.size() >= k_max_fingerprint_files) {
-        result["note"] = "more than " + std::to_string(k_max_fingerprint_files) + " files: not fingerprinted";
-        return result;
-      }
-      files.push_back({it->path(),
-                       {it->path().lexically_relative(resolved).string(), static_cast<std::uint64_t>(file.st_size),
-                        mtime_ns(file), ""}});
-    }
-    if (ec) {
-      result["kind"] = "unreadable";
-      result["note"] = ec.message();
-      return result;
-    }
-  } else {
-    result["kind"] = "unreadable";
-    result["note"] = "neither a file nor a directory";
-    return result;
-  }
-  std::uint64_t bytes = 0;
-  for (const auto& [full, file] : files) bytes += file.size;
-  const bool by_contents = bytes <= k_content_fingerprint_limit;
-  std::vector<DataFile> listing;
-  for (auto& [full, file] : files) {
-    if (by_contents) {
-      auto content = hash_file(full);
-      file.content_xxh3 = content ? *content : "unreadable";
-    }
-    listing.push_back(file);
-  }
-  result["files"] = listing.size();
-  result["bytes"] = bytes;
-  result["method"] = by_contents ? "contents" : "metadata";
-  result["fingerprint"] = fingerprint_listing(std::move(listing), by_contents);
-  return result;
+json data_provenance_json(const DataProvenance& data) {
+  const auto optional_number = [](const std::optional<std::uint64_t>& n) { return n ? json(*n) : json(nullptr); };
+  return {{"key", data.key},
+          {"path", data.path},
+          {"to", data.to},
+          {"kind", data.kind},
+          {"files", optional_number(data.files)},
+          {"bytes", optional_number(data.bytes)},
+          {"method", data.method},
+          {"fingerprint", data.fingerprint},
+          {"id", data.id}};
 }
 
 json git_state(const fs::path& project_dir) {
@@ -238,7 +170,8 @@ json git_state(const fs::path& project_dir) {
   return state;
 }
 
-json capture_provenance(const fs::path& project_dir, const std::string& config_file) {
+json capture_provenance(const fs::path& project_dir, const std::string& config_file,
+                        const std::vector<DataProvenance>& data) {
   const fs::path config_path = config_file.empty() ? project_dir / spec::k_config_file_name : fs::path(config_file);
   json provenance = {{"captured_at", util::now_iso8601()},
                      {"project_dir", project_dir.string()},
@@ -248,6 +181,7 @@ json capture_provenance(const fs::path& project_dir, const std::string& config_f
                      {"purpose", nullptr},
                      {"preprocessing", nullptr},
                      {"data", json::array()}};
+  for (const auto& entry : data) provenance["data"].push_back(data_provenance_json(entry));
   auto text = util::read_file(config_path);
   if (!text) return provenance;
   provenance["config_file"] = config_path.string();
@@ -260,7 +194,6 @@ json capture_provenance(const fs::path& project_dir, const std::string& config_f
   }
   if (config->purpose) provenance["purpose"] = *config->purpose;
   if (config->preprocessing) provenance["preprocessing"] = *config->preprocessing;
-  for (const auto& path : config->data) provenance["data"].push_back(data_fingerprint(project_dir, path));
   return provenance;
 }
 
@@ -268,12 +201,12 @@ fs::path provenance_file(const RunRecord& record, int attempt) {
   return record.dir / "provenance" / ("attempt-" + std::to_string(attempt) + ".json");
 }
 
-void record_provenance(const RunRecord& record) {
+void record_provenance(const RunRecord& record, const std::vector<DataProvenance>& data) {
   const int attempt = static_cast<int>(record.attempts.size()) + 1;
   const fs::path file = provenance_file(record, attempt);
   std::error_code ec;
   fs::create_directories(file.parent_path(), ec);
-  const json provenance = capture_provenance(record.project_dir, record.options.config_file);
+  const json provenance = capture_provenance(record.project_dir, record.options.config_file, data);
   if (auto ok = util::write_file_atomic(file, provenance.dump(2) + "\n"); !ok) {
     spdlog::warn("model cards: cannot record the project's state: {}", ok.error().message);
   }

@@ -224,10 +224,15 @@ std::string format_model_card(const json& card) {
         text += ": " + (kind.empty() ? std::string("no fingerprint") : kind);
         if (field(set, "note").is_string()) text += " (" + as_text(set["note"]) + ")";
       } else {
+        // The fingerprint is the hash the hosts' data caches name the version by ("tree-xxh3" of a
+        // path entry, the "sha256" of a url entry); a url entry's size is known once downloaded.
         const json bytes = field(set, "bytes");
-        text += fmt::format(": {}, {} file(s), {}, {} xxh3 {}", kind, as_text(field(set, "files")),
-                            bytes.is_number() ? human_bytes(bytes.get<double>()) : "?", as_text(field(set, "method")),
-                            short_hash(field(set, "fingerprint")));
+        const json files = field(set, "files");
+        text += fmt::format(": {}, {}, {} {}", kind,
+                            files.is_number() && bytes.is_number()
+                                ? fmt::format("{} file(s), {}", as_text(files), human_bytes(bytes.get<double>()))
+                                : std::string("size unknown"),
+                            as_text(field(set, "method")), short_hash(field(set, "fingerprint")));
       }
       rows.emplace_back("data", text);
     }

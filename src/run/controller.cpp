@@ -211,6 +211,20 @@ Result<int> execute(records::RunRecord& record, Seams& seams, const Event& first
   std::unique_ptr<HostPool> own;
   if (!seams.pool) own = make_own_pool(*seams.provider, seams.open_host);
   Execution run(record, seams, seams.pool ? *seams.pool : *own, job_env, out, observer);
+  // Before anything is rented: a data entry that cannot be staged (a missing path, a credential
+  // not exported) fails the run here, at no cost. Later (a replacement while re-attached) the
+  // first prepare scans them.
+  const auto* resumed = std::get_if<event::Resumed>(&first);
+  const bool renting = std::holds_alternative<event::Start>(first) || (resumed && !resumed->job_running);
+  const bool holds = std::any_of(record.hosts.begin(), record.hosts.end(),
+                                 [](const records::HostRecord& h) { return h.state != records::HostState::released; });
+  if (renting && !holds && !record.options.data.empty()) {
+    if (auto ok = prepare_data_early(run); !ok) {
+      record.state = records::RunState::failed;
+      (void)run.journal(records::JournalEvent::finished, {{"state", "failed"}, {"reason", ok.error().message}});
+      return ok.error();
+    }
+  }
   return Executor(run).run(first);
 }
 

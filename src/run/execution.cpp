@@ -1,5 +1,9 @@
 #include "execution.hpp"
 
+#include <choline/home.hpp>
+#include <choline/spec/data_entry.hpp>
+#include <choline/util/progress.hpp>
+
 #include <spdlog/spdlog.h>
 
 namespace choline::run {
@@ -37,6 +41,71 @@ void Execution::release(records::HostRecord& host, const std::string& why, bool 
   host.state = records::HostState::released;
   host.released_because = why;
   (void)journal(records::JournalEvent::host_released, {{"node", host.node}, {"id", host.host.id}});
+}
+
+namespace {
+
+// A url entry's ${NAME} needs a value on this machine: said before anything is rented, in the
+// words stage_data would use on the host.
+Status check_data_credentials(const std::vector<spec::ResolvedData>& entries,
+                              const std::map<std::string, std::string>& env) {
+  for (const auto& entry : entries) {
+    if (entry.kind != spec::ResolvedData::Kind::url) continue;
+    if (auto url = spec::expand_env_refs(entry.url, env); !url) {
+      return make_error(ErrorKind::usage, entry.key + ".url: " + url.error().message + "; export it before the run");
+    }
+    for (const auto& [name, value] : entry.headers) {
+      if (auto expanded = spec::expand_env_refs(value, env); !expanded) {
+        return make_error(ErrorKind::usage, entry.key + ".headers." + name + ": " + expanded.error().message +
+                                                "; export it before the run");
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<const std::vector<remote::PreparedData>*> Execution::data() {
+  std::lock_guard lock(m_data_mutex);
+  if (!m_data) {
+    m_data = [&]() -> Result<std::vector<remote::PreparedData>> {
+      const std::vector<spec::DataEntry> entries = [&] {
+        std::lock_guard record_lock(record_mutex);
+        return record.options.data;
+      }();
+      if (entries.empty()) return std::vector<remote::PreparedData>{};
+      auto resolved = spec::resolve_data_entries(entries, record.project_dir, user_home());
+      if (!resolved) return resolved.error();
+      if (auto ok = check_data_credentials(*resolved, job_env); !ok) return ok.error();
+      m_data_ignores = spec::project_push_ignores(*resolved);
+      // Hashing a large dataset the first time takes a while; later scans are stat calls.
+      util::ProgressStep step =
+          util::progress().start("checking the data entries", {.show_after = std::chrono::seconds(1)});
+      auto prepared = remote::prepare_data(*resolved, record.project_dir, record.options.ignore);
+      if (prepared) {
+        std::uint64_t files = 0, bytes = 0;
+        for (const auto& item : *prepared) {
+          if (!item.local) continue;
+          files += item.local->files;
+          bytes += item.local->bytes;
+        }
+        step.finish(std::to_string(prepared->size()) + (prepared->size() == 1 ? " entry, " : " entries, ") +
+                    std::to_string(files) + (files == 1 ? " file, " : " files, ") + util::format_bytes(bytes) +
+                    " on this machine");
+      }
+      return prepared;
+    }();
+  }
+  if (!*m_data) return m_data->error();
+  return &m_data->value();
+}
+
+std::vector<std::string> Execution::push_ignores() {
+  std::vector<std::string> patterns = record.options.ignore;
+  std::lock_guard lock(m_data_mutex);
+  patterns.insert(patterns.end(), m_data_ignores.begin(), m_data_ignores.end());
+  return patterns;
 }
 
 logs::LogSink& Execution::sink() {

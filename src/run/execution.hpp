@@ -7,6 +7,7 @@
 #include <choline/logs/log_sink.hpp>
 #include <choline/records/metrics.hpp>
 #include <choline/records/run_record.hpp>
+#include <choline/remote/data_push.hpp>
 #include <choline/run/controller.hpp>
 #include <choline/run/host_pool.hpp>
 #include <choline/run/lifecycle.hpp>
@@ -64,6 +65,13 @@ struct Execution {
   // Hosts handed over warm by the pool (by host id): they skip the agent install and setup.
   std::set<std::string> warm_hosts;
 
+  // The run's data entries resolved and scanned on this machine, once per execution (the first
+  // caller does it; a failure is remembered and returned to every caller): what every host gets.
+  Result<const std::vector<remote::PreparedData>*> data();
+  // The ignore patterns of the project push: choline.json's, and the data entries' sources and
+  // `to` paths (data travels on its own). Valid once data() succeeded.
+  std::vector<std::string> push_ignores();
+
   // The run's log sink (the seams' own, or one over the run's logs directory echoing to `out`),
   // picking metrics lines out as they stream by.
   logs::LogSink& sink();
@@ -71,6 +79,9 @@ struct Execution {
  private:
   std::unique_ptr<logs::LogSink> m_sink;
   std::unique_ptr<records::MetricsCollector> m_metrics;
+  std::mutex m_data_mutex;
+  std::optional<Result<std::vector<remote::PreparedData>>> m_data;
+  std::vector<std::string> m_data_ignores;
 };
 
 // ---- The parts: each carries out one kind of action and returns the events it leads to ----
@@ -80,9 +91,14 @@ struct Execution {
 // per outcome: Provisioned for the nodes that came up together, the failures one by one.
 std::vector<Event> provision(Execution& run, const std::vector<int>& nodes);
 
-// preparation.cpp: agent, project, setup and interpreter on one node's host. Prepared or
+// preparation.cpp: agent, project, data, setup and interpreter on one node's host. Prepared or
 // PrepareFailed. Safe to run for several nodes at once.
 Event prepare(Execution& run, int node);
+
+// preparation.cpp: the run's data entries checked and scanned before anything is rented, so a
+// wrong path or a missing credential is a usage error that costs nothing. Every later prepare()
+// uses the same scan.
+Status prepare_data_early(Execution& run);
 
 // launch.cpp: seeds checkpoints, picks the port, runs the preflight, records the attempt and
 // starts every node's supervisor. LaunchFailed, or nullopt once every node runs.

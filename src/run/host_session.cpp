@@ -1,5 +1,6 @@
 #include <choline/run/host_session.hpp>
 
+#include <choline/agent/data_cache_policy.hpp>
 #include <choline/agent/embedded.hpp>
 #include <choline/agent/log_stream.hpp>
 #include <choline/limits.hpp>
@@ -56,6 +57,15 @@ Result<sync::SyncStats> HostSession::push_directory(const std::filesystem::path&
   if (auto ok = connect(); !ok) return ok.error();
   return remote::push_through_agent(*m_transport, agent_command({}), local_dir, m_host.root + "/project/" + remote_dir,
                                     {}, m_host.id, {m_host.id + ": pushing checkpoints"});
+}
+
+Result<std::vector<remote::DataStageStats>> HostSession::stage_data(const std::vector<remote::PreparedData>& data,
+                                                                    const remote::DataStageOptions& options) {
+  if (data.empty()) return std::vector<remote::DataStageStats>{};
+  if (auto ok = connect(); !ok) return ok.error();
+  const remote::DataHost host{m_transport.get(),        agent_command({}), agent::data_cache_dir(m_host.agent_dir),
+                              m_host.root + "/project", m_host.root,       m_host.id};
+  return remote::stage_data(host, data, options);
 }
 
 Status HostSession::run_setup(const std::vector<std::string>& commands, const std::string& python, std::ostream& out) {

@@ -1,6 +1,6 @@
 // Making a node's host ready for an attempt (the Prepare action): the agent, the project, the
-// setup commands and an interpreter with torch. Nodes are prepared in parallel: the record is read
-// and changed only under its lock.
+// data entries, the setup commands and an interpreter with torch. Nodes are prepared in parallel:
+// the record is read and changed only under its lock.
 #include "execution.hpp"
 
 #include <choline/records/provenance.hpp>
@@ -35,7 +35,60 @@ Status check_python(Execution& run, HostControl& host) {
   return ok;
 }
 
+// The model card's account of the data: the cache's own hashes, and the sizes node 0's host
+// reported (a url entry's are known only once downloaded).
+std::vector<records::DataProvenance> data_provenance(const std::vector<remote::PreparedData>& data,
+                                                     const std::vector<remote::DataStageStats>& staged) {
+  std::vector<records::DataProvenance> out;
+  for (std::size_t k = 0; k < data.size(); ++k) {
+    const remote::PreparedData& item = data[k];
+    const bool url = item.entry.kind == spec::ResolvedData::Kind::url;
+    records::DataProvenance p;
+    p.key = item.entry.key;
+    p.path = url ? item.entry.url : item.entry.source.string();
+    p.to = item.entry.to;
+    p.kind = url ? "url" : (item.local && !item.local->file_name.empty() ? "file" : "directory");
+    p.method = url ? "sha256" : "tree-xxh3";
+    p.fingerprint = item.fingerprint;
+    p.id = item.id;
+    if (item.local) {
+      p.files = item.local->files;
+      p.bytes = item.local->bytes;
+    } else if (k < staged.size() && staged[k].id == item.id) {
+      p.files = staged[k].files;
+      p.bytes = staged[k].bytes;
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+// What one host holds after staging, journaled: `choline data status` reads it back, and tests
+// see what crossed.
+nlohmann::json staged_json(int node, const std::string& host_id, const std::vector<remote::DataStageStats>& staged) {
+  nlohmann::json entries = nlohmann::json::array();
+  for (const auto& s : staged) {
+    entries.push_back({{"key", s.key},
+                       {"to", s.to},
+                       {"id", s.id},
+                       {"action", remote::to_string(s.action)},
+                       {"files", s.files},
+                       {"bytes", s.bytes},
+                       {"bytes_sent", s.sync.bytes_sent},
+                       {"bytes_literal", s.sync.bytes_literal},
+                       {"files_sent", s.sync.files_transferred},
+                       {"bytes_downloaded", s.bytes_downloaded}});
+  }
+  return {{"node", node}, {"id", host_id}, {"entries", entries}};
+}
+
 }  // namespace
+
+Status prepare_data_early(Execution& run) {
+  auto data = run.data();
+  if (!data) return data.error();
+  return {};
+}
 
 Event prepare(Execution& run, int node) {
   // Not a structured binding: clang 14 (the sanitized build's) cannot capture one in a lambda.
@@ -54,13 +107,31 @@ Event prepare(Execution& run, int node) {
   if (!warm) {
     if (auto ok = host.install_agent(); !ok) return fail(ok.error().with_context("installing the agent"));
   }
-  auto pushed = host.push(run.record.project_dir, run.record.options.ignore);
+  // The data entries as scanned once for the run (a wrong path failed the run before renting).
+  auto data = run.data();
+  if (!data) return event::PrepareFailed{node, data.error()};
+  // Data travels on its own: the project push leaves the entries' sources and `to` paths alone.
+  auto pushed = host.push(run.record.project_dir, run.push_ignores());
   if (!pushed) return fail(pushed.error().with_context("pushing the project"));
   spdlog::debug("{}: pushed {} of {} files in {:.2f}s", host_id, pushed->files_transferred, pushed->files_total,
                 pushed->seconds);
   for (const auto& error : pushed->errors) spdlog::warn("{}: {}", host_id, error);
+  // Every host gets the data before its first attempt, warm pool hosts and replacements too: a
+  // host whose cache holds the version receives nothing.
+  std::vector<remote::DataStageStats> staged;
+  if (!(*data)->empty()) {
+    remote::DataStageOptions options;
+    options.cache_gb = run.record.options.data_cache_gb;
+    options.env = run.job_env;
+    auto result = host.stage_data(**data, options);
+    if (!result) return event::PrepareFailed{node, result.error()};  // names the host and the entry
+    staged = std::move(*result);
+    if (auto ok = run.journal(records::JournalEvent::data_staged, staged_json(node, host_id, staged)); !ok) {
+      return event::PrepareFailed{node, ok.error()};
+    }
+  }
   // The code and data as node 0 (whose checkpoints come home) has them, for model cards.
-  if (node == 0) records::record_provenance(run.record);
+  if (node == 0) records::record_provenance(run.record, data_provenance(**data, staged));
   if (!warm) {
     if (auto ok = host.run_setup(run.record.options.setup, run.record.options.python, run.out); !ok) {
       return event::PrepareFailed{node, ok.error()};

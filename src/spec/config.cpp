@@ -161,7 +161,6 @@ void parse_data(Checker& check, const json& value, Config& config) {
   std::vector<KeyProblem> problems;
   for (std::size_t i = 0; i < value.size(); ++i) {
     if (auto entry = parse_data_entry(value[i], i, problems)) {
-      if (!entry->path.empty()) config.data.push_back(entry->path);
       config.data_entries.push_back(std::move(*entry));
     }
   }

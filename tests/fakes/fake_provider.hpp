@@ -51,6 +51,7 @@ struct HostScript {
   int dies_in_attempt = 0;                         // its log stream breaks for good during this attempt
   int hangs_in_attempt = 0;                        // its stream stays open but silent (no heartbeats) in this attempt
   std::optional<Error> prepare_error;              // check_python fails with this
+  std::optional<Error> stage_error;                // stage_data fails with this
   int gone_in_attempt = 0;                         // the provider reports it gone (its stream hangs) in this attempt
   int ports_taken = 0;      // as node 0, the first this many preflight listens find a port in use
   int busy_in_attempt = 0;  // its job runs (heartbeats and all) until it is told to stop
@@ -72,6 +73,19 @@ struct FakeWorld {
   int installs = 0;                                              // agent installs asked for
   int setups = 0;                                                // setup runs asked for
   std::vector<std::string> prepared_hosts;                       // host ids, one per project push
+  std::vector<std::vector<std::string>> push_ignores;            // the ignore patterns of every project push
+  // Data: what each host's cache holds (by the host's machine: a warm pool host keeps it), and
+  // every entry staged: (host id, entry key, action).
+  std::map<std::string, std::set<std::string>> data_cache;
+  struct Staged {
+    std::string host;
+    std::string key;
+    std::string id;
+    remote::DataAction action;
+  };
+  std::vector<Staged> staged;
+  // The order things happened on hosts: "push fake-0", "stage fake-0", "launch fake-0".
+  std::vector<std::string> steps;
 };
 
 class FakeHost final : public run::HostControl {
@@ -86,10 +100,44 @@ class FakeHost final : public run::HostControl {
     ++m_world->installs;
     return {};
   }
-  Result<sync::SyncStats> push(const std::filesystem::path&, const std::vector<std::string>&) override {
+  Result<sync::SyncStats> push(const std::filesystem::path&, const std::vector<std::string>& ignore) override {
     std::lock_guard lock(m_world->mutex);
     m_world->prepared_hosts.push_back(m_host.id);
+    m_world->push_ignores.push_back(ignore);
+    m_world->steps.push_back("push " + m_host.id);
     return sync::SyncStats{};
+  }
+  // Like the agent: a version the host's cache holds is "cached" and nothing crosses; else a path
+  // entry is "sent" (all of its bytes) and a url entry "downloaded".
+  Result<std::vector<remote::DataStageStats>> stage_data(const std::vector<remote::PreparedData>& data,
+                                                         const remote::DataStageOptions&) override {
+    std::lock_guard lock(m_world->mutex);
+    m_world->steps.push_back("stage " + m_host.id);
+    if (m_script.stage_error) return *m_script.stage_error;
+    std::set<std::string>& cache = m_world->data_cache[m_host.id];
+    std::vector<remote::DataStageStats> all;
+    for (const auto& item : data) {
+      remote::DataStageStats stats;
+      stats.key = item.entry.key;
+      stats.to = item.entry.to;
+      stats.id = item.id;
+      stats.files = item.local ? item.local->files : 1;
+      stats.bytes = item.local ? item.local->bytes : 0;
+      if (cache.count(item.id)) {
+        stats.action = remote::DataAction::cached;
+      } else if (item.local) {
+        stats.action = remote::DataAction::sent;
+        stats.sync.files_transferred = item.local->files;
+        stats.sync.bytes_literal = item.local->bytes;
+        stats.sync.bytes_sent = item.local->bytes;
+      } else {
+        stats.action = remote::DataAction::downloaded;
+      }
+      cache.insert(item.id);
+      m_world->staged.push_back({m_host.id, item.entry.key, item.id, stats.action});
+      all.push_back(stats);
+    }
+    return all;
   }
   Result<sync::SyncStats> push_directory(const std::filesystem::path&, const std::string& remote_dir) override {
     std::lock_guard lock(m_world->mutex);
@@ -108,6 +156,7 @@ class FakeHost final : public run::HostControl {
   Result<std::int64_t> launch(const agent::JobSpec& job) override {
     std::lock_guard lock(m_world->mutex);
     m_world->launches.push_back(job);
+    m_world->steps.push_back("launch " + m_host.id);
     m_world->attempt_of[m_host.id] = job.attempt;
     m_job = job;
     return static_cast<std::int64_t>(1000 + m_world->launches.size());

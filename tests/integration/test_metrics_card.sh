@@ -9,7 +9,7 @@ mkdir -p "$PROJECT/data"
 printf 'label,image\n0,a.png\n' >"$PROJECT/data/labels.csv"
 cat >"$PROJECT/choline.json" <<'JSON'
 {
-  "data": ["data", "/usr/share/datasets/fashion-mnist", "not/here"],
+  "data": ["data"],
   "purpose": "Fashion-MNIST classifier for the metrics test",
   "preprocessing": "normalized with mean 0.2860 and std 0.3530"
 }
@@ -77,10 +77,11 @@ for epoch in (0, 1):
     assert card["entry"] == "tr.py" and card["arguments"][:2] == ["--epochs", "2"], card["arguments"]
     assert card["purpose"].startswith("Fashion-MNIST") and card["preprocessing"].startswith("normalized")
     assert card["config"]["purpose"] == card["purpose"]
-    data = {d["path"]: d for d in card["data"]}
-    assert data["data"]["kind"] == "directory" and data["data"]["method"] == "contents" and len(data["data"]["fingerprint"]) == 32
-    assert data["/usr/share/datasets/fashion-mnist"]["files"] >= 4
-    assert data["not/here"]["kind"] == "missing" and data["not/here"]["fingerprint"] is None
+    data = {d["key"]: d for d in card["data"]}
+    # The hash the host's data cache names the version by.
+    assert data["data[0]"]["kind"] == "directory" and data["data[0]"]["method"] == "tree-xxh3", data
+    assert data["data[0]"]["id"] == "tree-" + data["data[0]"]["fingerprint"] and len(data["data[0]"]["fingerprint"]) == 32
+    assert data["data[0]"]["files"] == 1 and data["data[0]"]["path"] == project + "/data", data
     if have_git == "1":
         assert card["code"]["commit"] == head, (card["code"], head)
         assert card["code"]["dirty"] is True and len(card["code"]["diff_xxh3"]) == 32

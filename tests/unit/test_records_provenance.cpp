@@ -25,48 +25,36 @@ void git(const std::filesystem::path& dir, const std::string& args) {
 
 }  // namespace
 
-TEST_CASE("A listing's fingerprint ignores order and sees every name, size and content", "[run][provenance]") {
-  const std::vector<DataFile> files = {{"b.csv", 3, 10, "x1"}, {"a.csv", 5, 20, "x2"}};
-  const std::string base = fingerprint_listing(files, true);
-  CHECK(base.size() == 32);
-  CHECK(fingerprint_listing({files[1], files[0]}, true) == base);
-  auto renamed = files;
-  renamed[0].relative = "c.csv";
-  CHECK(fingerprint_listing(renamed, true) != base);
-  auto resized = files;
-  resized[0].size = 4;
-  CHECK(fingerprint_listing(resized, true) != base);
-  auto edited = files;
-  edited[0].content_xxh3 = "x9";
-  CHECK(fingerprint_listing(edited, true) != base);
-  auto touched = files;
-  touched[0].mtime_ns = 11;
-  CHECK(fingerprint_listing(touched, true) == base);                                // contents: a touch changes nothing
-  CHECK(fingerprint_listing(touched, false) != fingerprint_listing(files, false));  // metadata: it does
-}
-
-TEST_CASE("Data paths get a fingerprint of their files, missing ones say so", "[run][provenance]") {
+TEST_CASE("The captured data entries are the ones the run staged, with the cache's hashes", "[run][provenance]") {
   TempDir project;
-  write_file(project.path / "data/train/a.bin", "aaaa");
-  write_file(project.path / "data/train/sub/b.bin", "bb");
-  write_file(project.path / "labels.csv", "x,y\n");
-  auto dir = data_fingerprint(project.path, "data/train");
-  CHECK(dir["kind"] == "directory");
-  CHECK(dir["files"] == 2);
-  CHECK(dir["bytes"] == 6);
-  CHECK(dir["method"] == "contents");
-  CHECK(dir["fingerprint"].get<std::string>().size() == 32);
-  CHECK(dir["resolved"] == (project.path / "data/train").string());
-  auto file = data_fingerprint(project.path, (project.path / "labels.csv").string());
-  CHECK(file["kind"] == "file");
-  CHECK(file["files"] == 1);
-  auto missing = data_fingerprint(project.path, "nope");
-  CHECK(missing["kind"] == "missing");
-  CHECK(missing["fingerprint"].is_null());
-
-  const std::string before = dir["fingerprint"];
-  write_file(project.path / "data/train/sub/b.bin", "bc");  // same size, other bytes
-  CHECK(data_fingerprint(project.path, "data/train")["fingerprint"] != before);
+  DataProvenance tree{"data[0]",
+                      (project.path / "data").string(),
+                      "data",
+                      "directory",
+                      "tree-xxh3",
+                      std::string(32, 'a'),
+                      "tree-" + std::string(32, 'a'),
+                      2,
+                      6};
+  DataProvenance url{"data[1]",
+                     "https://example.org/${USER}/t.tar",
+                     "data/t",
+                     "url",
+                     "sha256",
+                     std::string(64, 'b'),
+                     "sha256-" + std::string(64, 'b'),
+                     std::nullopt,
+                     std::nullopt};
+  const auto captured = capture_provenance(project.path, "", {tree, url});
+  REQUIRE(captured["data"].size() == 2);
+  CHECK(captured["data"][0] == data_provenance_json(tree));
+  CHECK(captured["data"][0]["fingerprint"] == std::string(32, 'a'));
+  CHECK(captured["data"][0]["files"] == 2);
+  CHECK(captured["data"][0]["kind"] == "directory");
+  CHECK(captured["data"][1]["method"] == "sha256");
+  CHECK(captured["data"][1]["path"] == "https://example.org/${USER}/t.tar");  // as written: no credential
+  CHECK(captured["data"][1]["files"].is_null());
+  CHECK(capture_provenance(project.path, "", {})["data"] == nlohmann::json::array());
 }
 
 TEST_CASE("Outside a git repository the code fields are null, not an error", "[run][provenance]") {
@@ -112,23 +100,21 @@ TEST_CASE("Git state: commit, dirty flag and a diff hash that follows the change
   CHECK(git_state(project.path)["diff_xxh3"] != untracked["diff_xxh3"]);
 }
 
-TEST_CASE("The capture records choline.json, purpose, preprocessing and data", "[run][provenance]") {
+TEST_CASE("The capture records choline.json, purpose and preprocessing", "[run][provenance]") {
   TempDir project;
   write_file(project.path / "data/a.txt", "hello");
   write_file(project.path / "choline.json", R"({ // comments allowed
     "data": ["data", "gone"], "purpose": "demo", "preprocessing": "lower-cased" })");
-  const auto p = capture_provenance(project.path, "");
+  const auto p = capture_provenance(project.path, "", {});
   CHECK(p["config_file"] == (project.path / "choline.json").string());
   CHECK(p["config"]["purpose"] == "demo");
   CHECK(p["purpose"] == "demo");
   CHECK(p["preprocessing"] == "lower-cased");
-  REQUIRE(p["data"].size() == 2);
-  CHECK(p["data"][0]["kind"] == "directory");
-  CHECK(p["data"][1]["kind"] == "missing");
+  CHECK(p["data"] == nlohmann::json::array());  // only what the run layer staged, handed in
   CHECK(p["git"]["commit"].is_null());
 
   TempDir bare;
-  const auto none = capture_provenance(bare.path, "");
+  const auto none = capture_provenance(bare.path, "", {});
   CHECK(none["config"].is_null());
   CHECK(none["data"].empty());
 }
@@ -141,11 +127,11 @@ TEST_CASE("An attempt uses the newest capture at or before it", "[run][provenanc
   auto created = create_run(project.path, record);
   REQUIRE(created.ok());
   CHECK(provenance_for_attempt(*created, 1).is_null());
-  record_provenance(*created);  // for attempt 1
+  record_provenance(*created, {});  // for attempt 1
   created->attempts.push_back({});
   created->attempts.push_back({});
   write_file(project.path / "choline.json", R"({"purpose": "later"})");
-  record_provenance(*created);  // for attempt 3
+  record_provenance(*created, {});  // for attempt 3
   CHECK(provenance_for_attempt(*created, 1)["purpose"].is_null());
   CHECK(provenance_for_attempt(*created, 2)["purpose"].is_null());
   CHECK(provenance_for_attempt(*created, 3)["purpose"] == "later");

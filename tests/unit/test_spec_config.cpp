@@ -143,7 +143,9 @@ TEST_CASE("Config takes the model card keys: data, purpose, preprocessing", "[co
   auto config = parse_config(R"({"data": ["data/train", "/mnt/shared/labels.csv"], "purpose": "sorting shoes",
                                  "preprocessing": "normalized with mean 0.286, std 0.353"})", "choline.json");
   REQUIRE(config.ok());
-  CHECK(config->data == std::vector<std::string>{"data/train", "/mnt/shared/labels.csv"});
+  REQUIRE(config->data_entries.size() == 2);
+  CHECK(config->data_entries[0].path == "data/train");
+  CHECK(config->data_entries[1].path == "/mnt/shared/labels.csv");
   CHECK(config->purpose == "sorting shoes");
   CHECK(config->preprocessing == "normalized with mean 0.286, std 0.353");
 }

@@ -59,8 +59,6 @@ TEST_CASE("Data entries: paths, path objects and url objects", "[spec]") {
   CHECK(url.extract);
   CHECK(url.headers.at("Authorization") == "Bearer ${HF_TOKEN}");
   CHECK(config->data_cache_gb == Approx(120));
-  // Old readers (model card fingerprints) still get the path entries as strings.
-  CHECK(config->data == std::vector<std::string>{"data", "~/datasets/imagenet-subset", "~/datasets/fmnist"});
 }
 
 TEST_CASE("Data entry errors name the key and say how to fix it", "[spec]") {

@@ -21,6 +21,7 @@ enum class JournalEvent {
   provision_failed,    // a create was refused (counted against k_max_create_tries)
   replacement_wait,    // waited for a replacement host (counted against replacement_timeout)
   interpreter_chosen,  // another python than the configured one has torch on the host
+  data_staged,         // a host holds the run's data entries: per entry its version and what crossed
   attempt_started,
   launched,  // a node's supervisor runs (its pid)
   attempt_ended,

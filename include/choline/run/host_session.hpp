@@ -7,6 +7,7 @@
 #include <choline/agent/job_state.hpp>
 #include <choline/logs/log_sink.hpp>
 #include <choline/providers/provider.hpp>
+#include <choline/remote/data_push.hpp>
 #include <choline/sync/protocol.hpp>
 
 #include <chrono>
@@ -37,6 +38,12 @@ class HostControl {
   // checkpoints a new attempt resumes from.
   virtual Result<sync::SyncStats> push_directory(const std::filesystem::path& local_dir,
                                                  const std::string& remote_dir) = 0;
+
+  // Brings the run's data entries into the host's data cache (nothing crosses for a version it
+  // holds) and links each at its `to` path in the project directory (remote::stage_data). An
+  // error names the host and the entry.
+  virtual Result<std::vector<remote::DataStageStats>> stage_data(const std::vector<remote::PreparedData>& data,
+                                                                 const remote::DataStageOptions& options) = 0;
 
   // Runs the setup commands in the project directory once per host (a marker remembers them),
   // streaming their output to `out` with a "[setup HOST]" prefix. $CHOLINE_PYTHON is `python`.
@@ -106,6 +113,8 @@ class HostSession final : public HostControl {
                                const std::vector<std::string>& ignore) override;
   Result<sync::SyncStats> push_directory(const std::filesystem::path& local_dir,
                                          const std::string& remote_dir) override;
+  Result<std::vector<remote::DataStageStats>> stage_data(const std::vector<remote::PreparedData>& data,
+                                                         const remote::DataStageOptions& options) override;
   Status run_setup(const std::vector<std::string>& commands, const std::string& python, std::ostream& out) override;
   Status check_python(const std::string& python) override;
   Result<std::int64_t> launch(const agent::JobSpec& job) override;

@@ -51,9 +51,6 @@ struct Config {
   std::optional<std::string> sync;
   // Datasets that travel to every host (spec/data_entry.hpp), in the file's order.
   std::vector<DataEntry> data_entries;
-  // The path of every path entry of "data", for the model card's fingerprints until provenance
-  // reads data_entries (url entries are fingerprinted by their sha256).
-  std::vector<std::string> data;
   // Size limit of each host's data cache, in GB (10^9 bytes); unset: a share of the host's free disk.
   std::optional<double> data_cache_gb;
   // Provenance for model cards (src/run/model_card.cpp): why the checkpoints were trained.
