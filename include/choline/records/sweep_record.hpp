@@ -86,6 +86,10 @@ struct SweepRecord {
 
   std::filesystem::path dir;  // .choline/sweeps/<id> (not stored)
   std::filesystem::path file() const { return dir / "sweep.json"; }
+  // `choline stop SWEEP` asks the process driving the sweep to stop by creating this file.
+  std::filesystem::path stop_file() const { return dir / "stop"; }
+  // The pid of the process driving the sweep, while one does.
+  std::filesystem::path driver_file() const { return dir / "driver.pid"; }
 
   TrialRecord* trial(int id);
   const TrialRecord* trial(int id) const;

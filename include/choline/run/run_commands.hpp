@@ -9,6 +9,7 @@
 #include <choline/spec/run_options.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <ostream>
 #include <string>
@@ -29,6 +30,13 @@ Result<int> train(const TrainRequest& request, std::ostream& out, const RunHooks
 // from the last checkpoint (renting hosts for nodes that have none).
 Result<int> resume(records::RunRecord& record, const std::map<std::string, std::string>& forwarded_env,
                    std::ostream& out, const RunHooks& hooks = {});
+
+// The same on seams the caller provides (a sweep's: its pool, its stop requests), opened only
+// when the plan needs the hosts; `open_seams` returns null when it cannot, and `open_error`
+// then says why.
+Result<int> resume_with(records::RunRecord& record, const std::function<Seams*()>& open_seams,
+                        const std::map<std::string, std::string>& forwarded_env, std::ostream& out,
+                        const std::function<Error()>& open_error);
 
 // `choline logs`: prints what is held locally; with `follow`, streams the rest until the job
 // ends, then records the outcome (pulling the last checkpoints and releasing the hosts). Only
