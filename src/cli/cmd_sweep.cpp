@@ -4,6 +4,7 @@
 #include <choline/cli/command.hpp>
 #include <choline/cli/run_flags.hpp>
 #include <choline/providers/registry.hpp>
+#include <choline/records/cost.hpp>
 #include <choline/records/sweep_record.hpp>
 #include <choline/run/seams.hpp>
 #include <choline/spec/job.hpp>
@@ -18,7 +19,6 @@
 #include <choline/util/files.hpp>
 #include <choline/util/interrupt.hpp>
 #include <choline/util/progress.hpp>
-#include <choline/records/cost.hpp>
 #include <choline/util/strings.hpp>
 
 #include <CLI/CLI.hpp>
@@ -64,30 +64,47 @@ Result<sweep::SweepConfig> config_from_source(const json& source) {
   sweep::Problems problems;
   sweep::SweepConfig config;
   const std::string method = source.value("method", "random");
-  if (method == "random") config.method = sweep::Method::random;
-  else if (method == "bayes" || method == "tpe") config.method = sweep::Method::bayes;
-  else if (method == "grid") config.method = sweep::Method::grid;
-  else problems.add("--method", "'" + method + "' is not a method: use random, bayes or grid");
+  if (method == "random")
+    config.method = sweep::Method::random;
+  else if (method == "bayes" || method == "tpe")
+    config.method = sweep::Method::bayes;
+  else if (method == "grid")
+    config.method = sweep::Method::grid;
+  else
+    problems.add("--method", "'" + method + "' is not a method: use random, bayes or grid");
   std::vector<std::string> flags = source.value("params", std::vector<std::string>{});
   auto space = sweep::parse_param_flags(flags);
-  if (!space) problems.add("-p", space.error().message);
-  else config.space = *space;
+  if (!space)
+    problems.add("-p", space.error().message);
+  else
+    config.space = *space;
   const std::string metric = source.value("metric", "");
-  if (!metric.empty()) config.metric = sweep::Metric{metric, source.value("maximize", false) ? sweep::Goal::maximize : sweep::Goal::minimize, std::nullopt};
+  if (!metric.empty())
+    config.metric = sweep::Metric{
+        metric, source.value("maximize", false) ? sweep::Goal::maximize : sweep::Goal::minimize, std::nullopt};
   const std::string stopper = source.value("stopper", metric.empty() ? "none" : "asha");
-  if (stopper == "asha") config.stopper = sweep::StopperKind::asha;
-  else if (stopper == "median") config.stopper = sweep::StopperKind::median;
-  else if (stopper == "none") config.stopper = sweep::StopperKind::none;
-  else problems.add("--stopper", "'" + stopper + "' is not a stopper: use asha, median or none");
+  if (stopper == "asha")
+    config.stopper = sweep::StopperKind::asha;
+  else if (stopper == "median")
+    config.stopper = sweep::StopperKind::median;
+  else if (stopper == "none")
+    config.stopper = sweep::StopperKind::none;
+  else
+    problems.add("--stopper", "'" + stopper + "' is not a stopper: use asha, median or none");
   const std::string resource = source.value("resource", "step");
-  if (resource == "step") config.resource = sweep::ResourceKind::step;
-  else if (resource == "epoch") config.resource = sweep::ResourceKind::epoch;
-  else problems.add("--resource", "'" + resource + "' is not a resource: use step or epoch");
+  if (resource == "step")
+    config.resource = sweep::ResourceKind::step;
+  else if (resource == "epoch")
+    config.resource = sweep::ResourceKind::epoch;
+  else
+    problems.add("--resource", "'" + resource + "' is not a resource: use step or epoch");
   if (source.contains("grace")) config.asha.grace = source["grace"].get<std::int64_t>();
   if (source.contains("eta")) config.asha.eta = source["eta"].get<double>();
   if (config.asha.grace < 1) problems.add("--grace", "ASHA's first rung must be at least 1");
   if (config.asha.eta <= 1) problems.add("--eta", "ASHA's reduction factor must be above 1");
   if (space) sweep::check_sweep_config(config, problems);
+  // The -p flags' own problems are already one error naming each flag.
+  if (!space && problems.list().size() == 1) return space.error();
   if (!problems.empty()) return problems.to_error("sweep flags");
   return config;
 }
@@ -128,6 +145,13 @@ std::vector<const records::TrialRecord*> best_first(const records::SweepRecord& 
 
 // ---- sweep status ----
 
+// The pool names its hosts after the sweep ("<sweep>-node1"): the part after the sweep's id says it.
+std::string short_host(const records::SweepRecord& sweep, const std::string& host) {
+  if (host.empty()) return "-";
+  std::string shown = host.rfind(sweep.id + "-", 0) == 0 ? host.substr(sweep.id.size() + 1) : host;
+  return shown.size() > 21 ? shown.substr(0, 20) + "~" : shown;
+}
+
 Result<int> show_status(const GlobalOptions& global, const std::string& id, bool as_json, std::ostream& out) {
   auto sweep = records::find_sweep(global.project_dir, id);
   if (!sweep) return sweep.error();
@@ -153,11 +177,17 @@ Result<int> show_status(const GlobalOptions& global, const std::string& id, bool
     }
     json hosts = json::array();
     for (const auto& h : sweep->hosts) {
-      hosts.push_back({{"id", h.host.id}, {"released", !h.released_at.empty()}, {"released_because", h.released_because}});
+      hosts.push_back(
+          {{"id", h.host.id}, {"released", !h.released_at.empty()}, {"released_because", h.released_because}});
     }
-    out << json{{"id", sweep->id},      {"state", to_string(sweep->state)}, {"reason", sweep->reason},
-                {"metric", sweep->metric}, {"maximize", sweep->maximize},    {"spent", spent},
-                {"trials", trials},     {"hosts", hosts}}
+    out << json{{"id", sweep->id},
+                {"state", to_string(sweep->state)},
+                {"reason", sweep->reason},
+                {"metric", sweep->metric},
+                {"maximize", sweep->maximize},
+                {"spent", spent},
+                {"trials", trials},
+                {"hosts", hosts}}
                .dump(2)
         << "\n";
     return 0;
@@ -171,13 +201,13 @@ Result<int> show_status(const GlobalOptions& global, const std::string& id, bool
   out << "\n";
   out << std::left << std::setw(6) << "trial" << std::setw(26) << "state" << std::setw(12)
       << ("best " + sweep->metric).substr(0, 11) << std::setw(12) << "latest" << std::setw(10) << "resource"
-      << std::setw(22) << "host" << std::setw(8) << "cost" << "params\n";
+      << std::setw(22) << "host" << std::setw(8) << "cost"
+      << "params\n";
   for (const auto* t : ordered) {
     out << std::left << std::setw(6) << t->id << std::setw(26) << trial_state_text(*t) << std::setw(12)
         << (t->best ? sweep::format_metric(*t->best) : "-") << std::setw(12)
         << (t->latest ? sweep::format_metric(*t->latest) : "-") << std::setw(10) << t->resource << std::setw(22)
-        << (t->host.empty() ? "-" : t->host.substr(0, 21)) << std::setw(8) << format_money(t->cost) << params_text(t->params)
-        << "\n";
+        << short_host(*sweep, t->host) << std::setw(8) << format_money(t->cost) << params_text(t->params) << "\n";
   }
   return 0;
 }
@@ -187,7 +217,8 @@ Result<int> show_status(const GlobalOptions& global, const std::string& id, bool
 // A word as a POSIX shell reads it back: quoted only when it has to be.
 std::string shell_word(const std::string& word) {
   const bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("-_=.,:/+@%").find(c) != std::string_view::npos;
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("-_=.,:/+@%").find(c) != std::string_view::npos;
   });
   if (plain) return word;
   std::string quoted = "'";
@@ -284,7 +315,8 @@ class SweepCommand final : public Command {
                           "--resource (or put them in the file)");
       }
       auto text = util::read_file(m_config_file);
-      if (!text) return make_error(ErrorKind::usage, "cannot read sweep file " + m_config_file + ": " + text.error().message);
+      if (!text)
+        return make_error(ErrorKind::usage, "cannot read sweep file " + m_config_file + ": " + text.error().message);
       source = {{"kind", "file"}, {"name", fs::path(m_config_file).filename().string()}, {"text", *text}};
     } else {
       if (m_params.empty()) {
@@ -302,10 +334,12 @@ class SweepCommand final : public Command {
     if (!config) return std::move(config).error();
     std::string entry = m_entry.empty() ? config->program : m_entry;
     if (entry.empty()) {
-      return make_error(ErrorKind::usage, "no script to sweep: give ENTRY (choline sweep tr.py ...) or `program` in the file");
+      return make_error(ErrorKind::usage,
+                        "no script to sweep: give ENTRY (choline sweep tr.py ...) or `program` in the file");
     }
     if (config->metric == std::nullopt) {
-      return make_error(ErrorKind::usage, "a sweep needs a metric to rank trials by: --metric NAME (or metric.name in the file)");
+      return make_error(ErrorKind::usage,
+                        "a sweep needs a metric to rank trials by: --metric NAME (or metric.name in the file)");
     }
     auto job = spec::make_job_command(entry, sweep_entry_kind(context.global.project_dir, entry), m_app->remaining(),
                                       context.passthrough, options->python);
@@ -379,9 +413,8 @@ class SweepCommand final : public Command {
       return make_error(ErrorKind::usage, "sweep " + sweep->id + " is being driven by pid " + std::to_string(pid) +
                                               " (choline stop " + sweep->id + " stops it)");
     }
-    const bool open = std::any_of(sweep->trials.begin(), sweep->trials.end(), [](const records::TrialRecord& t) {
-      return !records::is_final(t.state);
-    });
+    const bool open = std::any_of(sweep->trials.begin(), sweep->trials.end(),
+                                  [](const records::TrialRecord& t) { return !records::is_final(t.state); });
     if (sweep->state == records::SweepState::finished && !open) {
       context.out << "choline: sweep " << sweep->id << " already finished; nothing to resume\n";
       return 0;

@@ -113,7 +113,8 @@ Result<SweepRecord> sweep_from_json(const json& j) {
     trial.params = t.object("params");
     const std::string status = t.string("state", "queued");
     const auto parsed = trial_status_from(status);
-    if (!parsed) return make_error(ErrorKind::io, "trials[" + std::to_string(i) + "].state '" + status + "' is unknown");
+    if (!parsed)
+      return make_error(ErrorKind::io, "trials[" + std::to_string(i) + "].state '" + status + "' is unknown");
     trial.state = *parsed;
     trial.run_id = t.string("run_id");
     trial.rung = t.integer("rung", -1);

@@ -60,8 +60,8 @@ class SweepLoop {
         m_out(out),
         m_searcher(make_searcher(job.config, sweep.seed)),
         m_stopper(make_stopper(job.config)),
-        m_pool(sweep.id, *seams.provider, seams.open_host,
-               sweep.parallel * std::max(1, sweep.options.spec.nodes), pool_journal()) {}
+        m_pool(sweep.id, *seams.provider, seams.open_host, sweep.parallel * std::max(1, sweep.options.spec.nodes),
+               pool_journal()) {}
 
   Result<int> run() {
     if (auto ok = replay(); !ok) return ok.error();
@@ -129,7 +129,8 @@ class SweepLoop {
     std::set<std::string> leased;
     for (auto& trial : m_sweep.trials) {
       if (auto ok = m_searcher->adopt(trial.id, trial.params); !ok) return ok.error();
-      const auto points = records::load_metrics(records::runs_dir(m_sweep.project_dir) / trial.run_id / "metrics.jsonl");
+      const auto points =
+          records::load_metrics(records::runs_dir(m_sweep.project_dir) / trial.run_id / "metrics.jsonl");
       for (const auto& point : points) {
         if (auto value = metric_value_of(point, m_sweep.metric)) {
           const auto decision = m_stopper->report(trial.id, resource_of(point), *value);
@@ -225,7 +226,10 @@ class SweepLoop {
       trial.ended_at.clear();
       m_stop_why.erase(trial_id);
       saved();
-      m_out << "choline: trial " << trial_id << (reattach ? " re-attached" : trial.tries > 1 ? " resumed" : " started")
+      m_out << "choline: trial " << trial_id
+            << (reattach          ? " re-attached"
+                : trial.tries > 1 ? " resumed"
+                                  : " started")
             << ": " << params_words(trial.params) << "\n"
             << std::flush;
       const nlohmann::json params = trial.params;
@@ -404,7 +408,8 @@ class SweepLoop {
         text = to_string(trial.state);
     }
     if (trial.best) text += ": " + m_sweep.metric + " " + format_metric(*trial.best) + " (best)";
-    if (trial.resource > 0) text += " at " + std::string(to_string(m_job.config.resource)) + " " + std::to_string(trial.resource);
+    if (trial.resource > 0)
+      text += " at " + std::string(to_string(m_job.config.resource)) + " " + std::to_string(trial.resource);
     if (!trial.why.empty() && trial.state != TrialStatus::finished) text += "; " + trial.why;
     return text;
   }
@@ -444,8 +449,8 @@ class SweepLoop {
     const auto ranked = rank_trials(scores, m_job.config.goal());
     if (!ranked.empty() && ranked.front().value) {
       const auto* best = m_sweep.trial(ranked.front().trial_id);
-      m_out << "choline: best trial " << best->id << ": " << m_sweep.metric << " " << format_metric(*best->best) << " with "
-            << params_words(best->params) << "\n"
+      m_out << "choline: best trial " << best->id << ": " << m_sweep.metric << " " << format_metric(*best->best)
+            << " with " << params_words(best->params) << "\n"
             << "  choline sweep status " << m_sweep.id << "   every trial, best first\n"
             << "  choline sweep best " << m_sweep.id << "     the best trial as a choline train command\n";
     }

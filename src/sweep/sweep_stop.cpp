@@ -10,9 +10,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include <csignal>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <string>
 #include <thread>
 

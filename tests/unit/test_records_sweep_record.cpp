@@ -70,7 +70,8 @@ TEST_CASE("A damaged sweep.json is an error naming the file, and an unknown swee
   testing::TempDir project;
   CHECK(find_sweep(project.path, "").error().kind == ErrorKind::not_found);
   std::filesystem::create_directories(sweeps_dir(project.path) / "sweep-x");
-  std::ofstream(sweeps_dir(project.path) / "sweep-x" / "sweep.json") << R"({"id": "sweep-x", "trials": [{"state": "dancing"}]})";
+  std::ofstream(sweeps_dir(project.path) / "sweep-x" / "sweep.json")
+      << R"({"id": "sweep-x", "trials": [{"state": "dancing"}]})";
   auto loaded = find_sweep(project.path, "sweep-x");
   REQUIRE_FALSE(loaded.ok());
   CHECK(loaded.error().message.find("sweep.json") != std::string::npos);

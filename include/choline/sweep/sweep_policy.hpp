@@ -80,8 +80,8 @@ struct EndDecision {
   std::string why;
   std::optional<std::string> drop_host;  // release this host from the pool, and why (drop_why)
   std::string drop_why;
-  std::vector<int> requeue;              // other trials to queue again (their failure was the host's)
-  std::optional<std::string> give_up;    // stop the sweep, and why
+  std::vector<int> requeue;            // other trials to queue again (their failure was the host's)
+  std::optional<std::string> give_up;  // stop the sweep, and why
 };
 
 // Decides what a trial's end means, and notes it in `track`. A lost trial is queued again (it
