@@ -35,6 +35,9 @@ namespace {
 
 using records::TrialStatus;
 
+// How often the trials' latest metric values are written to sweep.json while they run.
+inline constexpr double k_metric_save_every_s = 1.0;
+
 // The metric's value in a metrics point, or nullopt when the point does not carry it.
 std::optional<double> metric_value_of(const records::MetricPoint& point, const std::string& name) {
   if (!point.values.contains(name) || !point.values[name].is_number()) return std::nullopt;
@@ -348,16 +351,40 @@ class SweepLoop {
     std::lock_guard lock(m_mutex);
     records::TrialRecord* trial = m_sweep.trial(trial_id);
     if (!trial) return;
-    trial->latest = *value;
-    if (!trial->best || std::isnan(*trial->best) || better_value(*value, *trial->best, m_job.config.goal()))
-      trial->best = *value;
-    trial->resource = resource_of(point);
+    note_value(*trial, *value, resource_of(point));
     const StopDecision decision = m_stopper->report(trial_id, trial->resource, *value);
     if (decision.stop && !m_stop_why.count(trial_id)) {
       m_stop_why[trial_id] = decision.why;
       trial->rung = decision.rung;
     }
-    saved();
+    // The values are for status tables: saved at most every k_metric_save_every (and at the
+    // trial's end), not at every line of every trial.
+    const double now = m_seams.wall_clock();
+    if (decision.stop || now - m_last_metric_save >= k_metric_save_every_s) {
+      m_last_metric_save = now;
+      saved();
+    }
+  }
+
+  void note_value(records::TrialRecord& trial, double value, std::int64_t resource) const {
+    trial.latest = value;
+    if (!trial.best || std::isnan(*trial.best) || better_value(value, *trial.best, m_job.config.goal()))
+      trial.best = value;
+    trial.resource = resource;
+  }
+
+  // The trial's values from its merged metrics history, which holds what arrived while no
+  // sweep was watching too (a trial that ended while its driver was dead).
+  void refresh_from_metrics(records::TrialRecord& trial) const {
+    const auto points = records::load_metrics(records::runs_dir(m_sweep.project_dir) / trial.run_id / "metrics.jsonl");
+    bool any = false;
+    for (const auto& point : points) {
+      const auto value = metric_value_of(point, m_sweep.metric);
+      if (!value) continue;
+      if (!any) trial.best.reset();
+      any = true;
+      note_value(trial, *value, resource_of(point));
+    }
   }
 
   // A trial ended: the policy says what it becomes; the searcher, the stopper and the journal
@@ -368,6 +395,7 @@ class SweepLoop {
       std::lock_guard lock(m_mutex);
       records::TrialRecord* trial = m_sweep.trial(end.trial_id);
       if (!trial) return;
+      refresh_from_metrics(*trial);
       const EndDecision decision = on_trial_end(m_sweep, m_track, end);
       trial->state = decision.state;
       trial->why = decision.why;
@@ -475,6 +503,7 @@ class SweepLoop {
   bool m_give_up = false;
   std::string m_done_why;
   std::optional<Error> m_journal_error;
+  double m_last_metric_save = 0;
   std::atomic<bool> m_stopping{false};
   std::atomic<int> m_active{0};
   std::atomic<int> m_started{0};
