@@ -65,13 +65,13 @@ std::vector<std::pair<std::int64_t, double>> metric_points(const std::vector<rec
   return points;
 }
 
-void axes(std::string& svg, const Box& box, const Ticks& xt, const Ticks& yt, const LinearScale& x, const LinearScale& y,
-          const std::string& x_label, bool log_x) {
+void axes(std::string& svg, const Box& box, const Ticks& xt, const Ticks& yt, const LinearScale& x,
+          const LinearScale& y, const std::string& x_label, bool log_x) {
   for (double v : yt.values) {
     svg += fmt::format(R"(<line class="grid" x1="{}" x2="{}" y1="{}" y2="{}"/>)", svg_coord(box.left),
                        svg_coord(box.width - box.right), svg_coord(y(v)), svg_coord(y(v)));
-    svg += fmt::format(R"(<text class="tick y" x="{}" y="{}">{}</text>)", svg_coord(box.left - 6),
-                       svg_coord(y(v) + 4), html_escape(tick_label(v, yt.spacing)));
+    svg += fmt::format(R"(<text class="tick y" x="{}" y="{}">{}</text>)", svg_coord(box.left - 6), svg_coord(y(v) + 4),
+                       html_escape(tick_label(v, yt.spacing)));
   }
   for (double v : xt.values) {
     const std::string label = log_x ? fmt::format("{:g}", std::pow(10.0, v)) : tick_label(v, xt.spacing);
@@ -81,9 +81,9 @@ void axes(std::string& svg, const Box& box, const Ticks& xt, const Ticks& yt, co
   svg += fmt::format(R"(<line class="axis" x1="{}" x2="{}" y1="{}" y2="{}"/>)", svg_coord(box.left),
                      svg_coord(box.width - box.right), svg_coord(box.height - box.bottom),
                      svg_coord(box.height - box.bottom));
-  svg += fmt::format(R"(<text class="axis-label" x="{}" y="{}">{}</text>)",
-                     svg_coord((box.left + box.width - box.right) / 2), svg_coord(box.height - 8),
-                     html_escape(x_label));
+  svg +=
+      fmt::format(R"(<text class="axis-label" x="{}" y="{}">{}</text>)",
+                  svg_coord((box.left + box.width - box.right) / 2), svg_coord(box.height - 8), html_escape(x_label));
 }
 
 // Every trial's metric over steps in one chart.
@@ -105,9 +105,9 @@ std::string trials_chart(const SweepReportInputs& in, int best_id) {
   const Ticks yt = nice_ticks(lo, hi, 5);
   const LinearScale x{xt.lo, xt.hi, box.left, box.width - box.right};
   const LinearScale y{yt.lo, yt.hi, box.height - box.bottom, box.top};
-  std::string svg = fmt::format(R"(<svg class="trials-chart" viewBox="0 0 {} {}" data-metric="{}" data-trials="{}">)",
-                                svg_coord(box.width), svg_coord(box.height), html_escape(in.sweep.metric),
-                                in.sweep.trials.size());
+  std::string svg =
+      fmt::format(R"(<svg class="trials-chart" viewBox="0 0 {} {}" data-metric="{}" data-trials="{}">)",
+                  svg_coord(box.width), svg_coord(box.height), html_escape(in.sweep.metric), in.sweep.trials.size());
   axes(svg, box, xt, yt, x, y, "step", false);
   // The best trial last, so it is drawn on top.
   std::vector<const records::TrialRecord*> order;
@@ -123,9 +123,9 @@ std::string trials_chart(const SweepReportInputs& in, int best_id) {
       path += fmt::format("{}{},{}", path.empty() ? "M" : " L", svg_coord(x(static_cast<double>(step))),
                           svg_coord(y(value)));
     }
-    svg += fmt::format(R"(<path class="trial {}" data-trial="{}" data-state="{}" data-points="{}" data-last-step="{}" d="{}"/>)",
-                       trial_class(*trial, best_id), trial->id, to_string(trial->state), points.size(),
-                       points.back().first, path);
+    svg += fmt::format(
+        R"(<path class="trial {}" data-trial="{}" data-state="{}" data-points="{}" data-last-step="{}" d="{}"/>)",
+        trial_class(*trial, best_id), trial->id, to_string(trial->state), points.size(), points.back().first, path);
     if (trial->state == records::TrialStatus::stopped) {
       svg += fmt::format(R"(<circle class="stop-mark" cx="{}" cy="{}" r="3"/>)",
                          svg_coord(x(static_cast<double>(points.back().first))), svg_coord(y(points.back().second)));
@@ -252,9 +252,10 @@ std::string parallel_chart(const SweepReportInputs& in, const std::vector<ParamA
                                 svg_coord(box.width), svg_coord(box.height), columns);
   for (std::size_t i = 0; i < columns; ++i) {
     const std::string name = i < axes_list.size() ? axes_list[i].name : in.sweep.metric;
-    svg += fmt::format(R"(<line class="axis" x1="{0}" x2="{0}" y1="{1}" y2="{2}"/><text class="axis-label" x="{0}" y="{3}">{4}</text>)",
-                       svg_coord(column_x(i)), svg_coord(box.top), svg_coord(box.height - box.bottom),
-                       svg_coord(box.height - 10), html_escape(name));
+    svg += fmt::format(
+        R"(<line class="axis" x1="{0}" x2="{0}" y1="{1}" y2="{2}"/><text class="axis-label" x="{0}" y="{3}">{4}</text>)",
+        svg_coord(column_x(i)), svg_coord(box.top), svg_coord(box.height - box.bottom), svg_coord(box.height - 10),
+        html_escape(name));
   }
   const bool up = in.sweep.maximize;
   for (const auto& trial : in.sweep.trials) {
@@ -280,7 +281,7 @@ std::string parallel_chart(const SweepReportInputs& in, const std::vector<ParamA
     if (!complete) continue;
     const double goodness = hi > lo ? ((up ? *trial.best - lo : hi - *trial.best) / (hi - lo)) : 1.0;
     const int red = static_cast<int>(180 + 12 * goodness * 5.5), other = static_cast<int>(190 - 160 * goodness);
-    svg += fmt::format(R"(<path class="pc" data-trial="{}" style="stroke: rgb({},{},{})"{} d="{}"/>)", trial.id,
+    svg += fmt::format(R"svg(<path class="pc" data-trial="{}" style="stroke: rgb({},{},{})"{} d="{}"/>)svg", trial.id,
                        std::min(red, 245), other, other, trial.id == best_id ? R"( stroke-width="2.6")" : "", path);
   }
   return svg + "</svg>";
@@ -312,27 +313,30 @@ std::string render_sweep_report_html(const SweepReportInputs& in) {
   const auto axes_list = param_axes(sweep);
 
   std::string html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">";
-  html += R"(<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">)";
+  html +=
+      R"(<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">)";
   html += "<title>sweep " + html_escape(sweep.id) + "</title><style>" + k_sweep_style + "</style></head><body>";
   html += "<h1>sweep " + html_escape(sweep.id) + "</h1>";
-  html += fmt::format(R"(<p class="caption">{} · {} of {} trials, {} at once · {} {} · spent ${:.2f}</p>)",
-                      html_escape(to_string(sweep.state)), sweep.trials.size(), sweep.max_trials, sweep.parallel,
-                      html_escape(sweep.metric), sweep.maximize ? "(maximize)" : "(minimize)",
-                      sweep.spent(in.now_epoch_s));
+  html +=
+      fmt::format(R"(<p class="caption">{} · {} of {} trials, {} at once · {} {} · spent ${:.2f}</p>)",
+                  html_escape(to_string(sweep.state)), sweep.trials.size(), sweep.max_trials, sweep.parallel,
+                  html_escape(sweep.metric), sweep.maximize ? "(maximize)" : "(minimize)", sweep.spent(in.now_epoch_s));
   if (best_id >= 0) {
     const auto* best = sweep.trial(best_id);
     html += fmt::format(R"(<p>Best: trial {} with {} = <b>{}</b>: <code>{}</code></p>)", best_id,
                         html_escape(sweep.metric), number_text(*best->best), params_cell(best->params));
   }
   html += "<h2>" + html_escape(sweep.metric) + " over steps</h2>";
-  html += R"(<p class="caption">Each line is a trial; trials stopped early are grey and end with a dot where they stopped; the best is red.</p>)";
+  html +=
+      R"(<p class="caption">Each line is a trial; trials stopped early are grey and end with a dot where they stopped; the best is red.</p>)";
   html += trials_chart(in, best_id);
   html += "<h2>Parameters</h2>";
   html += R"(<p class="caption">One line per trial across the parameters and the metric (red: better).</p>)";
   html += parallel_chart(in, axes_list, best_id);
   for (const auto& axis : axes_list) html += param_chart(in, axis, best_id);
-  html += "<h2>Trials, best first</h2><table><tr><th>trial</th><th>state</th><th>best</th><th>latest</th>"
-          "<th>resource</th><th>host</th><th>parameters</th></tr>";
+  html +=
+      "<h2>Trials, best first</h2><table><tr><th>trial</th><th>state</th><th>best</th><th>latest</th>"
+      "<th>resource</th><th>host</th><th>parameters</th></tr>";
   for (const auto* trial : ordered) {
     std::string state = to_string(trial->state);
     if (trial->state == records::TrialStatus::stopped && trial->rung >= 0)

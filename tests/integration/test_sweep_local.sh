@@ -76,3 +76,20 @@ for t in $(seq 1 12); do
   [ "$others" = 1 ] || fail "trial $t's log holds $others trial starts: $(cat "$log")"
   grep -q "^trial $t starts at step 0" "$log" || fail "trial $t did not start from scratch on a reused host: $(cat "$log")"
 done
+
+# The best trial's model cards record its parameters (its arguments after the entry).
+card=$(ls "$PROJECT/.choline/runs/$sweep-t$best_id/checkpoints/"*.card.json | tail -n 1)
+[ -n "$card" ] || fail "no model card for the best trial"
+/usr/bin/python3 - "$card" "$best_lr" <<'PY' || fail "the model card does not record the trial's parameters: $(cat "$card")"
+import json, sys
+card = json.load(open(sys.argv[1]))
+assert any(a.startswith("--lr=") and abs(float(a[5:]) - float(sys.argv[2])) < 1e-12 for a in card["arguments"]), card["arguments"]
+PY
+
+# choline report SWEEP: one page with a line per trial, the stopped ones marked.
+expect_exit 0 "$CHOLINE" -C "$PROJECT" report "$sweep"
+page="$PROJECT/.choline/sweeps/$sweep/report.html"
+[ "$OUT" = "$page" ] || fail "report printed $OUT, expected $page"
+[ "$(grep -o '<path class="trial ' "$page" | wc -l)" = 12 ] || fail "the sweep report does not draw 12 trials"
+[ "$(grep -o '<path class="trial stopped' "$page" | wc -l)" = "$stopped" ] || fail "the report's stopped trials differ from status"
+grep -q 'data-param="lr"' "$page" || fail "no chart of the metric against lr"

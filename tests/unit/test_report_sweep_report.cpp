@@ -53,7 +53,8 @@ TEST_CASE("Sweep report draws every trial, greys the stopped ones, highlights th
   const std::string html = report::render_sweep_report_html({sweep, histories, 0, "now"});
   CHECK(count_of(html, "<path class=\"trial ") == 3);
   CHECK(html.find(R"(<path class="trial best" data-trial="2")") != std::string::npos);
-  CHECK(html.find(R"(<path class="trial stopped" data-trial="3" data-state="stopped" data-points="1" data-last-step="1")") !=
+  CHECK(html.find(
+            R"(<path class="trial stopped" data-trial="3" data-state="stopped" data-points="1" data-last-step="1")") !=
         std::string::npos);
   CHECK(count_of(html, "class=\"stop-mark\"") == 1);
   // A chart per parameter (lr spans three decades: log scale), and parallel coordinates.
