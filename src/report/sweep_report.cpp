@@ -42,7 +42,7 @@ struct Box {
 };
 
 std::string number_text(double value) {
-  return fmt::format("{}", value);
+  return fmt::format("{:.6g}", value);
 }
 
 const char* trial_class(const records::TrialRecord& trial, int best_id) {
@@ -206,7 +206,10 @@ std::string param_chart(const SweepReportInputs& in, const ParamAxis& axis, int 
   }
   if (!std::isfinite(lo)) return "";
   const Ticks yt = nice_ticks(lo, hi, 4);
-  const Ticks xt = axis.numeric ? nice_ticks(axis.lo, axis.hi, 6) : Ticks{axis.lo - 0.5, axis.hi + 0.5, 1, {}};
+  // A log axis ticks at whole decades.
+  const Ticks xt = !axis.numeric ? Ticks{axis.lo - 0.5, axis.hi + 0.5, 1, {}}
+                   : axis.log    ? nice_ticks(std::floor(axis.lo), std::ceil(axis.hi), 6, true)
+                                 : nice_ticks(axis.lo, axis.hi, 6);
   const LinearScale x{xt.lo, xt.hi, box.left, box.width - box.right};
   const LinearScale y{yt.lo, yt.hi, box.height - box.bottom, box.top};
   std::string svg = fmt::format(R"(<svg class="param-chart" viewBox="0 0 {} {}" data-param="{}">)",
