@@ -126,7 +126,8 @@ std::string trial_state_text(const records::TrialRecord& trial) {
     case records::TrialStatus::failed:
       return "failed after " + std::to_string(trial.tries) + (trial.tries == 1 ? " try" : " tries");
     case records::TrialStatus::queued:
-      return trial.tries > 0 ? "lost, queued again" : "queued";
+      // Queued again: its host was lost, or the sweep was stopped; it resumes from its checkpoint.
+      return trial.tries > 0 ? "queued to resume" : "queued";
     case records::TrialStatus::running:
       return trial.tries > 1 ? "lost and resumed" : "running";
     default:

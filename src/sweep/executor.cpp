@@ -35,6 +35,8 @@ namespace {
 
 using records::TrialStatus;
 
+// Added to the seed per trial already made when a sweep resumes (the golden ratio's bits).
+inline constexpr std::uint64_t k_resume_seed_step = 0x9E3779B97F4A7C15ULL;
 // How often the trials' latest metric values are written to sweep.json while they run.
 inline constexpr double k_metric_save_every_s = 1.0;
 
@@ -130,6 +132,12 @@ class SweepLoop {
   Status replay() {
     std::lock_guard lock(m_mutex);
     std::set<std::string> leased;
+    // A searcher seeded as before would draw the first trials' parameters again (adopting
+    // them does not advance its random numbers): a resumed sweep draws from a seed of its own,
+    // still determined by the journal.
+    if (!m_sweep.trials.empty()) {
+      m_searcher = make_searcher(m_job.config, m_sweep.seed + k_resume_seed_step * m_sweep.trials.size());
+    }
     for (auto& trial : m_sweep.trials) {
       if (auto ok = m_searcher->adopt(trial.id, trial.params); !ok) return ok.error();
       const auto points =
@@ -460,7 +468,7 @@ class SweepLoop {
       code = 1;
     } else if (m_stopping.load()) {
       m_sweep.state = records::SweepState::stopped;
-      m_sweep.reason = "stopped; choline sweep resume " + m_sweep.id + " goes on";
+      m_sweep.reason = "choline sweep resume " + m_sweep.id + " goes on";
       code = 130;
     } else {
       m_sweep.state = records::SweepState::finished;

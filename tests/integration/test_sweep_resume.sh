@@ -23,6 +23,9 @@ contains "$OUT" "re-attached"
 [ "$(sweep_field "$sweep" 'len(s["trials"])')" = 5 ] || fail "not 5 trials"
 [ "$(sweep_field "$sweep" 'all(t["state"] == "finished" for t in s["trials"])')" = True ] || fail "a trial did not finish: $OUT"
 [ "$(sweep_field "$sweep" 'all(h["released"] for h in s["hosts"])')" = True ] || fail "hosts left unreleased"
+# The resumed search draws new parameters, not the first trials' again.
+[ "$(sweep_field "$sweep" 'len({json.dumps(t["params"]) for t in s["trials"]})')" = 5 ] ||
+  fail "trials after the resume repeat parameters: $(sweep_field "$sweep" '[t["params"] for t in s["trials"]]')"
 for t in $(seq 1 5); do
   log="$PROJECT/.choline/runs/$sweep-t$t/logs/rank-0.log"
   n=$(grep -c "^trial $t starts at step 0" "$log" || true)

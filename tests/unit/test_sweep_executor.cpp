@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <set>
 #include <sstream>
 
 using namespace choline;
@@ -149,4 +150,28 @@ TEST_CASE("Sweep: a script that fails everywhere gives the sweep up after three 
   CHECK(journal->trials.size() == 3);
   CHECK(journal->reason.find("the script fails") != std::string::npos);
   CHECK(h.live() == 0);
+}
+
+TEST_CASE("Sweep: a resumed sweep keeps its finished trials and draws new parameters for the rest",
+          "[sweep][executor]") {
+  SweepHarness h(1, 3);
+  REQUIRE(h.run().ok());
+  REQUIRE(h.world->launches.size() == 3);
+  // More trials wanted, as if the driver had died after three: the journal is read back.
+  auto journal = records::load_sweep(h.sweep.dir);
+  REQUIRE(journal.ok());
+  h.sweep = *journal;
+  h.sweep.max_trials = 6;
+  h.sweep.state = records::SweepState::running;
+  auto code = h.run();
+  REQUIRE(code.ok());
+  CHECK(*code == 0);
+  CHECK(h.world->launches.size() == 6);  // the finished trials did not run again
+  std::set<std::string> params;
+  for (const auto& trial : h.sweep.trials) {
+    CHECK(trial.state == records::TrialStatus::finished);
+    params.insert(trial.params.dump());
+  }
+  CHECK(h.sweep.trials.size() == 6);
+  CHECK(params.size() == 6);
 }
