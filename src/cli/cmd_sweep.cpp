@@ -446,9 +446,15 @@ class SweepCommand final : public Command {
     seams.provider = provider->get();
     seams.open_host = run_seams.open_host;
     const fs::path stop_file = record.stop_file();
+    // The sweep latches a stop once heard; Ctrl-C's flag is cleared then, or the transfers that
+    // pull the stopped trials' checkpoints home would take it as their own interruption.
     seams.stop_requested = [stop_file] {
+      if (util::interrupt_requested()) {
+        util::clear_interrupt();
+        return true;
+      }
       std::error_code ec;
-      return util::interrupt_requested() || fs::exists(stop_file, ec);
+      return fs::exists(stop_file, ec);
     };
     seams.hooks = run_hooks();
     sweep::SweepJob job{config, record.source.value("base_argv", std::vector<std::string>{}),

@@ -37,6 +37,9 @@ using records::TrialStatus;
 
 // Added to the seed per trial already made when a sweep resumes (the golden ratio's bits).
 inline constexpr std::uint64_t k_resume_seed_step = 0x9E3779B97F4A7C15ULL;
+// Polls of Ctrl-C after the sweep stopped before a run that did not hear the stop otherwise is
+// interrupted (see run_trial).
+inline constexpr int k_stop_polls_before_interrupt = 50;
 // How often the trials' latest metric values are written to sweep.json while they run.
 inline constexpr double k_metric_save_every_s = 1.0;
 
@@ -288,11 +291,18 @@ class SweepLoop {
     seams.poll_every = m_seams.poll_every;
     seams.checkpoint_pull_every = m_seams.checkpoint_pull_every;
     seams.interrupted = [this] { return m_stopping.load(); };
-    seams.poll_interrupt = [this]() -> std::optional<bool> {
-      if (m_stopping.load()) return true;
-      return std::nullopt;
+    // A stopped sweep stops its trials as an outside stop (poll_stop: workers stopped, the
+    // newest checkpoints pulled home for the resume), not as Ctrl-C on one run, which skips the
+    // pull. A following run hears poll_stop at its first poll; only a run that polls Ctrl-C
+    // alone (waiting for a replacement host) still hears nothing after that many polls, and
+    // then gets Ctrl-C.
+    auto polls_since_stop = std::make_shared<int>(0);
+    seams.poll_interrupt = [this, polls_since_stop]() -> std::optional<bool> {
+      if (!m_stopping.load() || ++*polls_since_stop < k_stop_polls_before_interrupt) return std::nullopt;
+      return true;
     };
     seams.poll_stop = [this, trial_id]() -> std::optional<std::string> {
+      if (m_stopping.load()) return std::string("the sweep was stopped");
       std::lock_guard lock(m_mutex);
       if (auto it = m_stop_why.find(trial_id); it != m_stop_why.end()) return it->second;
       if (over_budget(m_sweep, spent())) {
