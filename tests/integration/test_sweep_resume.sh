@@ -49,3 +49,7 @@ set +e; wait "$sweep_pid"; code=$?; set -e
 [ "$(sweep_field "$s2" 's["state"]')" = stopped ] || fail "sweep not stopped"
 [ "$(sweep_field "$s2" 'all(h["released"] for h in s["hosts"])')" = True ] || fail "hosts left unreleased by stop"
 [ "$(sweep_field "$s2" 'sum(t["state"] == "queued" for t in s["trials"])')" = 2 ] || fail "stopped trials not queued for resume"
+# The stopped trials' newest checkpoints came home with the stop, for the resume to go on from.
+for t in $(sweep_field "$s2" '" ".join(str(t["id"]) for t in s["trials"] if t["state"] == "queued")'); do
+  ls "$PROJECT/.choline/runs/$s2-t$t/checkpoints" | grep -q '^step-' || fail "trial $t's checkpoints were not pulled at the stop"
+done
