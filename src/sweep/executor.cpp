@@ -80,6 +80,7 @@ class SweepLoop {
     while (m_active.load() > 0 || m_started.load() < static_cast<int>(slots.size())) {
       if (!m_stopping.load() && m_seams.stop_requested && m_seams.stop_requested()) {
         m_stopping = true;
+        std::lock_guard lock(m_mutex);
         m_out << "choline: stopping sweep " << m_sweep.id << ": trials stop, hosts are released\n" << std::flush;
       }
       m_seams.clock->sleep_for(m_seams.poll_every);
@@ -439,7 +440,11 @@ class SweepLoop {
       m_out << "choline: trial " << end.trial_id << " " << describe(*trial) << "\n" << std::flush;
     }
     if (drop) {
-      m_out << "choline: dropping host " << *drop << ": " << *drop_why << "\n" << std::flush;
+      {
+        std::lock_guard lock(m_mutex);  // the output is shared by the slots
+        m_out << "choline: dropping host " << *drop << ": " << *drop_why << "\n" << std::flush;
+      }
+      // Outside the lock: the pool's journal callback takes it.
       if (auto ok = m_pool.drop(*drop, *drop_why); !ok) spdlog::error("{}", ok.error().message);
     }
   }
