@@ -1,9 +1,9 @@
 #include <choline/cli/command.hpp>
 #include <choline/records/metrics.hpp>
-#include <choline/records/run_record.hpp>
-#include <choline/report/model_card_files.hpp>
 #include <choline/records/paths.hpp>
+#include <choline/records/run_record.hpp>
 #include <choline/records/sweep_record.hpp>
+#include <choline/report/model_card_files.hpp>
 #include <choline/report/report_html.hpp>
 #include <choline/report/sweep_report.hpp>
 #include <choline/util/clock.hpp>
@@ -83,7 +83,8 @@ class ReportCommand final : public Command {
   Result<int> sweep_report(const records::SweepRecord& sweep, CommandContext& context) {
     std::map<int, std::vector<records::MetricPoint>> histories;
     for (const auto& trial : sweep.trials) {
-      histories[trial.id] = records::load_metrics(records::runs_dir(sweep.project_dir) / trial.run_id / "metrics.jsonl");
+      histories[trial.id] =
+          records::load_metrics(records::runs_dir(sweep.project_dir) / trial.run_id / "metrics.jsonl");
     }
     const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     const std::string html = report::render_sweep_report_html({sweep, histories, now, util::now_iso8601()});
