@@ -7,6 +7,7 @@
 #include <choline/util/files.hpp>
 #include <choline/util/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -131,6 +132,33 @@ void stop_workers(std::map<pid_t, int>& running, std::vector<json>& codes) {
   }
 }
 
+
+// A host root is reused by runs one after another (a sweep's pool lends a warm host to trial
+// after trial). A job of another run than the last one starts on a clean slate: the previous
+// run's rank logs would otherwise be streamed as the new run's first bytes, and its checkpoints
+// found (and resumed from) by the new run's script. A job resuming from a checkpoint keeps the
+// checkpoint directory: the laptop seeded it just before.
+void forget_previous_run(const AgentLayout& layout, const JobSpec& job) {
+  auto text = util::read_file(layout.job_file(), limits::k_max_json_file);
+  if (!text) return;
+  auto previous = util::parse_json(*text, limits::k_max_json_depth);
+  if (!previous || !previous->is_object() || !previous->contains("run_id") || !(*previous)["run_id"].is_string())
+    return;
+  if ((*previous)["run_id"].get<std::string>() == job.run_id) return;
+  std::error_code ec;
+  for (const auto& item : std::filesystem::directory_iterator(layout.logs(), ec)) {
+    std::filesystem::remove_all(item.path(), ec);
+  }
+  const std::filesystem::path checkpoints(job.checkpoint_dir);
+  const bool inside = !checkpoints.empty() && checkpoints.is_relative() &&
+                      std::none_of(checkpoints.begin(), checkpoints.end(), [](const auto& part) { return part == ".."; });
+  if (job.resume_from.empty() && inside) {
+    for (const auto& item : std::filesystem::directory_iterator(std::filesystem::path(layout.project()) / checkpoints, ec)) {
+      std::filesystem::remove_all(item.path(), ec);
+    }
+  }
+}
+
 }  // namespace
 
 Result<json> read_state(const AgentLayout& layout) {
@@ -176,6 +204,7 @@ Result<pid_t> launch_supervisor(const AgentLayout& layout, const JobSpec& job, c
     return make_error(ErrorKind::usage, "a job is already running on this host (supervisor pid " +
                                             std::to_string(state_pid(*state)) + ")");
   }
+  forget_previous_run(layout, job);
   // job.json may hold forwarded secrets: only the owner may read it.
   if (auto ok = util::write_file_atomic(layout.job_file(), util::dump_json(job.to_json())); !ok) return ok.error();
   ::chmod(layout.job_file().c_str(), 0600);

@@ -1,8 +1,11 @@
 #include <choline/cli/command.hpp>
 #include <choline/records/metrics.hpp>
+#include <choline/records/paths.hpp>
 #include <choline/records/run_record.hpp>
+#include <choline/records/sweep_record.hpp>
 #include <choline/report/model_card_files.hpp>
 #include <choline/report/report_html.hpp>
+#include <choline/report/sweep_report.hpp>
 #include <choline/util/clock.hpp>
 #include <choline/util/files.hpp>
 
@@ -15,6 +18,7 @@
 #include <unistd.h>
 #include <chrono>
 #include <cstdlib>
+#include <map>
 #include <ostream>
 
 extern char** environ;
@@ -52,6 +56,11 @@ class ReportCommand final : public Command {
 
   Result<int> run(CommandContext& context) override {
     auto record = records::find_run(context.global.project_dir, m_run);
+    // A sweep's id (its trials' run ids contain it, so an exact id wins over them): the sweep's page.
+    if (!m_run.empty()) {
+      if (auto sweep = records::find_sweep(context.global.project_dir, m_run); sweep && (sweep->id == m_run || !record))
+        return sweep_report(*sweep, context);
+    }
     if (!record) return std::move(record).error();
     const auto history = records::load_metrics(record->metrics_file());
     const auto cards = report::load_model_cards(*record);
@@ -71,6 +80,25 @@ class ReportCommand final : public Command {
   }
 
  private:
+  Result<int> sweep_report(const records::SweepRecord& sweep, CommandContext& context) {
+    std::map<int, std::vector<records::MetricPoint>> histories;
+    for (const auto& trial : sweep.trials) {
+      histories[trial.id] =
+          records::load_metrics(records::runs_dir(sweep.project_dir) / trial.run_id / "metrics.jsonl");
+    }
+    const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const std::string html = report::render_sweep_report_html({sweep, histories, now, util::now_iso8601()});
+    const std::filesystem::path output = m_output.empty() ? sweep.dir / "report.html" : std::filesystem::path(m_output);
+    if (auto ok = util::write_file_atomic(output, html); !ok) return ok.error();
+    const std::string shown = std::filesystem::absolute(output).lexically_normal().string();
+    if (m_open && open_with_xdg(shown)) {
+      context.out << "opened " << shown << "\n";
+      return 0;
+    }
+    context.out << shown << "\n";
+    return 0;
+  }
+
   std::string m_run;
   std::string m_output;
   bool m_open = false;

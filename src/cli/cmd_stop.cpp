@@ -2,6 +2,7 @@
 #include <choline/cli/run_flags.hpp>
 #include <choline/run/run_commands.hpp>
 #include <choline/run/orphans.hpp>
+#include <choline/sweep/sweep_stop.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -23,6 +24,10 @@ class StopCommand final : public Command {
     if (m_orphans) return run::destroy_orphans(context.global.project_dir, m_provider, context.out);
     if (m_run.empty()) return make_error(ErrorKind::usage, "choline stop needs a RUN (or --orphans)");
     auto record = records::find_run(context.global.project_dir, m_run);
+    // A sweep's id stops the whole sweep: its trials and every host of its pool. (Its trials' run
+    // ids contain it, so a sweep's exact id wins over the runs it matches.)
+    if (auto sweep = records::find_sweep(context.global.project_dir, m_run); sweep && (sweep->id == m_run || !record))
+      return sweep::stop_sweep(*sweep, context.out);
     if (!record) return std::move(record).error();
     return run::stop(*record, context.out, run_hooks());
   }

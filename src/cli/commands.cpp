@@ -54,6 +54,17 @@ const std::vector<CommandInfo>& command_table() {
        "with attempts shaded and restarts and host losses marked, the hosts and attempts, duration and\n"
        "cost, the command and the model cards.",
        false, make_report_command},
+      {"sweep", "Run many trials of a script over a pool of hosts, stop hopeless ones early, rank them",
+       "Parameters from -p flags or a W&B sweep file (--config sweep.yaml); each trial is a run under\n"
+       "the sweep (choline logs SWEEP/7) and gets them as --name=value after the entry and as\n"
+       "CHOLINE_TRIAL / CHOLINE_PARAMS in its environment. Metrics come from 'choline-metrics:' lines.\n"
+       "  choline sweep tr.py --1x3090 --parallel 4 --trials 32 -p lr=loguniform:1e-5:1e-1 \\\n"
+       "      -p width=choice:64,128,256 --metric test_accuracy --maximize\n"
+       "  choline sweep status [SWEEP] [--json]    every trial, best first\n"
+       "  choline sweep best SWEEP                 the best trial as a choline train command\n"
+       "  choline sweep resume SWEEP               go on after the laptop died (or choline stop SWEEP)\n"
+       "--parallel N rents N hosts once and feeds trials to them; --max-cost caps the whole sweep.",
+       false, make_sweep_command},
       {"data", "Show the project's data entries and which hosts hold them, or stage them on a host",
        "Data entries (\"data\" in choline.json) travel to every host of a run on their own, into a cache\n"
        "on the host named by their content, and are linked at their `to` path in the working directory:\n"

@@ -3,6 +3,7 @@
 #include <choline/home.hpp>
 #include <choline/limits.hpp>
 #include <choline/records/paths.hpp>
+#include <choline/records/sweep_record.hpp>
 #include <choline/util/clock.hpp>
 #include <choline/util/files.hpp>
 #include <choline/util/json.hpp>
@@ -338,6 +339,8 @@ std::string damaged_run_advice(const DamagedRun& run) {
 }
 
 Result<RunRecord> find_run(const std::filesystem::path& project_dir, const std::string& id) {
+  // "SWEEP/7": trial 7 of a sweep, whose run is "SWEEP-t7".
+  if (auto trial = trial_run_ref(id)) return find_run(project_dir, *trial);
   auto list = list_runs(project_dir);
   auto& runs = list.runs;
   for (const auto& damaged : list.damaged) {

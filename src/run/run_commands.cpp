@@ -151,20 +151,38 @@ Result<int> train(const TrainRequest& request, std::ostream& out, const RunHooks
 
 Result<int> resume(records::RunRecord& record, const std::map<std::string, std::string>& forwarded_env,
                    std::ostream& out, const RunHooks& hooks, const LiveView& view) {
-  const auto env = secrets_registered(forwarded_env);
   // The provider is opened only when the plan needs the hosts' answers (a run that succeeded
   // needs none, and its provider's key may be gone).
   std::optional<Result<std::unique_ptr<providers::Provider>>> provider;
   Seams seams;
+  return resume_with(
+      record,
+      [&]() -> Seams* {
+        provider = providers::make_provider(record.options);
+        if (!*provider) return nullptr;
+        seams = make_seams(***provider);
+        seams.hooks = hooks;
+        seams.show_metrics = view.show_metrics;
+        return &seams;
+      },
+      forwarded_env, out,
+      [&]() -> Error {
+        return provider && !*provider ? provider->error() : make_error(ErrorKind::internal, "no provider");
+      });
+}
+
+Result<int> resume_with(records::RunRecord& record, const std::function<Seams*()>& open_seams,
+                        const std::map<std::string, std::string>& forwarded_env, std::ostream& out,
+                        const std::function<Error()>& open_error) {
+  const auto env = secrets_registered(forwarded_env);
+  Seams* seams = nullptr;
   const ResumePlan plan = plan_resume(record, [&]() -> std::vector<agent::JobState> {
-    provider = providers::make_provider(record.options);
-    if (!*provider) return {};
-    seams = make_seams(***provider);
-    seams.hooks = hooks;
-    seams.show_metrics = view.show_metrics;
-    return probe_hosts(record, seams);
+    seams = open_seams();
+    if (!seams) return {};
+    return probe_hosts(record, *seams);
   });
-  if (plan.kind != ResumeKind::nothing_to_do && !*provider) return provider->error();
+  if (plan.kind != ResumeKind::nothing_to_do && !seams) seams = open_seams();
+  if (plan.kind != ResumeKind::nothing_to_do && !seams) return open_error();
   switch (plan.kind) {
     case ResumeKind::nothing_to_do:
       out << "choline: run " << record.id << " already succeeded; nothing to resume\n";
@@ -173,7 +191,7 @@ Result<int> resume(records::RunRecord& record, const std::map<std::string, std::
       out << "choline: re-attached to run " << record.id << "\n";
       record.state = records::RunState::running;
       if (auto ok = record.journal(records::JournalEvent::reattached); !ok) return ok.error();
-      return execute(record, seams, event::Resumed{true}, env, out);
+      return execute(record, *seams, event::Resumed{true}, env, out);
     case ResumeKind::new_attempt:
       break;
   }
@@ -185,7 +203,7 @@ Result<int> resume(records::RunRecord& record, const std::map<std::string, std::
   record.state = records::RunState::provisioning;
   if (auto ok = record.journal(records::JournalEvent::resumed, {{"attempt", plan.next_attempt}}); !ok)
     return ok.error();
-  return execute(record, seams, event::Resumed{false}, env, out);
+  return execute(record, *seams, event::Resumed{false}, env, out);
 }
 
 Result<int> show_logs(records::RunRecord& record, bool follow, const logs::LogQuery& query, std::ostream& out,

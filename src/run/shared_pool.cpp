@@ -28,11 +28,12 @@ SharedPool::SharedPool(std::string name, providers::Provider& provider, HostOpen
 
 SharedPool::~SharedPool() = default;
 
-void SharedPool::adopt(const providers::Host& host) {
+void SharedPool::adopt(const providers::Host& host, bool leased) {
   std::lock_guard lock(m_mutex);
   Held held;
   held.host = host;
-  held.slot = static_cast<int>(m_hosts.size());
+  held.slot = free_slot_locked();
+  held.leased = leased;
   m_hosts[host.id] = std::move(held);
 }
 

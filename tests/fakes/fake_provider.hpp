@@ -11,6 +11,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -86,6 +87,9 @@ struct FakeWorld {
   std::vector<Staged> staged;
   // The order things happened on hosts: "push fake-0", "stage fake-0", "launch fake-0".
   std::vector<std::string> steps;
+  // Extra lines rank 0 prints in a job (a sweep's trial: its "choline-metrics:" lines).
+  std::function<std::vector<std::string>(const agent::JobSpec&)> rank0_lines;
+  std::set<std::string> failing_hosts;  // every job on these hosts fails (rank 0 exits 1): a bad GPU
 };
 
 class FakeHost final : public run::HostControl {
@@ -189,11 +193,19 @@ class FakeHost final : public run::HostControl {
     state.status = agent::JobStatus::succeeded;
     for (int local = 0; local < m_job->slots; ++local) {
       const int rank = m_job->node_rank * m_job->slots + local;
-      const std::string line = "attempt " + std::to_string(m_job->attempt) + " rank " + std::to_string(rank) + "\n";
+      std::string line = "attempt " + std::to_string(m_job->attempt) + " rank " + std::to_string(rank) + "\n";
+      if (rank == 0 && m_world->rank0_lines) {
+        for (const auto& extra : m_world->rank0_lines(*m_job)) line += extra + "\n";
+      }
       // This fake host's log holds only this attempt's line: its byte 0 is the base.
       const std::uint64_t base = log_base.count(rank) ? log_base.at(rank) : 0;
       if (auto ok = sink.append(rank, std::max(base, sink.offsets()[rank]), line); !ok) return ok.error();
       std::lock_guard lock(m_world->mutex);
+      if (rank == 0 && m_world->failing_hosts.count(m_host.id)) {
+        state.status = agent::JobStatus::failed;
+        state.failed_rank = rank;
+        state.exit_codes[static_cast<std::size_t>(rank)] = 1;
+      }
       if (auto f = m_world->failures.find(m_job->attempt); f != m_world->failures.end() && f->second.first == rank) {
         state.status = agent::JobStatus::failed;
         state.failed_rank = rank;

@@ -66,6 +66,7 @@ std::unique_ptr<Command> make_metrics_command();
 std::unique_ptr<Command> make_card_command();
 std::unique_ptr<Command> make_report_command();
 std::unique_ptr<Command> make_data_command();
+std::unique_ptr<Command> make_sweep_command();
 
 // The error a command returns for a part that a later milestone delivers.
 Error not_built_yet(const std::string& what);

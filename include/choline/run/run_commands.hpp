@@ -9,6 +9,7 @@
 #include <choline/spec/run_options.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <ostream>
 #include <string>
@@ -44,12 +45,18 @@ Result<int> train(const TrainRequest& request, std::ostream& out, const RunHooks
 Result<int> resume(records::RunRecord& record, const std::map<std::string, std::string>& forwarded_env,
                    std::ostream& out, const RunHooks& hooks = {}, const LiveView& view = {});
 
+// The same on seams the caller provides (a sweep's: its pool, its stop requests), opened only
+// when the plan needs the hosts; `open_seams` returns null when it cannot, and `open_error`
+// then says why.
+Result<int> resume_with(records::RunRecord& record, const std::function<Seams*()>& open_seams,
+                        const std::map<std::string, std::string>& forwarded_env, std::ostream& out,
+                        const std::function<Error()>& open_error);
+
 // `choline logs`: prints what the run's hosts hold (fetched first, so lines written while nobody
 // followed are there too, or what is held locally when no host answers); with `follow`, streams
 // the rest until the job ends, then records the outcome (pulling the last checkpoints and
-// releasing the hosts). Only
-// the lines `query` selects are shown, held and followed alike; a rank or node the run does not
-// have is a usage error naming the ones it has.
+// releasing the hosts). Only the lines `query` selects are shown, held and followed alike; a rank
+// or node the run does not have is a usage error naming the ones it has.
 Result<int> show_logs(records::RunRecord& record, bool follow, const logs::LogQuery& query, std::ostream& out,
                       const RunHooks& hooks = {}, const LiveView& view = {});
 

@@ -33,8 +33,9 @@ class SharedPool final : public HostPool {
   ~SharedPool() override;
 
   // A host the pool held before (its owner's journal says so, e.g. a sweep resumed by another
-  // process): held again, idle and cold.
-  void adopt(const providers::Host& host);
+  // process): held again, cold; `leased`: a run still holds it (a trial re-attached to it), so
+  // no other run gets it until that run gives it back.
+  void adopt(const providers::Host& host, bool leased = false);
 
   Result<Lease> acquire(const providers::HostRequest& request, const std::string& preparation,
                         const RecordHost& record) override;

@@ -1,0 +1,177 @@
+// The sweep loop end to end on the fake provider: trials get their parameters, metrics reach
+// the journal, the pool rents --parallel hosts once and releases them, a bad host is dropped.
+#include <choline/records/paths.hpp>
+#include <choline/records/run_record.hpp>
+#include <choline/sweep/executor.hpp>
+#include <choline/sweep/param_flag.hpp>
+
+#include "fakes/fake_provider.hpp"
+#include "sync_fixtures.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <set>
+#include <sstream>
+
+using namespace choline;
+using namespace choline::sweep;
+
+namespace {
+
+struct SweepHarness {
+  testing::TempDir project;
+  std::shared_ptr<fakes::FakeWorld> world = std::make_shared<fakes::FakeWorld>();
+  fakes::FakeProvider provider{world};
+  fakes::FakeClock clock;
+  std::ostringstream out;
+  records::SweepRecord sweep;
+  SweepJob job;
+
+  SweepHarness(int parallel, int trials) {
+    auto space = parse_param_flags({"x=uniform:0:1"});
+    REQUIRE(space.ok());
+    job.config.space = *space;
+    job.config.metric = Metric{"score", Goal::minimize, std::nullopt};
+    job.config.stopper = StopperKind::none;
+    job.base_argv = {"python3", "tr.py", "--epochs", "3"};
+    sweep.id = "sweep-test";
+    sweep.project_dir = project.path.string();
+    sweep.entry = "tr.py";
+    sweep.options.provider = "fake";
+    sweep.options.spec = {"RTX3090", 1, 1};
+    sweep.parallel = parallel;
+    sweep.max_trials = trials;
+    sweep.seed = 7;
+    sweep.metric = "score";
+    auto created = records::create_sweep(project.path, sweep);
+    REQUIRE(created.ok());
+    sweep = *created;
+    // Each trial reports (x - 0.3)^2 at steps 1..3: the best trials have x near 0.3.
+    world->rank0_lines = [](const agent::JobSpec& spec) {
+      const auto params = nlohmann::json::parse(spec.env.at("CHOLINE_PARAMS"));
+      const double x = params["x"].get<double>();
+      std::vector<std::string> lines;
+      for (int step = 1; step <= 3; ++step) {
+        lines.push_back("choline-metrics: " +
+                        nlohmann::json{{"step", step}, {"score", (x - 0.3) * (x - 0.3) + 1.0 / step}}.dump());
+      }
+      return lines;
+    };
+  }
+
+  Result<int> run() {
+    SweepSeams seams;
+    seams.provider = &provider;
+    seams.open_host = provider.opener();
+    seams.clock = &clock;
+    seams.wall_clock = [] { return 0.0; };
+    seams.poll_every = std::chrono::milliseconds(10);
+    return run_sweep(sweep, job, seams, out);
+  }
+
+  int live() {
+    std::lock_guard lock(world->mutex);
+    return static_cast<int>(world->live.size());
+  }
+};
+
+}  // namespace
+
+TEST_CASE("Sweep: trials run on --parallel hosts rented once, get their parameters, and are journaled",
+          "[sweep][executor]") {
+  SweepHarness h(2, 6);
+  auto code = h.run();
+  REQUIRE(code.ok());
+  CHECK(*code == 0);
+  INFO(h.out.str());
+  CHECK(h.world->creates == 2);
+  CHECK(h.live() == 0);
+  REQUIRE(h.world->launches.size() == 6);
+  for (const auto& launch : h.world->launches) {
+    // --name=value after the entry and its own arguments; the id and the JSON in the environment.
+    REQUIRE(launch.command.size() == 5);
+    CHECK(launch.command[3] == "3");
+    CHECK(launch.command[4].rfind("--x=", 0) == 0);
+    CHECK(launch.env.count("CHOLINE_TRIAL"));
+    CHECK(launch.run_id == "sweep-test-t" + launch.env.at("CHOLINE_TRIAL"));
+  }
+  auto journal = records::load_sweep(h.sweep.dir);
+  REQUIRE(journal.ok());
+  CHECK(journal->state == records::SweepState::finished);
+  REQUIRE(journal->trials.size() == 6);
+  for (const auto& trial : journal->trials) {
+    CHECK(trial.state == records::TrialStatus::finished);
+    REQUIRE(trial.best);
+    const double x = trial.params["x"].get<double>();
+    CHECK(*trial.best == Approx((x - 0.3) * (x - 0.3) + 1.0 / 3));
+    CHECK(trial.resource == 3);
+    CHECK(trial.tries == 1);
+    CHECK(std::filesystem::exists(records::runs_dir(h.project.path) / trial.run_id / "run.json"));
+  }
+  // Every host of the pool recorded, and released at the end.
+  REQUIRE(journal->hosts.size() == 2);
+  for (const auto& host : journal->hosts) {
+    CHECK_FALSE(host.released_at.empty());
+    CHECK(host.released_because == "sweep finished");
+  }
+  CHECK(h.out.str().find("choline: best trial ") != std::string::npos);
+}
+
+TEST_CASE("Sweep: a host on which trials keep failing is dropped and replaced, its trials requeued",
+          "[sweep][executor]") {
+  SweepHarness h(2, 8);
+  h.world->failing_hosts = {"fake-1"};
+  auto code = h.run();
+  REQUIRE(code.ok());
+  INFO(h.out.str());
+  auto journal = records::load_sweep(h.sweep.dir);
+  REQUIRE(journal.ok());
+  CHECK(journal->state == records::SweepState::finished);
+  const auto* bad = journal->host("fake-1");
+  REQUIRE(bad);
+  CHECK(bad->released_because.find("trials in a row failed on it") != std::string::npos);
+  CHECK(h.world->creates == 3);  // the replacement
+  int failed = 0;
+  for (const auto& trial : journal->trials) failed += trial.state == records::TrialStatus::failed;
+  CHECK(failed <= 1);  // a failure before any trial succeeded anywhere stays a failure
+  CHECK(h.live() == 0);
+}
+
+TEST_CASE("Sweep: a script that fails everywhere gives the sweep up after three failures, hosts released",
+          "[sweep][executor]") {
+  SweepHarness h(1, 10);
+  h.world->failing_hosts = {"fake-0"};
+  auto code = h.run();
+  REQUIRE(code.ok());
+  CHECK(*code == 1);
+  auto journal = records::load_sweep(h.sweep.dir);
+  REQUIRE(journal.ok());
+  CHECK(journal->state == records::SweepState::failed);
+  CHECK(journal->trials.size() == 3);
+  CHECK(journal->reason.find("the script fails") != std::string::npos);
+  CHECK(h.live() == 0);
+}
+
+TEST_CASE("Sweep: a resumed sweep keeps its finished trials and draws new parameters for the rest",
+          "[sweep][executor]") {
+  SweepHarness h(1, 3);
+  REQUIRE(h.run().ok());
+  REQUIRE(h.world->launches.size() == 3);
+  // More trials wanted, as if the driver had died after three: the journal is read back.
+  auto journal = records::load_sweep(h.sweep.dir);
+  REQUIRE(journal.ok());
+  h.sweep = *journal;
+  h.sweep.max_trials = 6;
+  h.sweep.state = records::SweepState::running;
+  auto code = h.run();
+  REQUIRE(code.ok());
+  CHECK(*code == 0);
+  CHECK(h.world->launches.size() == 6);  // the finished trials did not run again
+  std::set<std::string> params;
+  for (const auto& trial : h.sweep.trials) {
+    CHECK(trial.state == records::TrialStatus::finished);
+    params.insert(trial.params.dump());
+  }
+  CHECK(h.sweep.trials.size() == 6);
+  CHECK(params.size() == 6);
+}

@@ -1,0 +1,124 @@
+// The sweep's decisions on fixed sequences: what a free slot starts, requeueing a lost trial,
+// dropping a host on which trials keep failing for reasons not their own, giving up on a script
+// that fails everywhere, and the sweep's money.
+#include <choline/sweep/sweep_policy.hpp>
+
+#include <catch2/catch.hpp>
+
+using namespace choline;
+using namespace choline::sweep;
+using records::TrialStatus;
+
+namespace {
+
+records::SweepRecord sweep_of(int max_trials, std::vector<TrialStatus> states) {
+  records::SweepRecord sweep;
+  sweep.id = "sweep-x";
+  sweep.max_trials = max_trials;
+  int id = 1;
+  for (auto state : states) {
+    records::TrialRecord trial;
+    trial.id = id++;
+    trial.state = state;
+    trial.tries = 1;
+    sweep.trials.push_back(trial);
+  }
+  return sweep;
+}
+
+}  // namespace
+
+TEST_CASE("A free slot starts queued trials first, then new ones up to the cap, then waits for running ones",
+          "[sweep][policy]") {
+  auto sweep = sweep_of(4, {TrialStatus::finished, TrialStatus::queued, TrialStatus::running});
+  auto step = next_step(sweep, false, 0);
+  CHECK(step.kind == NextStep::Kind::start_queued);
+  CHECK(step.trial_id == 2);
+  sweep.trial(2)->state = TrialStatus::running;
+  CHECK(next_step(sweep, false, 0).kind == NextStep::Kind::ask_new);
+  // The cap reached (or the grid exhausted): wait while a trial runs, since a lost one comes back.
+  CHECK(next_step(sweep, true, 0).kind == NextStep::Kind::wait);
+  sweep.trials.push_back(sweep.trials.back());
+  sweep.trials.back().id = 4;
+  CHECK(next_step(sweep, false, 0).kind == NextStep::Kind::wait);
+  for (auto& t : sweep.trials) t.state = TrialStatus::finished;
+  auto done = next_step(sweep, false, 0);
+  CHECK(done.kind == NextStep::Kind::done);
+  CHECK(done.why == "all 4 trials ran");
+}
+
+TEST_CASE("The sweep's cost limit starts nothing more, not even a queued trial", "[sweep][policy]") {
+  auto sweep = sweep_of(10, {TrialStatus::queued});
+  sweep.max_cost = 2.0;
+  CHECK(next_step(sweep, false, 1.99).kind == NextStep::Kind::start_queued);
+  CHECK_FALSE(over_budget(sweep, 1.99));
+  CHECK(over_budget(sweep, 2.0));
+  auto step = next_step(sweep, false, 2.5);
+  CHECK(step.kind == NextStep::Kind::done);
+  CHECK(step.why == "cost limit reached ($2.50 of $2.00 spent)");
+  sweep.state = records::SweepState::stopped;
+  CHECK(next_step(sweep, false, 0).kind == NextStep::Kind::done);
+}
+
+TEST_CASE("A lost trial is queued again until it used its tries", "[sweep][policy]") {
+  auto sweep = sweep_of(4, {TrialStatus::running});
+  HostTrack track;
+  auto decision = on_trial_end(sweep, track, {1, "h0", RunEnd::lost, -1, "no heartbeat for 60 s"});
+  CHECK(decision.state == TrialStatus::queued);
+  CHECK(decision.why == "lost (no heartbeat for 60 s); queued again");
+  CHECK_FALSE(decision.drop_host);
+  sweep.trial(1)->tries = k_max_trial_tries;
+  decision = on_trial_end(sweep, track, {1, "h1", RunEnd::lost, -1, "gone"});
+  CHECK(decision.state == TrialStatus::failed);
+  CHECK(decision.why == "lost 3 times; last: gone");
+}
+
+TEST_CASE("Two trials in a row failing on one host while others succeed elsewhere drop the host and requeue both",
+          "[sweep][policy]") {
+  auto sweep = sweep_of(8, {TrialStatus::running, TrialStatus::running, TrialStatus::running, TrialStatus::running});
+  HostTrack track;
+  CHECK(on_trial_end(sweep, track, {1, "good", RunEnd::finished, -1, ""}).state == TrialStatus::finished);
+  auto first = on_trial_end(sweep, track, {2, "bad", RunEnd::failed, -1, "rank 0 exited 1"});
+  CHECK(first.state == TrialStatus::failed);
+  CHECK_FALSE(first.drop_host);
+  auto second = on_trial_end(sweep, track, {3, "bad", RunEnd::failed, -1, "rank 0 exited 1"});
+  REQUIRE(second.drop_host);
+  CHECK(*second.drop_host == "bad");
+  CHECK(second.drop_why == "2 trials in a row failed on it while they run elsewhere");
+  CHECK(second.state == TrialStatus::queued);
+  CHECK(second.requeue == std::vector<int>{2});
+  CHECK_FALSE(second.give_up);
+}
+
+TEST_CASE("A failure that follows its trial to another host does not count against the host", "[sweep][policy]") {
+  auto sweep = sweep_of(8, {TrialStatus::running, TrialStatus::running, TrialStatus::running});
+  HostTrack track;
+  (void)on_trial_end(sweep, track, {1, "a", RunEnd::finished, -1, ""});
+  (void)on_trial_end(sweep, track, {2, "b", RunEnd::failed, -1, "exited 1"});
+  // Trial 2 requeued after a drop fails again on host c: its own fault (a diverging lr).
+  sweep.trial(2)->tries = 2;
+  auto again = on_trial_end(sweep, track, {2, "c", RunEnd::failed, -1, "exited 1"});
+  CHECK(again.state == TrialStatus::failed);
+  auto next = on_trial_end(sweep, track, {3, "c", RunEnd::failed, -1, "exited 1"});
+  CHECK_FALSE(next.drop_host);  // one failure of c's own, not two
+}
+
+TEST_CASE("Trials failing in a row with none succeeding give the sweep up", "[sweep][policy]") {
+  auto sweep = sweep_of(12, {TrialStatus::running, TrialStatus::running, TrialStatus::running});
+  HostTrack track;
+  CHECK_FALSE(on_trial_end(sweep, track, {1, "a", RunEnd::failed, -1, ""}).give_up);
+  CHECK_FALSE(on_trial_end(sweep, track, {2, "b", RunEnd::failed, -1, ""}).give_up);
+  auto third = on_trial_end(sweep, track, {3, "a", RunEnd::failed, -1, ""});
+  REQUIRE(third.give_up);
+  CHECK(third.give_up->find("choline logs sweep-x/3") != std::string::npos);
+  CHECK_FALSE(third.drop_host);  // nothing ran anywhere: the script, not the host
+}
+
+TEST_CASE("Stopped early, interrupted and out-of-money trials end as the sweep needs them", "[sweep][policy]") {
+  auto sweep = sweep_of(4, {TrialStatus::running, TrialStatus::running, TrialStatus::running});
+  HostTrack track;
+  auto stopped = on_trial_end(sweep, track, {1, "a", RunEnd::stopped, 1, "rung 1: worse than cutoff"});
+  CHECK(stopped.state == TrialStatus::stopped);
+  CHECK(on_trial_end(sweep, track, {2, "a", RunEnd::interrupted, -1, "Ctrl-C"}).state == TrialStatus::queued);
+  CHECK(on_trial_end(sweep, track, {3, "a", RunEnd::out_of_money, -1, ""}).state == TrialStatus::stopped);
+}
