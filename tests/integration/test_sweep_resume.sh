@@ -37,9 +37,18 @@ done
 setsid "$CHOLINE" -C "$PROJECT" sweep sw.py --1xcpu --parallel 2 --trials 4 --seed 4 --stopper none \
   -p lr=loguniform:1e-4:1e-1 --metric acc --maximize -- --steps 40 --pause 0.3 >"$SCRATCH/sweep2.out" 2>&1 </dev/null &
 sweep_pid=$!
+# Until both running trials have reported a step: each has written a checkpoint on its host
+# then (the script writes it before the metrics line), which the stop must bring home.
+reported() {  # reported SWEEP: how many running trials have a metrics point here
+  local n=0 t
+  for t in $(sweep_field "$1" '" ".join(str(t["id"]) for t in s["trials"] if t["state"] == "running")'); do
+    [ -s "$PROJECT/.choline/runs/$1-t$t/metrics.jsonl" ] && n=$((n + 1))
+  done
+  echo "$n"
+}
 for _ in $(seq 1 300); do
   s2=$(latest_sweep)
-  [ "$s2" != "$sweep" ] && [ "$(sweep_field "$s2" 'sum(t["state"] == "running" for t in s["trials"])')" = 2 ] && break
+  [ "$s2" != "$sweep" ] && [ "$(reported "$s2")" = 2 ] && break
   sleep 0.2
 done
 s2=$(latest_sweep)
