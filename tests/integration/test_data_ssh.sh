@@ -7,8 +7,10 @@ source "$(dirname "$0")/sshd.sh"
 make_project
 PY=/usr/bin/python3
 start_sshd node0; port0=$SSHD_PORT
-mkdir -p "$PROJECT/data/small"
+mkdir -p "$PROJECT/data/small" "$PROJECT/data/bulk"
 head -c 4000000 /dev/urandom >"$PROJECT/data/big.bin"
+# About 200 MB in all: a changed file must cost about its delta, not a share of the dataset.
+for i in $(seq 1 49); do head -c 4000000 /dev/urandom >"$PROJECT/data/bulk/part$i.bin"; done
 for i in $(seq 1 20); do head -c 3000 /dev/urandom >"$PROJECT/data/small/f$i.bin"; done
 printf 'data/\n.choline/\n' >"$PROJECT/.gitignore"
 cat >"$PROJECT/check.py" <<'PY'
@@ -47,7 +49,8 @@ run2=$(latest_run)
 [ "$(staged "$run2" action)" = cached ] || fail "the second run did not find the data cached"
 [ "$(staged "$run2" bytes_sent)" = 0 ] || fail "the second run sent $(staged "$run2" bytes_sent) data bytes"
 
-# 16 bytes change in the middle of the 4 MB file: a delta against the cached version crosses.
+# 16 bytes change in the middle of one 4 MB file of the 200 MB: a delta against the cached
+# version crosses.
 printf 'CHANGED-16-BYTES' | dd of="$PROJECT/data/big.bin" bs=1 seek=2000000 conv=notrunc status=none
 expect_exit 0 "$CHOLINE" -C "$PROJECT" train check.py --1xcpu
 contains "$OUT" "rank 0 big $(sha "$PROJECT/data/big.bin")"
@@ -64,7 +67,7 @@ echo "$OUT" >"$SCRATCH/status.json"
 $PY - "$SCRATCH/status.json" "$SSHD_USER@127.0.0.1:$port0" <<'PYCHECK' || fail "data status --json: $OUT"
 import json, sys
 e = json.load(open(sys.argv[1]))["entries"][0]
-assert e["key"] == "data[0]" and e["files"] == 21 and e["bytes"] == 4060000, e
+assert e["key"] == "data[0]" and e["files"] == 70 and e["bytes"] == 200060000, e
 assert [(h["host"], h["current"]) for h in e["hosts"]] == [(sys.argv[2], True)], e
 PYCHECK
 
