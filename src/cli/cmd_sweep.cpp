@@ -6,6 +6,7 @@
 #include <choline/providers/registry.hpp>
 #include <choline/records/cost.hpp>
 #include <choline/records/sweep_record.hpp>
+#include <choline/run/run_commands.hpp>
 #include <choline/run/seams.hpp>
 #include <choline/spec/job.hpp>
 #include <choline/sweep/command.hpp>
@@ -359,6 +360,8 @@ class SweepCommand final : public Command {
     if (trials < 1) return make_error(ErrorKind::usage, "--trials must be at least 1");
     const std::uint64_t seed = m_seed ? *m_seed : std::random_device{}();
 
+    // A shape the provider can never serve is refused before the sweep exists, as train does.
+    if (auto ok = run::check_plan(*options); !ok) return ok.error();
     if (m_dry_run) return dry_run(*config, *options, *job, entry, trials, seed, context.out);
 
     records::SweepRecord record;

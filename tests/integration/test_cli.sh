@@ -27,6 +27,9 @@ contains "$ERR" "--4xcpu"
 [ "$(grep -c 'RTX3090' <<<"$ERR")" = 1 ] || fail "the advice should be said once: $ERR"
 [ ! -d "$SCRATCH/gpu/.choline/runs" ] || fail "a refused plan left a run: $(ls "$SCRATCH/gpu/.choline/runs")"
 expect_exit 2 "$CHOLINE" -C "$SCRATCH/gpu" train --dry-run tr.py --4x3090
+expect_exit 2 "$CHOLINE" -C "$SCRATCH/gpu" sweep tr.py --4x3090 -p lr=uniform:0:1 --metric acc
+contains "$ERR" "--4xcpu"
+[ ! -d "$SCRATCH/gpu/.choline/sweeps" ] || fail "a refused sweep left a record"
 
 # A usage error in choline.json stops before anything runs, naming file and key.
 mkdir -p "$SCRATCH/proj" && echo '{"gpus": 4}' >"$SCRATCH/proj/choline.json" && touch "$SCRATCH/proj/tr.py"
