@@ -12,6 +12,7 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <utility>
 
 namespace choline::report {
 
@@ -193,18 +194,26 @@ std::vector<ParamAxis> param_axes(const records::SweepRecord& sweep) {
   return out;
 }
 
-// The metric against one parameter: a dot per trial with a value.
-std::string param_chart(const SweepReportInputs& in, const ParamAxis& axis, int best_id) {
-  Box box;
-  box.height = 220;
+// The lowest and highest best value the trials reached; nullopt when none reported one.
+std::optional<std::pair<double, double>> best_value_range(const records::SweepRecord& sweep) {
   double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-  for (const auto& trial : in.sweep.trials) {
+  for (const auto& trial : sweep.trials) {
     if (trial.best && std::isfinite(*trial.best)) {
       lo = std::min(lo, *trial.best);
       hi = std::max(hi, *trial.best);
     }
   }
-  if (!std::isfinite(lo)) return "";
+  if (!std::isfinite(lo)) return std::nullopt;
+  return std::pair{lo, hi};
+}
+
+// The metric against one parameter: a dot per trial with a value.
+std::string param_chart(const SweepReportInputs& in, const ParamAxis& axis, int best_id) {
+  Box box;
+  box.height = 220;
+  const auto range = best_value_range(in.sweep);
+  if (!range) return "";
+  const double lo = range->first, hi = range->second;
   const Ticks yt = nice_ticks(lo, hi, 4);
   // A log axis ticks at whole decades.
   const Ticks xt = !axis.numeric ? Ticks{axis.lo - 0.5, axis.hi + 0.5, 1, {}}
@@ -239,14 +248,9 @@ std::string parallel_chart(const SweepReportInputs& in, const std::vector<ParamA
   Box box;
   box.height = 260;
   box.bottom = 30;
-  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-  for (const auto& trial : in.sweep.trials) {
-    if (trial.best && std::isfinite(*trial.best)) {
-      lo = std::min(lo, *trial.best);
-      hi = std::max(hi, *trial.best);
-    }
-  }
-  if (!std::isfinite(lo)) return "";
+  const auto range = best_value_range(in.sweep);
+  if (!range) return "";
+  const double lo = range->first, hi = range->second;
   const std::size_t columns = axes_list.size() + 1;
   const auto column_x = [&](std::size_t i) {
     return box.left + (box.width - box.left - box.right) * static_cast<double>(i) / static_cast<double>(columns - 1);
