@@ -71,8 +71,10 @@ Result<sweep::SweepConfig> config_from_source(const json& source) {
     config.method = sweep::Method::bayes;
   else if (method == "grid")
     config.method = sweep::Method::grid;
+  else if (method == "pbt")
+    config.method = sweep::Method::pbt;
   else
-    problems.add("--method", "'" + method + "' is not a method: use random, bayes or grid");
+    problems.add("--method", "'" + method + "' is not a method: use random, bayes, grid or pbt");
   std::vector<std::string> flags = source.value("params", std::vector<std::string>{});
   auto space = sweep::parse_param_flags(flags);
   if (!space)
@@ -83,7 +85,10 @@ Result<sweep::SweepConfig> config_from_source(const json& source) {
   if (!metric.empty())
     config.metric = sweep::Metric{
         metric, source.value("maximize", false) ? sweep::Goal::maximize : sweep::Goal::minimize, std::nullopt};
-  const std::string stopper = source.value("stopper", metric.empty() ? "none" : "asha");
+  // PBT replaces poor trials instead of stopping them: no stopper unless one is asked for (which
+  // check_sweep_config then refuses).
+  const std::string stopper =
+      source.value("stopper", metric.empty() || config.method == sweep::Method::pbt ? "none" : "asha");
   if (stopper == "asha")
     config.stopper = sweep::StopperKind::asha;
   else if (stopper == "median")
@@ -103,6 +108,9 @@ Result<sweep::SweepConfig> config_from_source(const json& source) {
   if (source.contains("eta")) config.asha.eta = source["eta"].get<double>();
   if (config.asha.grace < 1) problems.add("--grace", "ASHA's first rung must be at least 1");
   if (config.asha.eta <= 1) problems.add("--eta", "ASHA's reduction factor must be above 1");
+  if (source.contains("pbt_interval")) config.pbt.interval = source["pbt_interval"].get<std::int64_t>();
+  if (source.contains("pbt_interval") && config.method != sweep::Method::pbt)
+    problems.add("--pbt-interval", "is for --method pbt");
   if (space) sweep::check_sweep_config(config, problems);
   // The -p flags' own problems are already one error naming each flag.
   if (!space && problems.list().size() == 1) return space.error();
@@ -270,11 +278,16 @@ class SweepCommand final : public Command {
         ->allow_extra_args(false);
     app.add_option("--metric", m_metric, "The metric of `choline-metrics:` lines that trials are ranked by");
     app.add_flag("--maximize", m_maximize, "A larger metric is better (default: smaller)");
-    app.add_option("--method", m_method, "random (default), bayes (TPE) or grid");
+    app.add_option("--method", m_method,
+                   "random (default), bayes (TPE), grid, or pbt (population-based training: --trials is the "
+                   "population)");
     app.add_option("--stopper", m_stopper, "Early stopping: asha (default with --metric), median or none");
     app.add_option("--resource", m_resource, "What early stopping counts: step (default) or epoch");
     app.add_option("--grace", m_grace, "ASHA's first rung, in resource units (default 1)");
     app.add_option("--eta", m_eta, "ASHA's reduction factor (default 3): the top 1/eta go on at each rung");
+    app.add_option("--pbt-interval", m_pbt_interval,
+                   "With --method pbt: the resource between checks; the bottom quarter then copies a top trial's "
+                   "checkpoint and perturbed parameters");
     app.add_option("--parallel", m_parallel, "Trials at once, each on its own host (default 1)");
     app.add_option("--trials", m_trials, "Trials to run (default: the file's run_cap, else 10)");
     app.add_option("--seed", m_seed, "Seed of the search (default: random; kept in sweep.json)");
@@ -311,10 +324,11 @@ class SweepCommand final : public Command {
     // The whole configuration is checked before anything is rented.
     json source;
     if (!m_config_file.empty()) {
-      if (!m_params.empty() || !m_metric.empty() || m_method || m_stopper || m_resource) {
+      if (!m_params.empty() || !m_metric.empty() || m_method || m_stopper || m_resource || m_grace || m_eta ||
+          m_pbt_interval) {
         return make_error(ErrorKind::usage,
-                          "--config takes the sweep from the file: leave out -p, --metric, --method, --stopper and "
-                          "--resource (or put them in the file)");
+                          "--config takes the sweep from the file: leave out -p, --metric, --method, --stopper, "
+                          "--resource, --grace, --eta and --pbt-interval (or put them in the file)");
       }
       auto text = util::read_file(m_config_file);
       if (!text)
@@ -331,16 +345,10 @@ class SweepCommand final : public Command {
       if (m_resource) source["resource"] = *m_resource;
       if (m_grace) source["grace"] = *m_grace;
       if (m_eta) source["eta"] = *m_eta;
+      if (m_pbt_interval) source["pbt_interval"] = *m_pbt_interval;
     }
     auto config = config_from_source(source);
     if (!config) return std::move(config).error();
-    if (config->method == sweep::Method::pbt) {
-      // Its decisions exist (sweep/pbt.hpp), but the loop does not yet copy checkpoints between
-      // trials and relaunch them: refused rather than run as a plain random search.
-      return make_error(ErrorKind::usage,
-                        "method: pbt is not run by choline sweep yet; use random, bayes or grid (with ASHA "
-                        "stopping for a similar saving)");
-    }
     std::string entry = m_entry.empty() ? config->program : m_entry;
     if (entry.empty()) {
       return make_error(ErrorKind::usage,
@@ -475,6 +483,7 @@ class SweepCommand final : public Command {
   std::optional<std::string> m_resource;
   std::optional<std::int64_t> m_grace;
   std::optional<double> m_eta;
+  std::optional<std::int64_t> m_pbt_interval;
   int m_parallel = 1;
   std::optional<int> m_trials;
   std::optional<std::uint64_t> m_seed;

@@ -123,4 +123,53 @@ std::string checkpoint_to_resume(const RunRecord& record) {
   return name ? record.options.checkpoint_dir + "/" + *name : std::string();
 }
 
+bool has_checkpoint_files(const RunRecord& record) {
+  std::error_code ec;
+  for (const auto& item : std::filesystem::recursive_directory_iterator(record.checkpoints_dir(), ec)) {
+    if (item.is_regular_file() && is_checkpoint_name(item.path().lexically_relative(record.checkpoints_dir()).string()))
+      return true;
+  }
+  return false;
+}
+
+Result<std::string> take_checkpoints_of(const RunRecord& from, const RunRecord& to) {
+  namespace fs = std::filesystem;
+  // Gathered beside the directory first: a copy that fails leaves `to`'s own checkpoints as
+  // they were.
+  const fs::path incoming = to.dir / "checkpoints.incoming";
+  std::error_code ec;
+  fs::remove_all(incoming, ec);
+  int taken = 0;
+  for (const auto& item : fs::recursive_directory_iterator(from.checkpoints_dir(), ec)) {
+    if (!item.is_regular_file()) continue;
+    const fs::path name = item.path().lexically_relative(from.checkpoints_dir());
+    if (!is_checkpoint_name(name.string())) continue;
+    const fs::path target = incoming / name;
+    std::error_code error;
+    fs::create_directories(target.parent_path(), error);
+    if (!error) fs::create_hard_link(item.path(), target, error);
+    if (error) {
+      error.clear();
+      fs::copy_file(item.path(), target, fs::copy_options::overwrite_existing, error);
+      if (!error) fs::last_write_time(target, fs::last_write_time(item.path(), error), error);
+    }
+    if (error) {
+      fs::remove_all(incoming, ec);
+      return make_error(ErrorKind::io, "cannot copy checkpoint " + item.path().string() + " to " + target.string() +
+                                           ": " + error.message());
+    }
+    ++taken;
+  }
+  if (ec) return make_error(ErrorKind::io, "cannot read " + from.checkpoints_dir().string() + ": " + ec.message());
+  if (taken == 0) return make_error(ErrorKind::io, "run " + from.id + " has no checkpoint at home to copy");
+  fs::remove_all(to.checkpoints_dir(), ec);
+  fs::remove(index_file(to), ec);
+  fs::rename(incoming, to.checkpoints_dir(), ec);
+  if (ec)
+    return make_error(ErrorKind::io,
+                      "cannot move checkpoints into " + to.checkpoints_dir().string() + ": " + ec.message());
+  if (auto ok = record_checkpoints(to); !ok) return ok.error();
+  return checkpoint_to_resume(to);
+}
+
 }  // namespace choline::records

@@ -39,6 +39,15 @@ json optional_number(const std::optional<double>& value) {
   return value ? json(*value) : json(nullptr);
 }
 
+json copies_json(const std::vector<PbtCopyRecord>& copies) {
+  json list = json::array();
+  for (const auto& c : copies) {
+    list.push_back(
+        {{"resource", c.resource}, {"from_trial", c.from_trial}, {"params_before", c.params_before}, {"at", c.at}});
+  }
+  return list;
+}
+
 json trial_json(const TrialRecord& t) {
   return {{"id", t.id},
           {"params", t.params},
@@ -53,7 +62,9 @@ json trial_json(const TrialRecord& t) {
           {"cost", t.cost},
           {"tries", t.tries},
           {"started_at", t.started_at},
-          {"ended_at", t.ended_at}};
+          {"ended_at", t.ended_at},
+          {"perturbed_at", t.perturbed_at},
+          {"copies", copies_json(t.copies)}};
 }
 
 std::optional<double> read_optional_number(const json& object, const char* key) {
@@ -127,6 +138,18 @@ Result<SweepRecord> sweep_from_json(const json& j) {
     trial.tries = t.integer("tries", 0);
     trial.started_at = t.string("started_at");
     trial.ended_at = t.string("ended_at");
+    trial.perturbed_at = t.int64("perturbed_at", 0);
+    const json copies = t.array("copies");
+    for (std::size_t k = 0; k < copies.size(); ++k) {
+      util::JsonReader c(copies[k], "trials[" + std::to_string(i) + "].copies[" + std::to_string(k) + "]");
+      PbtCopyRecord copy;
+      copy.resource = c.int64("resource", 0);
+      copy.from_trial = c.integer("from_trial", 0);
+      copy.params_before = c.object("params_before");
+      copy.at = c.string("at");
+      if (!c.ok()) return *c.error();
+      trial.copies.push_back(std::move(copy));
+    }
     if (!t.ok()) return *t.error();
     r.trials.push_back(std::move(trial));
   }

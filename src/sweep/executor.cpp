@@ -3,6 +3,7 @@
 #include <choline/sweep/executor.hpp>
 
 #include <choline/logs/log_sink.hpp>
+#include <choline/records/checkpoint_index.hpp>
 #include <choline/records/cost.hpp>
 #include <choline/records/metrics.hpp>
 #include <choline/records/paths.hpp>
@@ -11,6 +12,7 @@
 #include <choline/run/run_commands.hpp>
 #include <choline/run/shared_pool.hpp>
 #include <choline/sweep/command.hpp>
+#include <choline/sweep/pbt_policy.hpp>
 #include <choline/sweep/ranking.hpp>
 #include <choline/sweep/searcher.hpp>
 #include <choline/sweep/stopper.hpp>
@@ -69,7 +71,10 @@ class SweepLoop {
         m_searcher(make_searcher(job.config, sweep.seed)),
         m_stopper(make_stopper(job.config)),
         m_pool(sweep.id, *seams.provider, seams.open_host, sweep.parallel * std::max(1, sweep.options.spec.nodes),
-               pool_journal()) {}
+               pool_journal()) {
+    if (job.config.method == Method::pbt)
+      m_pbt.emplace(job.config.space, job.config.pbt, job.config.goal(), sweep.seed);
+  }
 
   Result<int> run() {
     if (auto ok = replay(); !ok) return ok.error();
@@ -140,7 +145,9 @@ class SweepLoop {
     // them does not advance its random numbers): a resumed sweep draws from a seed of its own,
     // still determined by the journal.
     if (!m_sweep.trials.empty()) {
-      m_searcher = make_searcher(m_job.config, m_sweep.seed + k_resume_seed_step * m_sweep.trials.size());
+      const std::uint64_t seed = m_sweep.seed + k_resume_seed_step * m_sweep.trials.size();
+      m_searcher = make_searcher(m_job.config, seed);
+      if (m_pbt) m_pbt.emplace(m_job.config.space, m_job.config.pbt, m_job.config.goal(), seed);
     }
     for (auto& trial : m_sweep.trials) {
       if (auto ok = m_searcher->adopt(trial.id, trial.params); !ok) return ok.error();
@@ -153,6 +160,11 @@ class SweepLoop {
         }
       }
       if (records::is_final(trial.state)) tell_outcome(trial);
+      if (m_pbt) {
+        if (auto run = records::load_run(records::runs_dir(m_sweep.project_dir) / trial.run_id);
+            run && records::has_checkpoint_files(*run))
+          m_with_checkpoint.insert(trial.id);
+      }
       if (trial.state == TrialStatus::running) {
         // Its driver died: the trial's run is re-attached (or resumed) by the next free slot.
         if (auto run = records::load_run(records::runs_dir(m_sweep.project_dir) / trial.run_id)) {
@@ -235,14 +247,16 @@ class SweepLoop {
       }
       records::TrialRecord& trial = *m_sweep.trial(trial_id);
       const bool reattach = m_reattach.erase(trial_id) > 0;
+      const bool goes_on = m_goes_on.erase(trial_id) > 0;  // PBT gave it another trial's checkpoint
       trial.state = TrialStatus::running;
-      if (!reattach) ++trial.tries;
+      if (!reattach && !goes_on) ++trial.tries;
       trial.started_at = util::now_iso8601();
       trial.ended_at.clear();
       m_stop_why.erase(trial_id);
       saved();
       m_out << "choline: trial " << trial_id
-            << (reattach          ? " re-attached"
+            << (reattach  ? " re-attached"
+                : goes_on ? " goes on from trial " + std::to_string(trial.copies.back().from_trial) + "'s checkpoint"
                 : trial.tries > 1 ? " resumed"
                                   : " started")
             << ": " << params_words(trial.params) << "\n"
@@ -313,7 +327,13 @@ class SweepLoop {
       return std::nullopt;
     };
     seams.sink = &sink;
-    seams.hooks.checkpoints_pulled = m_seams.hooks.checkpoints_pulled;
+    seams.hooks.checkpoints_pulled = [this, trial_id](const records::RunRecord& run) {
+      if (m_pbt && records::has_checkpoint_files(run)) {
+        std::lock_guard lock(m_mutex);
+        m_with_checkpoint.insert(trial_id);
+      }
+      if (m_seams.hooks.checkpoints_pulled) m_seams.hooks.checkpoints_pulled(run);
+    };
     seams.hooks.metrics = [this, trial_id](const records::MetricPoint& point) { on_metric(trial_id, point); };
     if (m_seams.adjust_trial_seams) m_seams.adjust_trial_seams(seams);
 
@@ -334,7 +354,10 @@ class SweepLoop {
     }
     const bool stopped = record->state == records::RunState::stopped;
     std::lock_guard lock(m_mutex);
-    if (auto it = m_stop_why.find(trial_id); it != m_stop_why.end() && stopped) {
+    if (m_replacing.count(trial_id) && stopped && !m_stopping.load()) {
+      end.how = RunEnd::exploited;
+      end.why = m_replacing[trial_id].why;
+    } else if (auto it = m_stop_why.find(trial_id); it != m_stop_why.end() && stopped) {
       end.how = RunEnd::stopped;
       end.why = it->second;
       const records::TrialRecord* trial = m_sweep.trial(trial_id);
@@ -376,13 +399,61 @@ class SweepLoop {
       m_stop_why[trial_id] = decision.why;
       trial->rung = decision.rung;
     }
+    const bool exploits = m_pbt && pbt_round();
     // The values are for status tables: saved at most every k_metric_save_every (and at the
     // trial's end), not at every line of every trial.
     const double now = m_seams.wall_clock();
-    if (decision.stop || now - m_last_metric_save >= k_metric_save_every_s) {
+    if (decision.stop || exploits || now - m_last_metric_save >= k_metric_save_every_s) {
       m_last_metric_save = now;
       saved();
     }
+  }
+
+  // Population-based training at a reported metric (the caller holds m_mutex): the due trials are
+  // checked, and a trial in the bottom is stopped to be replaced (ended() carries the copy out).
+  // Whether any trial is to be replaced.
+  bool pbt_round() {
+    const PbtRound round = m_pbt->decide(pbt_population(m_sweep, m_with_checkpoint));
+    if (round.due.empty()) return false;
+    std::set<int> replacing;
+    for (const auto& entry : m_replacing) replacing.insert(entry.first);
+    const std::vector<PbtExploit> exploits = take_round(m_sweep, round, replacing);
+    for (const auto& exploit : exploits) {
+      m_out << "choline: trial " << exploit.trial_id << " is replaced: " << exploit.why << "\n" << std::flush;
+      m_stop_why[exploit.trial_id] = "population-based training: " + exploit.why;
+      m_replacing[exploit.trial_id] = exploit;
+    }
+    return !exploits.empty();
+  }
+
+  // An exploit whose trial stopped (the caller holds m_mutex): the trial's run takes the source's
+  // checkpoints and the new parameters' command; the trial its parameters. Returns false (the
+  // trial then goes on unchanged, from its own checkpoint) when the copy fails.
+  bool carry_out_exploit(records::TrialRecord& trial, const PbtExploit& exploit) {
+    const records::TrialRecord* source = m_sweep.trial(exploit.source_trial_id);
+    const auto runs = records::runs_dir(m_sweep.project_dir);
+    if (!source) return false;
+    auto from = records::load_run(runs / source->run_id);
+    auto to = records::load_run(runs / trial.run_id);
+    auto command = trial_command(m_job, m_sweep.entry, exploit.params);
+    std::string problem;
+    if (!from) problem = from.error().message;
+    if (!to) problem = to.error().message;
+    if (!command) problem = command.error().message;
+    if (problem.empty()) {
+      auto resumes_from = records::take_checkpoints_of(*from, *to);
+      if (!resumes_from) problem = resumes_from.error().message;
+      if (resumes_from && resumes_from->empty()) problem = "the copy holds no intact checkpoint";
+    }
+    if (!problem.empty()) {
+      spdlog::warn("trial {} keeps its own checkpoint and parameters: {}", trial.id, problem);
+      return false;
+    }
+    to->command = *command;
+    if (auto ok = to->save(); !ok) spdlog::error("trial {}: {}", trial.id, ok.error().message);
+    apply_exploit(trial, exploit, source->resource, to_string(m_job.config.resource), util::now_iso8601());
+    m_goes_on.insert(trial.id);
+    return true;
   }
 
   void note_value(records::TrialRecord& trial, double value, std::int64_t resource) const {
@@ -415,9 +486,17 @@ class SweepLoop {
       records::TrialRecord* trial = m_sweep.trial(end.trial_id);
       if (!trial) return;
       refresh_from_metrics(*trial);
+      const auto replacing = m_replacing.find(end.trial_id);
+      if (replacing != m_replacing.end()) {
+        if (end.how == RunEnd::exploited && !carry_out_exploit(*trial, replacing->second)) {
+          trial->why = "population-based training could not copy trial " +
+                       std::to_string(replacing->second.source_trial_id) + "'s checkpoint: goes on as it was";
+        }
+        m_replacing.erase(replacing);
+      }
       const EndDecision decision = on_trial_end(m_sweep, m_track, end);
       trial->state = decision.state;
-      trial->why = decision.why;
+      if (end.how != RunEnd::exploited) trial->why = decision.why;
       trial->host = end.host;
       trial->ended_at = util::now_iso8601();
       if (end.how != RunEnd::stopped) trial->rung = -1;  // a stop decided too late to take effect
@@ -521,7 +600,11 @@ class SweepLoop {
   HostTrack m_track;
   std::map<int, std::string> m_stop_why;  // trials the stopper stopped, and why
   std::set<int> m_out_of_money;
-  std::set<int> m_reattach;  // trials whose driver died while they ran
+  std::set<int> m_reattach;                      // trials whose driver died while they ran
+  std::optional<PopulationBasedTraining> m_pbt;  // method: pbt
+  std::map<int, PbtExploit> m_replacing;         // trials stopped to take another trial's checkpoint
+  std::set<int> m_goes_on;                       // replaced trials queued to go on from the copy
+  std::set<int> m_with_checkpoint;               // trials with a checkpoint at home
   bool m_exhausted = false;
   bool m_give_up = false;
   std::string m_done_why;

@@ -42,6 +42,8 @@ const char* to_string(RunEnd end) {
       return "failed";
     case RunEnd::lost:
       return "lost";
+    case RunEnd::exploited:
+      return "exploited";
   }
   return "failed";
 }
@@ -91,6 +93,13 @@ EndDecision on_trial_end(const records::SweepRecord& sweep, HostTrack& track, co
       return decision;
     case RunEnd::out_of_money:
       decision.state = TrialStatus::stopped;
+      return decision;
+    case RunEnd::exploited:
+      // It ran fine (the script works); it goes on at once with a copied checkpoint.
+      decision.state = TrialStatus::queued;
+      track.failures_in_a_row = 0;
+      track.any_succeeded = true;
+      if (!end.host.empty()) track.runs[end.host].push_back({end.trial_id, false, false});
       return decision;
     case RunEnd::lost:
       // Not the trial's fault: it resumes elsewhere. The pool already released the host.

@@ -90,6 +90,9 @@ struct FakeWorld {
   // Extra lines rank 0 prints in a job (a sweep's trial: its "choline-metrics:" lines).
   std::function<std::vector<std::string>(const agent::JobSpec&)> rank0_lines;
   std::set<std::string> failing_hosts;  // every job on these hosts fails (rank 0 exits 1): a bad GPU
+  // After its lines, a job keeps running (heartbeats and all) while this says so, or until it
+  // is told to stop. Called without the mutex held.
+  std::function<bool(const agent::JobSpec&)> hold_after_lines;
 };
 
 class FakeHost final : public run::HostControl {
@@ -212,6 +215,16 @@ class FakeHost final : public run::HostControl {
         state.exit_codes[static_cast<std::size_t>(rank)] = f->second.second;
       }
     }
+    if (m_world->hold_after_lines) {
+      agent::JobState running;
+      running.status = agent::JobStatus::running;
+      running.attempt = m_job->attempt;
+      while (m_world->hold_after_lines(*m_job)) {
+        if (should_stop()) return make_error(ErrorKind::interrupted, "stopped following logs");
+        on_state(running);
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+      }
+    }
     return state;
   }
 
@@ -220,7 +233,10 @@ class FakeHost final : public run::HostControl {
                                const std::vector<std::string>&) override {
     if (!m_job || m_job->node_rank != 0) return sync::SyncStats{};
     std::filesystem::create_directories(local_dir);
-    std::ofstream(local_dir / ("epoch-" + std::to_string(m_job->attempt) + ".pt")) << "weights";
+    // Whole and renamed into place, as the sync engine lands a pulled file.
+    const auto path = local_dir / ("epoch-" + std::to_string(m_job->attempt) + ".pt");
+    std::ofstream(path.string() + ".partial") << "weights";
+    std::filesystem::rename(path.string() + ".partial", path);
     return sync::SyncStats{};
   }
   // The multi-node preflight on node 0: a port held by someone else, then (taking no part in

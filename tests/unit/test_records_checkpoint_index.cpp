@@ -47,3 +47,37 @@ TEST_CASE("Pulled checkpoints are recorded and verified against their record", "
   REQUIRE(damaged);
   CHECK(checkpoint_to_resume(*created) == "checkpoints/epoch-0000.pt");
 }
+
+TEST_CASE("A PBT exploit replaces a run's checkpoints by another run's, newest first, or leaves them alone",
+          "[run][pbt]") {
+  testing::TempDir project;
+  auto make = [&](const std::string& id) {
+    RunRecord record;
+    record.id = id;
+    record.options.checkpoint_dir = "checkpoints";
+    auto created = create_run(project.path, record);
+    REQUIRE(created.ok());
+    return *created;
+  };
+  RunRecord from = make("from"), to = make("to"), empty = make("empty");
+  std::ofstream(to.checkpoints_dir() / "epoch-0009.pt") << "to's own";
+  REQUIRE(record_checkpoints(to).ok());
+  // Nothing to copy: an error, and `to` keeps its own.
+  CHECK_FALSE(take_checkpoints_of(empty, to).ok());
+  CHECK(checkpoint_to_resume(to) == "checkpoints/epoch-0009.pt");
+
+  std::filesystem::create_directories(from.checkpoints_dir() / "sub");
+  std::ofstream(from.checkpoints_dir() / "epoch-0001.pt") << "from 1";
+  std::ofstream(from.checkpoints_dir() / "sub" / "epoch-0002.pt") << "from 2";
+  std::ofstream(from.checkpoints_dir() / "x.tmp") << "a temp file never travels";
+  std::filesystem::last_write_time(from.checkpoints_dir() / "epoch-0001.pt",
+                                   std::filesystem::file_time_type::clock::now() - std::chrono::hours(1));
+  auto taken = take_checkpoints_of(from, to);
+  REQUIRE(taken.ok());
+  CHECK(*taken == "checkpoints/sub/epoch-0002.pt");
+  CHECK_FALSE(std::filesystem::exists(to.checkpoints_dir() / "epoch-0009.pt"));
+  CHECK_FALSE(std::filesystem::exists(to.checkpoints_dir() / "x.tmp"));
+  CHECK(std::filesystem::equivalent(to.checkpoints_dir() / "epoch-0001.pt", from.checkpoints_dir() / "epoch-0001.pt"));
+  CHECK(recorded_checkpoints(to).size() == 2);
+  CHECK(checkpoint_to_resume(to) == "checkpoints/sub/epoch-0002.pt");
+}

@@ -40,6 +40,8 @@ TEST_CASE("SweepRecord round-trips hosts and trials through sweep.json", "[recor
   trial.best = 0.5;
   trial.resource = 3;
   trial.run_id = created->trial_run_id(7);
+  trial.perturbed_at = 3;
+  trial.copies.push_back({2, 4, {{"lr", 0.1}}, "2026-12-04T01:00:05.000Z"});
   created->trials.push_back(trial);
   REQUIRE(created->save().ok());
 
@@ -59,6 +61,12 @@ TEST_CASE("SweepRecord round-trips hosts and trials through sweep.json", "[recor
   CHECK_FALSE(t->latest.has_value());
   CHECK(t->run_id == sweep.id + "-t7");
   CHECK(t->params["lr"] == 0.01);
+  CHECK(t->perturbed_at == 3);
+  REQUIRE(t->copies.size() == 1);
+  CHECK(t->copies[0].resource == 2);
+  CHECK(t->copies[0].from_trial == 4);
+  CHECK(t->copies[0].params_before["lr"] == 0.1);
+  CHECK(t->copies[0].at == "2026-12-04T01:00:05.000Z");
   REQUIRE(loaded->hosts.size() == 1);
   CHECK(loaded->spent(0) == Approx(10.0));
   // A sweep created twice is refused: its journal is never overwritten.

@@ -1,11 +1,13 @@
 // PBT's decisions: who is due, who copies whom, and how parameters are perturbed.
 #include <choline/sweep/pbt.hpp>
+#include <choline/sweep/pbt_policy.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <cmath>
 #include <set>
 
+using namespace choline;
 using namespace choline::sweep;
 using json = nlohmann::json;
 
@@ -136,4 +138,67 @@ TEST_CASE("The same seed and population give the same decisions", "[sweep]") {
     CHECK(ra.exploits[i].source_trial_id == rb.exploits[i].source_trial_id);
     CHECK(ra.exploits[i].params == rb.exploits[i].params);
   }
+}
+
+namespace {
+
+records::TrialRecord trial_at(int id, records::TrialStatus state, double latest, std::int64_t resource,
+                              std::int64_t perturbed_at = 0) {
+  records::TrialRecord trial;
+  trial.id = id;
+  trial.state = state;
+  trial.params = {{"lr", 0.01 * id}, {"batch", 32}, {"layers", 4}, {"seed", 3}};
+  trial.latest = latest;
+  trial.best = latest;
+  trial.resource = resource;
+  trial.perturbed_at = perturbed_at;
+  return trial;
+}
+
+}  // namespace
+
+TEST_CASE("The PBT population is the running and finished trials, and a finished one is never due", "[sweep][pbt]") {
+  using records::TrialStatus;
+  records::SweepRecord sweep;
+  sweep.trials = {trial_at(1, TrialStatus::running, 0.9, 8, 4), trial_at(2, TrialStatus::finished, 0.95, 12),
+                  trial_at(3, TrialStatus::queued, 0.1, 4), trial_at(4, TrialStatus::failed, 0.1, 4),
+                  trial_at(5, TrialStatus::running, 0.2, 8, 4)};
+  const auto members = pbt_population(sweep, {1, 2});
+  REQUIRE(members.size() == 3);
+  CHECK(members[0].trial_id == 1);
+  CHECK(members[0].last_perturbation == 4);
+  CHECK(members[0].has_checkpoint);
+  CHECK(members[1].trial_id == 2);
+  CHECK(members[1].last_perturbation == 12);
+  CHECK(members[2].trial_id == 5);
+  CHECK_FALSE(members[2].has_checkpoint);
+
+  // Due: 1 and 5 (8 - 4 >= 4), not the finished 2. Ranked 2, 1, 5: q = min(ceil(3/4), 1) = 1:
+  // 5 copies 2, the finished trial, whose checkpoint is at home.
+  PopulationBasedTraining pbt(pbt_space(), settings(0), Goal::maximize, 3);
+  const auto round = pbt.decide(members);
+  CHECK(round.due == std::vector<int>{1, 5});
+  const auto exploits = take_round(sweep, round, {});
+  REQUIRE(exploits.size() == 1);
+  CHECK(exploits[0].trial_id == 5);
+  CHECK(exploits[0].source_trial_id == 2);
+  CHECK(sweep.trial(1)->perturbed_at == 8);
+  CHECK(sweep.trial(5)->perturbed_at == 8);
+  // A trial already being replaced is not replaced twice.
+  CHECK(take_round(sweep, round, {5}).empty());
+}
+
+TEST_CASE("An exploit records what the trial was and goes on from the source's resource", "[sweep][pbt]") {
+  auto trial = trial_at(5, records::TrialStatus::running, 0.2, 8, 8);
+  PbtExploit exploit{5, 2, {{"lr", 0.024}, {"batch", 64}, {"layers", 4}, {"seed", 3}}, "in the bottom 1 of 3"};
+  apply_exploit(trial, exploit, 12, "epoch", "2026-12-04T02:00:00.000Z");
+  REQUIRE(trial.copies.size() == 1);
+  CHECK(trial.copies[0].resource == 8);
+  CHECK(trial.copies[0].from_trial == 2);
+  CHECK(trial.copies[0].params_before["lr"] == 0.05);
+  CHECK(trial.copies[0].at == "2026-12-04T02:00:00.000Z");
+  CHECK(trial.params == exploit.params);
+  CHECK(trial.resource == 12);
+  CHECK(trial.perturbed_at == 12);
+  CHECK(trial.why == "goes on from trial 2's checkpoint at epoch 12: in the bottom 1 of 3");
 }

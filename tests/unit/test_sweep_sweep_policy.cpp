@@ -122,3 +122,21 @@ TEST_CASE("Stopped early, interrupted and out-of-money trials end as the sweep n
   CHECK(on_trial_end(sweep, track, {2, "a", RunEnd::interrupted, -1, "Ctrl-C"}).state == TrialStatus::queued);
   CHECK(on_trial_end(sweep, track, {3, "a", RunEnd::out_of_money, -1, ""}).state == TrialStatus::stopped);
 }
+
+TEST_CASE("A trial replaced by population-based training is queued again and counts as a success",
+          "[sweep][policy][pbt]") {
+  auto sweep = sweep_of(4, {TrialStatus::running, TrialStatus::running, TrialStatus::running});
+  HostTrack track;
+  track.failures_in_a_row = 2;
+  auto replaced = on_trial_end(sweep, track, {2, "a", RunEnd::exploited, -1, "in the bottom 1 of 3"});
+  CHECK(replaced.state == TrialStatus::queued);
+  CHECK(replaced.why == "in the bottom 1 of 3");
+  CHECK_FALSE(replaced.drop_host);
+  CHECK(track.failures_in_a_row == 0);
+  CHECK(track.any_succeeded);
+  // The next free slot takes it before asking for a new trial.
+  sweep.trial(2)->state = replaced.state;
+  const auto step = next_step(sweep, false, 0);
+  CHECK(step.kind == NextStep::Kind::start_queued);
+  CHECK(step.trial_id == 2);
+}

@@ -45,4 +45,15 @@ std::optional<std::string> newest_intact(
 // takes the newest intact one.
 std::string checkpoint_to_resume(const RunRecord& record);
 
+// Whether the run's checkpoint directory at home holds a checkpoint (a directory walk, no hashing).
+bool has_checkpoint_files(const RunRecord& record);
+
+// Population-based training's exploit: `to`'s checkpoints are replaced by `from`'s. A new
+// directory gets every checkpoint of `from`'s under the same name (a hard link: pulls and cards
+// replace files by renaming, never in place; copied with its mtime where a link fails), so the
+// newest stays the newest; it then takes the place of `to`'s, whose index is rebuilt from the
+// files. Returns what `to` now resumes from, as checkpoint_to_resume does. An error (`from` has no
+// checkpoint at home, a copy failed) leaves `to`'s checkpoints as they were.
+Result<std::string> take_checkpoints_of(const RunRecord& from, const RunRecord& to);
+
 }  // namespace choline::records

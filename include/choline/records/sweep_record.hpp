@@ -38,6 +38,15 @@ bool is_final(TrialStatus status);
 enum class SweepState { running, finished, stopped, failed };
 const char* to_string(SweepState state);
 
+// One exploit of population-based training: the trial took another trial's newest checkpoint
+// and went on with that trial's parameters, perturbed.
+struct PbtCopyRecord {
+  std::int64_t resource = 0;  // the trial's resource when it was replaced
+  int from_trial = 0;         // whose checkpoint it copied
+  nlohmann::json params_before = nlohmann::json::object();
+  std::string at;  // ISO 8601
+};
+
 struct TrialRecord {
   int id = 0;
   nlohmann::json params = nlohmann::json::object();
@@ -53,6 +62,9 @@ struct TrialRecord {
   int tries = 0;              // starts (a requeued trial starts again, from its checkpoint)
   std::string started_at;
   std::string ended_at;
+  // Population-based training: the resource at the trial's last check, and its exploits.
+  std::int64_t perturbed_at = 0;
+  std::vector<PbtCopyRecord> copies;
 };
 
 // A host of the sweep's pool: recorded before anything is done with it.

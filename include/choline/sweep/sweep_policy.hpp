@@ -64,6 +64,7 @@ enum class RunEnd {
   out_of_money,  // stopped because the sweep's money is spent
   failed,        // the job failed
   lost,          // its host died and its run could not go on (or it could not get a host)
+  exploited,     // population-based training replaced it: it goes on from another trial's checkpoint
 };
 const char* to_string(RunEnd end);
 
