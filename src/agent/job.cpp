@@ -5,15 +5,25 @@
 namespace choline::agent {
 
 nlohmann::json JobSpec::to_json() const {
-  return {{"run_id", run_id},         {"attempt", attempt},         {"max_restarts", max_restarts},
-          {"node_rank", node_rank},   {"nodes", nodes},             {"slots", slots},
-          {"master_addr", master_addr}, {"master_port", master_port}, {"command", command},
-          {"checkpoint_dir", checkpoint_dir}, {"resume_from", resume_from}, {"env", env}};
+  return {{"run_id", run_id},
+          {"attempt", attempt},
+          {"max_restarts", max_restarts},
+          {"node_rank", node_rank},
+          {"nodes", nodes},
+          {"slots", slots},
+          {"master_addr", master_addr},
+          {"master_port", master_port},
+          {"command", command},
+          {"checkpoint_dir", checkpoint_dir},
+          {"resume_from", resume_from},
+          {"env", env},
+          {"fresh_logs", fresh_logs}};
 }
 
 Result<JobSpec> job_from_json(const nlohmann::json& j) {
   if (!j.is_object()) return make_error(ErrorKind::usage, "bad job spec: not an object");
-  for (const char* key : {"run_id", "attempt", "node_rank", "nodes", "slots", "master_addr", "master_port", "command"}) {
+  for (const char* key :
+       {"run_id", "attempt", "node_rank", "nodes", "slots", "master_addr", "master_port", "command"}) {
     if (!j.contains(key)) return make_error(ErrorKind::usage, std::string("bad job spec: no ") + key);
   }
   util::JsonReader in(j, "job");
@@ -29,6 +39,7 @@ Result<JobSpec> job_from_json(const nlohmann::json& j) {
   job.command = in.strings("command");
   job.checkpoint_dir = in.string("checkpoint_dir", "checkpoints");
   job.resume_from = in.string("resume_from");
+  job.fresh_logs = in.boolean("fresh_logs", false);
   const nlohmann::json env = in.object("env");  // held: items() refers to it
   for (const auto& [name, value] : env.items()) {
     if (!value.is_string()) return make_error(ErrorKind::usage, "bad job spec: env." + name + " is not a string");
@@ -52,11 +63,13 @@ std::string attempt_marker(int attempt) {
 
 std::optional<int> parse_attempt_marker(std::string_view line) {
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  if (line.size() <= k_marker_head.size() + k_marker_tail.size() || line.substr(0, k_marker_head.size()) != k_marker_head ||
+  if (line.size() <= k_marker_head.size() + k_marker_tail.size() ||
+      line.substr(0, k_marker_head.size()) != k_marker_head ||
       line.substr(line.size() - k_marker_tail.size()) != k_marker_tail) {
     return std::nullopt;
   }
-  const std::string_view digits = line.substr(k_marker_head.size(), line.size() - k_marker_head.size() - k_marker_tail.size());
+  const std::string_view digits =
+      line.substr(k_marker_head.size(), line.size() - k_marker_head.size() - k_marker_tail.size());
   if (digits.size() > 6) return std::nullopt;
   int attempt = 0;
   for (char c : digits) {

@@ -7,20 +7,20 @@
 #include <choline/util/files.hpp>
 #include <choline/util/json.hpp>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstring>
-#include <fcntl.h>
 #include <filesystem>
 #include <limits>
 #include <map>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 
 extern char** environ;
 
@@ -31,9 +31,13 @@ namespace {
 using nlohmann::json;
 
 std::atomic<bool> g_stop_requested{false};
-extern "C" void on_stop_signal(int) { g_stop_requested.store(true); }
+extern "C" void on_stop_signal(int) {
+  g_stop_requested.store(true);
+}
 
-bool process_alive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+bool process_alive(pid_t pid) {
+  return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM);
+}
 
 Status write_state(const AgentLayout& layout, const json& state) {
   return util::write_file_atomic(layout.state_file(), util::dump_json(state, 2) + "\n");
@@ -108,7 +112,9 @@ pid_t start_worker(const AgentLayout& layout, const JobSpec& job, int local_rank
   ::_exit(127);
 }
 
-int exit_code_of(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status); }
+int exit_code_of(int status) {
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
 
 // Stops the remaining workers: SIGTERM, then SIGKILL after the grace period.
 void stop_workers(std::map<pid_t, int>& running, std::vector<json>& codes) {
@@ -132,28 +138,32 @@ void stop_workers(std::map<pid_t, int>& running, std::vector<json>& codes) {
   }
 }
 
-
 // A host root is reused by runs one after another (a sweep's pool lends a warm host to trial
 // after trial). A job of another run than the last one starts on a clean slate: the previous
 // run's rank logs would otherwise be streamed as the new run's first bytes, and its checkpoints
 // found (and resumed from) by the new run's script. A job resuming from a checkpoint keeps the
-// checkpoint directory: the laptop seeded it just before.
+// checkpoint directory: the laptop seeded it just before. A job of the same run keeps
+// everything, unless the laptop says its log bytes start afresh (JobSpec::fresh_logs).
 void forget_previous_run(const AgentLayout& layout, const JobSpec& job) {
   auto text = util::read_file(layout.job_file(), limits::k_max_json_file);
   if (!text) return;
   auto previous = util::parse_json(*text, limits::k_max_json_depth);
   if (!previous || !previous->is_object() || !previous->contains("run_id") || !(*previous)["run_id"].is_string())
     return;
-  if ((*previous)["run_id"].get<std::string>() == job.run_id) return;
+  const bool same_run = (*previous)["run_id"].get<std::string>() == job.run_id;
+  if (same_run && !job.fresh_logs) return;
   std::error_code ec;
   for (const auto& item : std::filesystem::directory_iterator(layout.logs(), ec)) {
     std::filesystem::remove_all(item.path(), ec);
   }
+  if (same_run) return;  // the checkpoints are the run's own
   const std::filesystem::path checkpoints(job.checkpoint_dir);
-  const bool inside = !checkpoints.empty() && checkpoints.is_relative() &&
-                      std::none_of(checkpoints.begin(), checkpoints.end(), [](const auto& part) { return part == ".."; });
+  const bool inside =
+      !checkpoints.empty() && checkpoints.is_relative() &&
+      std::none_of(checkpoints.begin(), checkpoints.end(), [](const auto& part) { return part == ".."; });
   if (job.resume_from.empty() && inside) {
-    for (const auto& item : std::filesystem::directory_iterator(std::filesystem::path(layout.project()) / checkpoints, ec)) {
+    for (const auto& item :
+         std::filesystem::directory_iterator(std::filesystem::path(layout.project()) / checkpoints, ec)) {
       std::filesystem::remove_all(item.path(), ec);
     }
   }
@@ -199,8 +209,8 @@ Result<pid_t> launch_supervisor(const AgentLayout& layout, const JobSpec& job, c
   std::error_code ec;
   std::filesystem::create_directories(layout.logs(), ec);
   std::filesystem::create_directories(layout.project(), ec);
-  if (auto state = read_state(layout); state && !state_is_final(*state) && state_pid(*state) != 0 &&
-                                       process_alive(state_pid(*state))) {
+  if (auto state = read_state(layout);
+      state && !state_is_final(*state) && state_pid(*state) != 0 && process_alive(state_pid(*state))) {
     return make_error(ErrorKind::usage, "a job is already running on this host (supervisor pid " +
                                             std::to_string(state_pid(*state)) + ")");
   }
@@ -208,7 +218,9 @@ Result<pid_t> launch_supervisor(const AgentLayout& layout, const JobSpec& job, c
   // job.json may hold forwarded secrets: only the owner may read it.
   if (auto ok = util::write_file_atomic(layout.job_file(), util::dump_json(job.to_json())); !ok) return ok.error();
   ::chmod(layout.job_file().c_str(), 0600);
-  if (auto ok = write_state(layout, {{"attempt", job.attempt}, {"status", to_string(JobStatus::starting)}, {"pid", 0}}); !ok) return ok.error();
+  if (auto ok = write_state(layout, {{"attempt", job.attempt}, {"status", to_string(JobStatus::starting)}, {"pid", 0}});
+      !ok)
+    return ok.error();
 
   const pid_t pid = ::fork();
   if (pid < 0) return make_error(ErrorKind::io, std::string("fork: ") + std::strerror(errno));
@@ -246,8 +258,11 @@ int supervise(const AgentLayout& layout) {
   ::sigaction(SIGINT, &action, nullptr);
   ::signal(SIGHUP, SIG_IGN);
 
-  json state = {{"attempt", job->attempt}, {"status", to_string(JobStatus::running)}, {"pid", ::getpid()},
-                {"started_at", util::now_iso8601()}, {"node_rank", job->node_rank}};
+  json state = {{"attempt", job->attempt},
+                {"status", to_string(JobStatus::running)},
+                {"pid", ::getpid()},
+                {"started_at", util::now_iso8601()},
+                {"node_rank", job->node_rank}};
   std::vector<json> codes(static_cast<std::size_t>(job->world_size()), nullptr);
   std::map<pid_t, int> running;  // pid -> global rank
   StderrRelay relay;

@@ -31,6 +31,9 @@ std::vector<agent::JobSpec> build_job_specs(const records::RunRecord& record, in
     job.command = record.command;
     job.checkpoint_dir = record.options.checkpoint_dir;
     job.resume_from = resume_from;
+    // A host record without a launched agent is new to this run: the laptop holds none of its
+    // log bytes (log_base_for counts its log from byte 0).
+    job.fresh_logs = host && host->agent_pid == 0;
     job.env = env;
     if (!record.options.sync.empty()) job.env.try_emplace("CHOLINE_SYNC", record.options.sync);
     jobs.push_back(std::move(job));

@@ -63,6 +63,9 @@ TEST_CASE("Job specs round-trip through JSON and bad ones are refused", "[agent]
   CHECK(back->command == job.command);
   CHECK(back->node_rank == 1);
   CHECK(back->env == job.env);
+  CHECK_FALSE(back->fresh_logs);
+  job.fresh_logs = true;
+  CHECK(job_from_json(job.to_json())->fresh_logs);
   auto bad = job.to_json();
   bad["node_rank"] = 5;
   CHECK_FALSE(job_from_json(bad).ok());
@@ -76,7 +79,8 @@ TEST_CASE("Job specs round-trip through JSON and bad ones are refused", "[agent]
 
 TEST_CASE("Job states from a host are checked for shape", "[agent]") {
   using nlohmann::json;
-  CHECK(parse_job_state(json{{"status", "failed"}, {"exit_codes", {0, 3, nullptr}}, {"failed_rank", 1}, {"pid", 9}}).ok());
+  CHECK(parse_job_state(json{{"status", "failed"}, {"exit_codes", {0, 3, nullptr}}, {"failed_rank", 1}, {"pid", 9}})
+            .ok());
   CHECK(parse_job_state(json{{"status", "unknown"}}).ok());
   CHECK_FALSE(parse_job_state(json::array()).ok());
   CHECK_FALSE(parse_job_state(json{{"status", 5}}).ok());
@@ -88,7 +92,8 @@ TEST_CASE("Job states from a host are checked for shape", "[agent]") {
 
 TEST_CASE("A parsed job state is typed: status, exit codes and the failed rank's code", "[agent]") {
   using nlohmann::json;
-  auto state = parse_job_state(json{{"status", "failed"}, {"exit_codes", {0, 3, nullptr}}, {"failed_rank", 1}, {"attempt", 2}});
+  auto state =
+      parse_job_state(json{{"status", "failed"}, {"exit_codes", {0, 3, nullptr}}, {"failed_rank", 1}, {"attempt", 2}});
   REQUIRE(state.ok());
   CHECK(state->status == JobStatus::failed);
   CHECK(is_final(state->status));

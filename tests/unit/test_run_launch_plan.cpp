@@ -69,6 +69,11 @@ TEST_CASE("Launch plan: a host's logs start where the laptop's files end, on its
   record.hosts[1].agent_pid = 42;
   record.hosts[1].log_base = {{2, 5}, {3, 5}};
   CHECK(log_base_for(record.hosts[1], 1, held) == std::map<int, std::uint64_t>{{2, 5}, {3, 5}});
+  // The job tells the host which case it is: a host new to the record drops logs it kept of this
+  // run (a pooled host taking a trial back), a host that already ran an attempt keeps them.
+  const auto jobs = build_job_specs(record, 2, "", {});
+  CHECK(jobs[0].fresh_logs);
+  CHECK_FALSE(jobs[1].fresh_logs);
 }
 
 TEST_CASE("Launch plan: master ports stay below the ephemeral range, and a taken port is picked again, boundedly",

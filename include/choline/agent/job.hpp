@@ -31,6 +31,10 @@ struct JobSpec {
   std::string checkpoint_dir = "checkpoints";  // relative to the project directory
   std::string resume_from;                     // relative to the project directory, "" for none
   std::map<std::string, std::string> env;      // forwarded from the laptop
+  // The laptop holds none of this host's log bytes for this run yet (the host is new to the run's
+  // record): logs the host kept from an earlier stay of the same run (a pooled host that takes a
+  // sweep's trial back) would otherwise stream again as new bytes. They go before it starts.
+  bool fresh_logs = false;
 
   int world_size() const { return nodes * slots; }
   nlohmann::json to_json() const;
