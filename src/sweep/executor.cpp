@@ -513,6 +513,9 @@ class SweepLoop {
       if (decision.give_up) {
         m_give_up = true;
         m_done_why = *decision.give_up;
+        // The trials still running stop too (queued again, for a `sweep resume` after a fix):
+        // the same script would only fail on them later, at the hosts' price.
+        m_stopping = true;
       }
       tell_outcome(*trial);
       saved();

@@ -160,6 +160,24 @@ TEST_CASE("Sweep: a script that fails everywhere gives the sweep up after three 
   CHECK(h.live() == 0);
 }
 
+TEST_CASE("Sweep: a sweep that gives up stops its running trials too, and releases every host", "[sweep][executor]") {
+  SweepHarness h(2, 6);
+  // Every job's rank 0 exits 1 (a broken script), trial 2's only once it is told to stop.
+  h.world->failing_hosts = {"fake-0", "fake-1"};
+  h.world->hold_after_lines = [](const agent::JobSpec& spec) { return spec.env.at("CHOLINE_TRIAL") == "2"; };
+  auto code = h.run();
+  REQUIRE(code.ok());
+  INFO(h.out.str());
+  CHECK(*code == 1);
+  auto journal = records::load_sweep(h.sweep.dir);
+  REQUIRE(journal.ok());
+  CHECK(journal->state == records::SweepState::failed);
+  CHECK(journal->reason.find("the script fails") != std::string::npos);
+  REQUIRE(journal->trial(2));
+  CHECK(journal->trial(2)->state == records::TrialStatus::queued);
+  CHECK(h.live() == 0);
+}
+
 TEST_CASE("Sweep: a resumed sweep keeps its finished trials and draws new parameters for the rest",
           "[sweep][executor]") {
   SweepHarness h(1, 3);
