@@ -48,8 +48,9 @@ void apply_exploit(records::TrialRecord& trial, const PbtExploit& exploit, std::
   trial.params = exploit.params;
   trial.perturbed_at = source_resource;
   trial.resource = source_resource;
-  trial.why = "goes on from trial " + std::to_string(exploit.source_trial_id) + "'s checkpoint at " + resource_name +
-              " " + std::to_string(source_resource) + ": " + exploit.why;
+  // The copy is the source's newest checkpoint at home, which may be a pull behind its metric.
+  trial.why = "goes on from trial " + std::to_string(exploit.source_trial_id) + "'s newest checkpoint (that trial at " +
+              resource_name + " " + std::to_string(source_resource) + "): " + exploit.why;
 }
 
 }  // namespace choline::sweep

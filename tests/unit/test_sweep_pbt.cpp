@@ -200,5 +200,5 @@ TEST_CASE("An exploit records what the trial was and goes on from the source's r
   CHECK(trial.params == exploit.params);
   CHECK(trial.resource == 12);
   CHECK(trial.perturbed_at == 12);
-  CHECK(trial.why == "goes on from trial 2's checkpoint at epoch 12: in the bottom 1 of 3");
+  CHECK(trial.why == "goes on from trial 2's newest checkpoint (that trial at epoch 12): in the bottom 1 of 3");
 }

@@ -27,7 +27,8 @@ std::vector<PbtExploit> take_round(records::SweepRecord& sweep, const PbtRound& 
 
 // The trial, stopped for `exploit`, takes the source's parameters: its old ones are recorded with
 // the resource it had reached, its next check counts from the source's resource
-// (`source_resource`, the copied checkpoint's), and `why` says where it goes on from.
+// (`source_resource`: its latest metric's; the copied checkpoint may be a pull older, so the
+// next check may come a little late, never early), and `why` says where it goes on from.
 void apply_exploit(records::TrialRecord& trial, const PbtExploit& exploit, std::int64_t source_resource,
                    const std::string& resource_name, const std::string& now);
 
