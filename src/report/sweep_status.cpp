@@ -45,10 +45,9 @@ std::vector<std::string> args_of(const SweepStatusInputs& in, int trial_id) {
   return it == in.trial_args.end() ? std::vector<std::string>{} : it->second;
 }
 
-// The pool names its hosts after the sweep ("<sweep>-node1"): the part after the sweep's id says it.
+// A host in the table's column: cut to fit.
 std::string status_host_text(const records::SweepRecord& sweep, const std::string& host) {
-  if (host.empty()) return "-";
-  std::string shown = host.rfind(sweep.id + "-", 0) == 0 ? host.substr(sweep.id.size() + 1) : host;
+  const std::string shown = trial_host_text(sweep, host);
   return shown.size() > 21 ? shown.substr(0, 20) + "~" : shown;
 }
 
@@ -69,6 +68,12 @@ std::string gpu_spec_flag(const spec::GpuSpec& spec) {
 }
 
 }  // namespace
+
+std::string trial_host_text(const records::SweepRecord& sweep, const std::string& host) {
+  if (host.empty()) return "-";
+  // The pool names its hosts after the sweep ("<sweep>-node1"): the part after the sweep's id says it.
+  return host.rfind(sweep.id + "-", 0) == 0 ? host.substr(sweep.id.size() + 1) : host;
+}
 
 std::string trial_state_text(const records::TrialRecord& trial) {
   switch (trial.state) {

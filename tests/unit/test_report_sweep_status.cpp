@@ -175,3 +175,11 @@ TEST_CASE("Sweep best without a value yet is not found and says where to look", 
   CHECK(command.error().kind == ErrorKind::not_found);
   CHECK(command.error().message == "sweep sweep-s has no trial with a value of acc yet (choline sweep status sweep-s)");
 }
+
+TEST_CASE("A trial's host: the pool's by its node, another by its id", "[report][sweep]") {
+  const auto sweep = sample_sweep();
+  CHECK(report::trial_host_text(sweep, "sweep-s-node1") == "node1");
+  CHECK(report::trial_host_text(sweep, "a-host-whose-name-is-far-too-long") == "a-host-whose-name-is-far-too-long");
+  CHECK(report::trial_host_text(sweep, "sweep-st-node1") == "sweep-st-node1");
+  CHECK(report::trial_host_text(sweep, "") == "-");
+}

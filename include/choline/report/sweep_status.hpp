@@ -27,6 +27,10 @@ struct SweepStatusInputs {
 // "queued to resume", "lost and resumed", ...
 std::string trial_state_text(const records::TrialRecord& trial);
 
+// The host a trial ran on, as tables show it: "node1" for the pool's "<sweep>-node1", any other
+// host by its id, "-" for none.
+std::string trial_host_text(const records::SweepRecord& sweep, const std::string& host);
+
 // The table: a line about the sweep (state, trials, spend, time), a header, a line per trial.
 std::string sweep_status_text(const SweepStatusInputs& inputs);
 
