@@ -86,8 +86,15 @@ class ReportCommand final : public Command {
       histories[trial.id] =
           records::load_metrics(records::runs_dir(sweep.project_dir) / trial.run_id / "metrics.jsonl");
     }
+    std::vector<nlohmann::json> best_cards;
+    if (const auto best = report::sweep_best_trial(sweep)) {
+      // A trial whose run record cannot be read still has its charts; the page says it has no card.
+      if (auto run = records::load_run(records::runs_dir(sweep.project_dir) / sweep.trial(*best)->run_id))
+        best_cards = report::load_model_cards(*run);
+    }
     const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-    const std::string html = report::render_sweep_report_html({sweep, histories, now, util::now_iso8601()});
+    const std::string html =
+        report::render_sweep_report_html({sweep, histories, now, util::now_iso8601(), std::move(best_cards)});
     const std::filesystem::path output = m_output.empty() ? sweep.dir / "report.html" : std::filesystem::path(m_output);
     if (auto ok = util::write_file_atomic(output, html); !ok) return ok.error();
     const std::string shown = std::filesystem::absolute(output).lexically_normal().string();

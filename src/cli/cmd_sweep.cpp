@@ -4,8 +4,8 @@
 #include <choline/cli/command.hpp>
 #include <choline/cli/run_flags.hpp>
 #include <choline/providers/registry.hpp>
-#include <choline/records/cost.hpp>
 #include <choline/records/sweep_record.hpp>
+#include <choline/report/sweep_status.hpp>
 #include <choline/run/run_commands.hpp>
 #include <choline/run/seams.hpp>
 #include <choline/spec/job.hpp>
@@ -19,20 +19,15 @@
 #include <choline/util/clock.hpp>
 #include <choline/util/files.hpp>
 #include <choline/util/interrupt.hpp>
-#include <choline/util/progress.hpp>
-#include <choline/util/strings.hpp>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <unistd.h>
 #include <algorithm>
-#include <cctype>
 #include <filesystem>
-#include <iomanip>
 #include <ostream>
 #include <random>
-#include <sstream>
 
 namespace choline::cli {
 
@@ -118,154 +113,36 @@ Result<sweep::SweepConfig> config_from_source(const json& source) {
   return config;
 }
 
-std::string format_money(double usd) {
-  std::ostringstream text;
-  text << "$" << std::fixed << std::setprecision(2) << usd;
-  return text.str();
-}
-
-std::string params_text(const json& params) {
-  return util::join(sweep::trial_args(params), " ");
-}
-
-std::string trial_state_text(const records::TrialRecord& trial) {
-  switch (trial.state) {
-    case records::TrialStatus::stopped:
-      return trial.rung >= 0 ? "stopped early at rung " + std::to_string(trial.rung) : "stopped";
-    case records::TrialStatus::failed:
-      return "failed after " + std::to_string(trial.tries) + (trial.tries == 1 ? " try" : " tries");
-    case records::TrialStatus::queued:
-      // Queued again: its host was lost, or the sweep was stopped; it resumes from its checkpoint.
-      return trial.tries > 0 ? "queued to resume" : "queued";
-    case records::TrialStatus::running:
-      return trial.tries > 1 ? "lost and resumed" : "running";
-    default:
-      return to_string(trial.state);
-  }
-}
-
-std::vector<const records::TrialRecord*> best_first(const records::SweepRecord& sweep) {
+// What `sweep status` and `sweep best` show, with the sweep layer's order and arguments.
+report::SweepStatusInputs status_inputs(const records::SweepRecord& sweep) {
+  report::SweepStatusInputs inputs{sweep, {}, {}, util::epoch_seconds()};
   std::vector<sweep::TrialScore> scores;
-  for (const auto& t : sweep.trials) scores.push_back({t.id, t.best});
-  std::vector<const records::TrialRecord*> ordered;
+  for (const auto& t : sweep.trials) {
+    scores.push_back({t.id, t.best});
+    inputs.trial_args[t.id] = sweep::trial_args(t.params);
+  }
   for (const auto& score : sweep::rank_trials(scores, sweep.maximize ? sweep::Goal::maximize : sweep::Goal::minimize))
-    ordered.push_back(sweep.trial(score.trial_id));
-  return ordered;
-}
-
-// ---- sweep status ----
-
-// The pool names its hosts after the sweep ("<sweep>-node1"): the part after the sweep's id says it.
-std::string short_host(const records::SweepRecord& sweep, const std::string& host) {
-  if (host.empty()) return "-";
-  std::string shown = host.rfind(sweep.id + "-", 0) == 0 ? host.substr(sweep.id.size() + 1) : host;
-  return shown.size() > 21 ? shown.substr(0, 20) + "~" : shown;
+    inputs.best_first.push_back(score.trial_id);
+  return inputs;
 }
 
 Result<int> show_status(const GlobalOptions& global, const std::string& id, bool as_json, std::ostream& out) {
   auto sweep = records::find_sweep(global.project_dir, id);
   if (!sweep) return sweep.error();
-  const double now = util::epoch_seconds();
-  const double spent = sweep->spent(now);
-  const auto ordered = best_first(*sweep);
-  if (as_json) {
-    json trials = json::array();
-    for (const auto* t : ordered) {
-      trials.push_back({{"id", t->id},
-                        {"run_id", t->run_id},
-                        {"state", to_string(t->state)},
-                        {"state_text", trial_state_text(*t)},
-                        {"rung", t->rung},
-                        {"params", t->params},
-                        {"best", t->best ? json(*t->best) : json(nullptr)},
-                        {"latest", t->latest ? json(*t->latest) : json(nullptr)},
-                        {"resource", t->resource},
-                        {"host", t->host},
-                        {"cost", t->cost},
-                        {"tries", t->tries},
-                        {"why", t->why}});
-    }
-    json hosts = json::array();
-    for (const auto& h : sweep->hosts) {
-      hosts.push_back(
-          {{"id", h.host.id}, {"released", !h.released_at.empty()}, {"released_because", h.released_because}});
-    }
-    out << json{{"id", sweep->id},
-                {"state", to_string(sweep->state)},
-                {"reason", sweep->reason},
-                {"metric", sweep->metric},
-                {"maximize", sweep->maximize},
-                {"spent", spent},
-                {"trials", trials},
-                {"hosts", hosts}}
-               .dump(2)
-        << "\n";
-    return 0;
-  }
-  const auto created = records::parse_iso8601(sweep->created_at);
-  out << "sweep " << sweep->id << ": " << to_string(sweep->state)
-      << (sweep->reason.empty() ? "" : " (" + sweep->reason + ")") << "; " << sweep->trials.size() << " of "
-      << sweep->max_trials << " trials, " << sweep->parallel << " at once, spent " << format_money(spent);
-  if (sweep->max_cost) out << " of " << format_money(*sweep->max_cost);
-  if (created) out << ", " << util::format_duration(std::max(0.0, now - *created)) << " since it started";
-  out << "\n";
-  out << std::left << std::setw(6) << "trial" << std::setw(26) << "state" << std::setw(12)
-      << ("best " + sweep->metric).substr(0, 11) << std::setw(12) << "latest" << std::setw(10) << "resource"
-      << std::setw(22) << "host" << std::setw(8) << "cost"
-      << "params\n";
-  for (const auto* t : ordered) {
-    out << std::left << std::setw(6) << t->id << std::setw(26) << trial_state_text(*t) << std::setw(12)
-        << (t->best ? sweep::format_metric(*t->best) : "-") << std::setw(12)
-        << (t->latest ? sweep::format_metric(*t->latest) : "-") << std::setw(10) << t->resource << std::setw(22)
-        << short_host(*sweep, t->host) << std::setw(8) << format_money(t->cost) << params_text(t->params) << "\n";
-  }
+  const auto inputs = status_inputs(*sweep);
+  if (as_json)
+    out << report::sweep_status_json(inputs).dump(2) << "\n";
+  else
+    out << report::sweep_status_text(inputs);
   return 0;
-}
-
-// ---- sweep best ----
-
-// A word as a POSIX shell reads it back: quoted only when it has to be.
-std::string shell_word(const std::string& word) {
-  const bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) ||
-           std::string_view("-_=.,:/+@%").find(c) != std::string_view::npos;
-  });
-  if (plain) return word;
-  std::string quoted = "'";
-  for (char c : word) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
-
-std::string spec_flag(const spec::GpuSpec& spec) {
-  std::string gpu = spec.gpu == "cpu" ? "cpu" : spec.gpu;
-  return "--" + std::to_string(spec.count) + "x" + gpu;
 }
 
 Result<int> show_best(const GlobalOptions& global, const std::string& id, std::ostream& out) {
   auto sweep = records::find_sweep(global.project_dir, id);
   if (!sweep) return sweep.error();
-  const auto ordered = best_first(*sweep);
-  if (ordered.empty() || !ordered.front()->best) {
-    return make_error(ErrorKind::not_found, "sweep " + sweep->id + " has no trial with a value of " + sweep->metric +
-                                                " yet (choline sweep status " + sweep->id + ")");
-  }
-  const records::TrialRecord& best = *ordered.front();
-  std::vector<std::string> words{"choline", "train"};
-  std::vector<std::string> argv = sweep->source.value("base_argv", std::vector<std::string>{});
-  // The entry and its own arguments, as the sweep ran them (the interpreter is train's to add).
-  const auto entry = std::find(argv.begin(), argv.end(), sweep->entry);
-  if (entry != argv.end()) {
-    words.insert(words.end(), entry, argv.end());
-  } else {
-    words.push_back(sweep->entry);
-  }
-  words.push_back(spec_flag(sweep->options.spec));
-  if (sweep->options.spec.nodes > 1) words.push_back("--nodes " + std::to_string(sweep->options.spec.nodes));
-  if (sweep->options.provider != spec::k_default_provider) words.push_back("--provider " + sweep->options.provider);
-  for (const auto& arg : sweep::trial_args(best.params)) words.push_back(shell_word(arg));
-  out << "# trial " << best.id << " of " << sweep->id << ": " << sweep->metric << " "
-      << sweep::format_metric(*best.best) << " (" << trial_state_text(best) << ")\n"
-      << util::join(words, " ") << "\n";
+  auto command = report::best_trial_command(status_inputs(*sweep));
+  if (!command) return std::move(command).error();
+  out << *command;
   return 0;
 }
 

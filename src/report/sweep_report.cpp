@@ -2,7 +2,9 @@
 // svg_chart.hpp, every chart readable back from data- attributes by the tests.
 #include <choline/report/sweep_report.hpp>
 
+#include <choline/report/model_card.hpp>
 #include <choline/report/svg_chart.hpp>
+#include <choline/report/sweep_status.hpp>
 #include <choline/util/html.hpp>
 #include <choline/version.hpp>
 
@@ -11,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <optional>
 #include <utility>
 
@@ -23,7 +26,7 @@ using util::html_escape;
 constexpr const char* k_sweep_style = R"css(
 body { font: 14px/1.45 system-ui, "DejaVu Sans", sans-serif; color: #1d2330; margin: 0 auto; padding: 24px 32px 48px; max-width: 1000px; }
 h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid #dde1e8; padding-bottom: 4px; }
-code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12.5px; }
+code, .mono, pre { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12.5px; }
 table { border-collapse: collapse; margin: 6px 0; font-size: 13px; }
 th, td { text-align: left; padding: 3px 10px 3px 0; vertical-align: top; border-bottom: 1px solid #eef0f3; }
 th { color: #5b6474; font-weight: 600; } .caption { color: #5b6474; font-size: 12.5px; margin: 0 0 6px; }
@@ -35,7 +38,10 @@ svg .trial { fill: none; stroke: #2f6fca; stroke-width: 1.4; opacity: 0.8; }
 svg .trial.stopped { stroke: #b3b9c4; } svg .trial.failed { stroke: #e3a39c; }
 svg .trial.best { stroke: #c0261b; stroke-width: 2.6; opacity: 1; }
 svg .stop-mark { fill: #8a93a3; } svg .dot { fill: #2f6fca; } svg .dot.stopped { fill: #b3b9c4; } svg .dot.best { fill: #c0261b; }
-svg .pc { fill: none; stroke-width: 1.3; opacity: 0.85; }
+svg .pc { fill: none; stroke-width: 1.3; opacity: 0.85; } svg .pc.best { opacity: 1; }
+pre { background: #f6f7f9; padding: 8px 10px; overflow-x: auto; margin: 4px 0; }
+summary { cursor: pointer; color: #5b6474; font-size: 13px; }
+svg .pc-tick { font-size: 10.5px; paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
 )css";
 
 struct Box {
@@ -46,6 +52,12 @@ std::string number_text(double value) {
   return fmt::format("{:.6g}", value);
 }
 
+// Shortest text that reads back as the same double: what data- attributes hold, so tests can
+// compare them with metrics.jsonl exactly.
+std::string data_number(double value) {
+  return fmt::format("{}", value);
+}
+
 const char* trial_class(const records::TrialRecord& trial, int best_id) {
   if (trial.id == best_id) return "best";
   if (trial.state == records::TrialStatus::stopped) return "stopped";
@@ -53,17 +65,31 @@ const char* trial_class(const records::TrialRecord& trial, int best_id) {
   return "ran";
 }
 
-// The metric's values of one trial, in step order.
+// The metric's values of one trial by step. A trial resumed from a checkpoint reports the steps
+// after it again: the newest report of a step is the one its later steps grew from, so it wins
+// and the line never runs backwards (the trial's own run report shows every attempt).
 std::vector<std::pair<std::int64_t, double>> metric_points(const std::vector<records::MetricPoint>& history,
                                                            const std::string& metric) {
-  std::vector<std::pair<std::int64_t, double>> points;
+  std::map<std::int64_t, double> by_step;
   for (const auto& point : history) {
     if (point.values.contains(metric) && point.values[metric].is_number()) {
       const double value = point.values[metric].get<double>();
-      if (std::isfinite(value)) points.emplace_back(point.step, value);
+      if (std::isfinite(value)) by_step[point.step] = value;
     }
   }
-  return points;
+  return {by_step.begin(), by_step.end()};
+}
+
+// What a trial's line draws: as run charts do, a long series thinned evenly to
+// k_max_drawn_points, its last point kept (where a stopped trial stopped).
+std::vector<std::pair<std::int64_t, double>> drawn_points(std::vector<std::pair<std::int64_t, double>> points) {
+  const std::size_t stride = (points.size() + k_max_drawn_points - 1) / k_max_drawn_points;
+  if (stride <= 1) return points;
+  std::vector<std::pair<std::int64_t, double>> drawn;
+  for (std::size_t k = 0; k < points.size(); ++k) {
+    if (k % stride == 0 || k + 1 == points.size()) drawn.push_back(points[k]);
+  }
+  return drawn;
 }
 
 void axes(std::string& svg, const Box& box, const Ticks& xt, const Ticks& yt, const LinearScale& x,
@@ -117,16 +143,19 @@ std::string trials_chart(const SweepReportInputs& in, int best_id) {
   for (const auto* trial : order) {
     auto it = in.histories.find(trial->id);
     if (it == in.histories.end()) continue;
-    const auto points = metric_points(it->second, in.sweep.metric);
-    if (points.empty()) continue;
+    const auto all_points = metric_points(it->second, in.sweep.metric);
+    if (all_points.empty()) continue;
+    const auto points = drawn_points(all_points);
     std::string path;
     for (const auto& [step, value] : points) {
       path += fmt::format("{}{},{}", path.empty() ? "M" : " L", svg_coord(x(static_cast<double>(step))),
                           svg_coord(y(value)));
     }
-    svg += fmt::format(
-        R"(<path class="trial {}" data-trial="{}" data-state="{}" data-points="{}" data-last-step="{}" d="{}"/>)",
-        trial_class(*trial, best_id), trial->id, to_string(trial->state), points.size(), points.back().first, path);
+    svg +=
+        fmt::format(R"(<path class="trial {}" data-trial="{}" data-state="{}" data-points="{}" data-total-points="{}" )"
+                    R"(data-last-step="{}" data-last-value="{}" d="{}"/>)",
+                    trial_class(*trial, best_id), trial->id, to_string(trial->state), points.size(), all_points.size(),
+                    points.back().first, data_number(points.back().second), path);
     if (trial->state == records::TrialStatus::stopped) {
       svg += fmt::format(R"(<circle class="stop-mark" cx="{}" cy="{}" r="3"/>)",
                          svg_coord(x(static_cast<double>(points.back().first))), svg_coord(y(points.back().second)));
@@ -224,6 +253,9 @@ std::string param_chart(const SweepReportInputs& in, const ParamAxis& axis, int 
   std::string svg = fmt::format(R"(<svg class="param-chart" viewBox="0 0 {} {}" data-param="{}">)",
                                 svg_coord(box.width), svg_coord(box.height), html_escape(axis.name));
   axes(svg, box, xt, yt, x, y, axis.name + (axis.log ? " (log scale)" : ""), axis.log);
+  // The value axis is the metric (each trial's best): named along it, as the x axis is.
+  svg += fmt::format(R"svg(<text class="axis-label" transform="rotate(-90)" x="{}" y="16">{}</text>)svg",
+                     svg_coord(-(box.top + box.height - box.bottom) / 2), html_escape(in.sweep.metric));
   if (!axis.numeric) {
     for (std::size_t i = 0; i < axis.categories.size(); ++i) {
       svg += fmt::format(R"(<text class="tick x" x="{}" y="{}">{}</text>)", svg_coord(x(static_cast<double>(i))),
@@ -235,19 +267,26 @@ std::string param_chart(const SweepReportInputs& in, const ParamAxis& axis, int 
     const auto position = axis.position(trial.params[axis.name]);
     if (!position) continue;
     svg += fmt::format(R"(<circle class="dot {}" data-trial="{}" data-value="{}" cx="{}" cy="{}" r="4"/>)",
-                       trial_class(trial, best_id), trial.id, number_text(*trial.best), svg_coord(x(*position)),
+                       trial_class(trial, best_id), trial.id, data_number(*trial.best), svg_coord(x(*position)),
                        svg_coord(y(*trial.best)));
   }
   return svg + "</svg>";
 }
 
-// Parallel coordinates: an axis per parameter and one for the metric, a line per trial,
-// coloured from grey (worst) to red (best).
+// Where a value of a parallel-coordinates axis sits, from 0 (bottom) to 1 (top).
+double axis_fraction(double position, double lo, double hi) {
+  return hi > lo ? (position - lo) / (hi - lo) : 0.5;
+}
+
+// Parallel coordinates: an axis per parameter and one for the metric, each with its values
+// written along it (the ends of a numeric one, every category of the others), a line per trial
+// coloured from grey (worst) to red (best), the best one thickest and drawn last.
 std::string parallel_chart(const SweepReportInputs& in, const std::vector<ParamAxis>& axes_list, int best_id) {
   if (axes_list.empty()) return "";
   Box box;
-  box.height = 260;
-  box.bottom = 30;
+  box.height = 290;
+  box.top = 30;
+  box.bottom = 44;
   const auto range = best_value_range(in.sweep);
   if (!range) return "";
   const double lo = range->first, hi = range->second;
@@ -255,41 +294,74 @@ std::string parallel_chart(const SweepReportInputs& in, const std::vector<ParamA
   const auto column_x = [&](std::size_t i) {
     return box.left + (box.width - box.left - box.right) * static_cast<double>(i) / static_cast<double>(columns - 1);
   };
+  const auto fraction_y = [&](double fraction) {
+    return box.height - box.bottom - fraction * (box.height - box.bottom - box.top);
+  };
   std::string svg = fmt::format(R"(<svg class="parallel-chart" viewBox="0 0 {} {}" data-axes="{}">)",
                                 svg_coord(box.width), svg_coord(box.height), columns);
   for (std::size_t i = 0; i < columns; ++i) {
     const std::string name = i < axes_list.size() ? axes_list[i].name : in.sweep.metric;
     svg += fmt::format(
         R"(<line class="axis" x1="{0}" x2="{0}" y1="{1}" y2="{2}"/><text class="axis-label" x="{0}" y="{3}">{4}</text>)",
-        svg_coord(column_x(i)), svg_coord(box.top), svg_coord(box.height - box.bottom), svg_coord(box.height - 10),
+        svg_coord(column_x(i)), svg_coord(box.top), svg_coord(box.height - box.bottom), svg_coord(box.height - 8),
         html_escape(name));
+    // The values along the axis: beside it, inwards on the last one so they stay inside the chart.
+    std::vector<std::pair<double, std::string>> labels;  // fraction, text
+    if (i == axes_list.size()) {
+      labels = {{axis_fraction(lo, lo, hi), number_text(lo)}, {axis_fraction(hi, lo, hi), number_text(hi)}};
+    } else if (const auto& axis = axes_list[i]; axis.numeric) {
+      const auto shown = [&](double v) { return number_text(axis.log ? std::pow(10.0, v) : v); };
+      labels = {{axis_fraction(axis.lo, axis.lo, axis.hi), shown(axis.lo)}};
+      if (axis.hi > axis.lo) labels.emplace_back(1.0, shown(axis.hi));
+    } else {
+      for (std::size_t c = 0; c < axis.categories.size(); ++c)
+        labels.emplace_back(axis_fraction(static_cast<double>(c), axis.lo, axis.hi), axis.categories[c]);
+    }
+    // The ends' values just past the axis' ends, clear of the lines that crowd there; the others
+    // beside it.
+    const bool last = i + 1 == columns;
+    for (const auto& [fraction, text] : labels) {
+      const double label_y = fraction >= 1   ? box.top - 6
+                             : fraction <= 0 ? box.height - box.bottom + 14
+                                             : fraction_y(fraction) + 4;
+      svg += fmt::format(R"(<text class="pc-tick" x="{}" y="{}" text-anchor="{}">{}</text>)",
+                         svg_coord(column_x(i) + (last ? -5 : 5)), svg_coord(label_y), last ? "end" : "start",
+                         html_escape(text));
+    }
   }
   const bool up = in.sweep.maximize;
-  for (const auto& trial : in.sweep.trials) {
-    if (!trial.best || !std::isfinite(*trial.best)) continue;
+  std::vector<const records::TrialRecord*> order;
+  for (const auto& trial : in.sweep.trials) order.push_back(&trial);
+  std::stable_partition(order.begin(), order.end(), [best_id](const auto* t) { return t->id != best_id; });
+  for (const auto* trial : order) {
+    if (!trial->best || !std::isfinite(*trial->best)) continue;
     std::string path;
     bool complete = true;
     for (std::size_t i = 0; i < columns && complete; ++i) {
       double fraction = 0.5;
       if (i < axes_list.size()) {
         const auto& axis = axes_list[i];
-        const auto position = trial.params.contains(axis.name) ? axis.position(trial.params[axis.name]) : std::nullopt;
+        const auto position =
+            trial->params.contains(axis.name) ? axis.position(trial->params[axis.name]) : std::nullopt;
         if (!position) {
           complete = false;
           break;
         }
-        fraction = axis.hi > axis.lo ? (*position - axis.lo) / (axis.hi - axis.lo) : 0.5;
+        fraction = axis_fraction(*position, axis.lo, axis.hi);
       } else {
-        fraction = hi > lo ? (*trial.best - lo) / (hi - lo) : 0.5;
+        fraction = axis_fraction(*trial->best, lo, hi);
       }
-      const double yv = box.height - box.bottom - fraction * (box.height - box.bottom - box.top);
-      path += fmt::format("{}{},{}", path.empty() ? "M" : " L", svg_coord(column_x(i)), svg_coord(yv));
+      path +=
+          fmt::format("{}{},{}", path.empty() ? "M" : " L", svg_coord(column_x(i)), svg_coord(fraction_y(fraction)));
     }
     if (!complete) continue;
-    const double goodness = hi > lo ? ((up ? *trial.best - lo : hi - *trial.best) / (hi - lo)) : 1.0;
+    const double goodness = hi > lo ? ((up ? *trial->best - lo : hi - *trial->best) / (hi - lo)) : 1.0;
     const int red = static_cast<int>(180 + 12 * goodness * 5.5), other = static_cast<int>(190 - 160 * goodness);
-    svg += fmt::format(R"svg(<path class="pc" data-trial="{}" style="stroke: rgb({},{},{})"{} d="{}"/>)svg", trial.id,
-                       std::min(red, 245), other, other, trial.id == best_id ? R"( stroke-width="2.6")" : "", path);
+    // In the style attribute: the stylesheet's .pc rule would win over a presentation attribute.
+    svg += fmt::format(
+        R"svg(<path class="pc{}" data-trial="{}" data-value="{}" style="stroke: rgb({},{},{}){}" d="{}"/>)svg",
+        trial->id == best_id ? " best" : "", trial->id, data_number(*trial->best), std::min(red, 245), other, other,
+        trial->id == best_id ? "; stroke-width: 2.6" : "", path);
   }
   return svg + "</svg>";
 }
@@ -302,11 +374,8 @@ std::string params_cell(const nlohmann::json& params) {
   return html_escape(text);
 }
 
-}  // namespace
-
-std::string render_sweep_report_html(const SweepReportInputs& in) {
-  const records::SweepRecord& sweep = in.sweep;
-  // Best first by the goal; trials without a value last.
+// Best first by the goal; trials without a value last, by id.
+std::vector<const records::TrialRecord*> trials_best_first(const records::SweepRecord& sweep) {
   std::vector<const records::TrialRecord*> ordered;
   for (const auto& trial : sweep.trials) ordered.push_back(&trial);
   std::stable_sort(ordered.begin(), ordered.end(), [&](const auto* a, const auto* b) {
@@ -316,10 +385,74 @@ std::string render_sweep_report_html(const SweepReportInputs& in) {
     if (*a->best != *b->best) return sweep.maximize ? *a->best > *b->best : *a->best < *b->best;
     return a->id < b->id;
   });
-  const int best_id = !ordered.empty() && ordered.front()->best ? ordered.front()->id : -1;
+  return ordered;
+}
+
+// The card of the checkpoint to keep: the one whose metrics hold the best value of the sweep's
+// metric (the later one on a tie), else the last in name order (the newest for step- and
+// epoch-numbered names). Null without cards.
+const nlohmann::json* best_card(const std::vector<nlohmann::json>& cards, const std::string& metric, bool maximize) {
+  const nlohmann::json* chosen = nullptr;
+  std::optional<double> chosen_value;
+  for (const auto& card : cards) {
+    std::optional<double> value;
+    if (card.is_object() && card.contains("metrics") && card["metrics"].is_object() &&
+        card["metrics"].contains("values") && card["metrics"]["values"].is_object()) {
+      const auto& values = card["metrics"]["values"];
+      if (values.contains(metric) && values[metric].is_number() && std::isfinite(values[metric].get<double>()))
+        value = values[metric].get<double>();
+    }
+    if (value) {
+      if (!chosen_value || (maximize ? *value >= *chosen_value : *value <= *chosen_value)) {
+        chosen = &card;
+        chosen_value = value;
+      }
+    } else if (!chosen_value) {
+      chosen = &card;
+    }
+  }
+  return chosen;
+}
+
+std::string best_card_section(const SweepReportInputs& in, int best_id) {
+  std::string html = "<h2 id=\"best-card\">The best trial's model card</h2>";
+  if (best_id < 0) return html + R"(<p class="caption">No trial has a value of the metric yet.</p>)";
+  const auto* card = best_card(in.best_trial_cards, in.sweep.metric, in.sweep.maximize);
+  if (!card) {
+    return html + fmt::format(R"(<p class="caption">No checkpoint of trial {} has come home (workers write them to )"
+                              R"(<code>$CHOLINE_CKPT_DIR</code>).</p>)",
+                              best_id);
+  }
+  std::string name = "checkpoint";
+  if (card->contains("checkpoint") && (*card)["checkpoint"].is_object())
+    name = (*card)["checkpoint"].value("name", name);
+  html += fmt::format(
+      R"(<p class="caption">Trial {}'s checkpoint <code>{}</code>, at its best {}: where it came from, the command )"
+      R"(with the trial's parameters, the code, the data and the metrics at its step.</p>)",
+      best_id, html_escape(name), html_escape(in.sweep.metric));
+  html += fmt::format(R"(<section class="card" data-trial="{}" data-checkpoint="{}"><pre>{}</pre>)", best_id,
+                      html_escape(name), html_escape(format_model_card(*card)));
+  html += "<details><summary>" + html_escape(card_name_for(name)) + "</summary><pre>" + html_escape(card->dump(2)) +
+          "</pre></details></section>";
+  return html;
+}
+
+}  // namespace
+
+std::optional<int> sweep_best_trial(const records::SweepRecord& sweep) {
+  const auto ordered = trials_best_first(sweep);
+  if (ordered.empty() || !ordered.front()->best || !std::isfinite(*ordered.front()->best)) return std::nullopt;
+  return ordered.front()->id;
+}
+
+std::string render_sweep_report_html(const SweepReportInputs& in) {
+  const records::SweepRecord& sweep = in.sweep;
+  const auto ordered = trials_best_first(sweep);
+  const int best_id = sweep_best_trial(sweep).value_or(-1);
   const auto axes_list = param_axes(sweep);
 
   std::string html = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">";
+  // Nothing may load or run: the page is a document, whatever a host put into its metrics.
   html +=
       R"(<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">)";
   html += "<title>sweep " + html_escape(sweep.id) + "</title><style>" + k_sweep_style + "</style></head><body>";
@@ -338,21 +471,23 @@ std::string render_sweep_report_html(const SweepReportInputs& in) {
       R"(<p class="caption">Each line is a trial; trials stopped early are grey and end with a dot where they stopped; the best is red.</p>)";
   html += trials_chart(in, best_id);
   html += "<h2>Parameters</h2>";
-  html += R"(<p class="caption">One line per trial across the parameters and the metric (red: better).</p>)";
+  html += R"(<p class="caption">One line per trial across the parameters and its best )" + html_escape(sweep.metric) +
+          " (red: better).</p>";
   html += parallel_chart(in, axes_list, best_id);
+  html += "<h2>" + html_escape(sweep.metric) + " against each parameter</h2>";
+  html += R"(<p class="caption">A dot per trial at its best )" + html_escape(sweep.metric) +
+          R"(; grey: stopped early, red: the best trial.</p>)";
   for (const auto& axis : axes_list) html += param_chart(in, axis, best_id);
+  html += best_card_section(in, best_id);
   html +=
       "<h2>Trials, best first</h2><table><tr><th>trial</th><th>state</th><th>best</th><th>latest</th>"
       "<th>resource</th><th>host</th><th>parameters</th></tr>";
   for (const auto* trial : ordered) {
-    std::string state = to_string(trial->state);
-    if (trial->state == records::TrialStatus::stopped && trial->rung >= 0)
-      state = "stopped early at rung " + std::to_string(trial->rung);
     html += fmt::format(
         R"(<tr data-trial="{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class="mono">{}</td><td class="mono">{}</td></tr>)",
-        trial->id, trial->id, html_escape(state), trial->best ? number_text(*trial->best) : "-",
-        trial->latest ? number_text(*trial->latest) : "-", trial->resource, html_escape(trial->host),
-        params_cell(trial->params));
+        trial->id, trial->id, html_escape(trial_state_text(*trial)), trial->best ? number_text(*trial->best) : "-",
+        trial->latest ? number_text(*trial->latest) : "-", trial->resource,
+        html_escape(trial_host_text(sweep, trial->host)), params_cell(trial->params));
   }
   html += "</table>";
   html += "<p class=\"caption\">choline " + html_escape(version()) + " · generated " + html_escape(in.generated_at) +
