@@ -39,15 +39,6 @@ json optional_number(const std::optional<double>& value) {
   return value ? json(*value) : json(nullptr);
 }
 
-json copies_json(const std::vector<PbtCopyRecord>& copies) {
-  json list = json::array();
-  for (const auto& c : copies) {
-    list.push_back(
-        {{"resource", c.resource}, {"from_trial", c.from_trial}, {"params_before", c.params_before}, {"at", c.at}});
-  }
-  return list;
-}
-
 json trial_json(const TrialRecord& t) {
   return {{"id", t.id},
           {"params", t.params},
@@ -158,6 +149,15 @@ Result<SweepRecord> sweep_from_json(const json& j) {
 }
 
 }  // namespace
+
+nlohmann::json copies_json(const std::vector<PbtCopyRecord>& copies) {
+  json list = json::array();
+  for (const auto& c : copies) {
+    list.push_back(
+        {{"from_trial", c.from_trial}, {"resource", c.resource}, {"params_before", c.params_before}, {"at", c.at}});
+  }
+  return list;
+}
 
 const char* to_string(TrialStatus status) {
   switch (status) {

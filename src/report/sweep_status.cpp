@@ -76,6 +76,12 @@ std::string trial_host_text(const records::SweepRecord& sweep, const std::string
 }
 
 std::string trial_state_text(const records::TrialRecord& trial) {
+  // Population-based training replaced it: which trial's checkpoint it carries on (the latest).
+  if (!trial.copies.empty() && trial.state != records::TrialStatus::failed) {
+    const std::string from = "trial " + std::to_string(trial.copies.back().from_trial);
+    return trial.state == records::TrialStatus::queued ? "queued, copied " + from
+                                                       : to_string(trial.state) + std::string(", copied ") + from;
+  }
   switch (trial.state) {
     case records::TrialStatus::stopped:
       return trial.rung >= 0 ? "stopped early at rung " + std::to_string(trial.rung) : "stopped";
@@ -132,7 +138,8 @@ json sweep_status_json(const SweepStatusInputs& in) {
                       {"host", t->host},
                       {"cost", t->cost},
                       {"tries", t->tries},
-                      {"why", t->why}});
+                      {"why", t->why},
+                      {"copies", records::copies_json(t->copies)}});
   }
   json hosts = json::array();
   for (const auto& h : sweep.hosts) {

@@ -53,6 +53,7 @@ expect_exit 0 "$CHOLINE" -C "$PROJECT" sweep pbt.py --1xcpu --parallel 4 --trial
   --pbt-interval 8 -p lr=loguniform:1e-3:1 --metric value --maximize
 echo "PBT sweep took $(( $(date +%s) - start )) s" >&2
 echo "$OUT" >&2
+SWEEP_OUT="$OUT"
 sweep=$(ls -1 "$PROJECT/.choline/sweeps" | tail -n 1)
 field() {
   "$CHOLINE" -C "$PROJECT" sweep status --json "$sweep" | /usr/bin/python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"
@@ -68,8 +69,11 @@ journal="$PROJECT/.choline/sweeps/$sweep/sweep.json"
 copies=$(/usr/bin/python3 -c "import json; print(sum(len(t['copies']) for t in json.load(open('$journal'))['trials']))")
 echo "PBT copies: $copies" >&2
 [ "$copies" -ge 1 ] || fail "no trial copied another's checkpoint: $OUT"
-contains "$OUT" "is replaced: "
-contains "$OUT" "'s checkpoint: --lr="
+[ "$(field 'sum(len(t["copies"]) for t in s["trials"])')" = "$copies" ] || fail "sweep status --json does not show the copies"
+expect_exit 0 "$CHOLINE" -C "$PROJECT" sweep status "$sweep"
+contains "$OUT" ", copied trial "
+contains "$SWEEP_OUT" "is replaced: "
+contains "$SWEEP_OUT" "'s checkpoint: --lr="
 /usr/bin/python3 - "$journal" "$PROJECT/.choline/runs" <<'PY' || fail "a copy is not what the journal says"
 import json, os, re, sys
 status = json.load(open(sys.argv[1]))

@@ -114,6 +114,7 @@ TEST_CASE("Sweep status JSON: trials in the order given, null values, the pool's
   CHECK(json["trials"][1]["rung"] == 1);
   CHECK(json["trials"][2]["best"].is_null());
   CHECK(json["trials"][2]["latest"].is_null());
+  CHECK(json["trials"][2]["copies"] == nlohmann::json::array());
   REQUIRE(json["hosts"].size() == 2);
   CHECK(json["hosts"][0]["released"] == false);
   CHECK(json["hosts"][1]["released"] == true);
@@ -143,6 +144,11 @@ TEST_CASE("A trial's state as people read it", "[report][sweep]") {
   CHECK(report::trial_state_text(trial) == "lost");
   trial.state = records::TrialStatus::finished;
   CHECK(report::trial_state_text(trial) == "finished");
+  // Population-based training replaced it: whose checkpoint it goes on from.
+  trial.copies.push_back({3, 2, nlohmann::json::object(), ""});
+  CHECK(report::trial_state_text(trial) == "finished, copied trial 2");
+  trial.state = records::TrialStatus::queued;
+  CHECK(report::trial_state_text(trial) == "queued, copied trial 2");
 }
 
 TEST_CASE("Sweep best: the best trial as a train command, its arguments quoted for a shell", "[report][sweep]") {

@@ -47,6 +47,9 @@ struct PbtCopyRecord {
   std::string at;  // ISO 8601
 };
 
+// As sweep.json and `sweep status --json` write them, oldest first.
+nlohmann::json copies_json(const std::vector<PbtCopyRecord>& copies);
+
 struct TrialRecord {
   int id = 0;
   nlohmann::json params = nlohmann::json::object();
