@@ -298,6 +298,18 @@ class SweepCommand final : public Command {
                  {"first_trials", first},
                  {"notes", config.notes}};
     if (options.max_cost) plan["max_cost"] = *options.max_cost;
+    if (config.method == sweep::Method::pbt) {
+      plan["pbt"] = {{"interval", config.pbt.interval},
+                     {"quantile", config.pbt.quantile},
+                     {"resample_probability", config.pbt.resample_probability},
+                     {"factors", config.pbt.factors},
+                     {"burn_in", config.pbt.burn_in}};
+      if (m_parallel < trials) {
+        plan["notes"].push_back("pbt with --parallel " + std::to_string(m_parallel) + " below the population of " +
+                                std::to_string(trials) +
+                                ": members run in turns, and a later one is ranked against the finished ones");
+      }
+    }
     out << plan.dump(2) << "\n";
     return 0;
   }

@@ -48,6 +48,12 @@ expect_exit 2 "$CHOLINE" -C "$PROJECT" sweep pbt.py --1xcpu -p lr=loguniform:1e-
   --pbt-interval 8 --stopper asha
 contains "$ERR" "stopper"
 
+# --dry-run shows PBT's settings, and says what a population larger than --parallel means.
+expect_exit 0 "$CHOLINE" -C "$PROJECT" sweep pbt.py --1xcpu --parallel 2 --trials 4 --seed 3 --method pbt \
+  --pbt-interval 8 -p lr=loguniform:1e-3:1 --metric value --maximize --dry-run
+contains "$OUT" '"interval": 8'
+contains "$OUT" "members run in turns"
+
 start=$(date +%s)
 expect_exit 0 "$CHOLINE" -C "$PROJECT" sweep pbt.py --1xcpu --parallel 4 --trials 4 --seed 3 --method pbt \
   --pbt-interval 8 -p lr=loguniform:1e-3:1 --metric value --maximize
