@@ -64,3 +64,15 @@ require_finished_run() {
   [ -s "$dir/checkpoints/epoch-0000.pt" ] || fail "checkpoint not pulled back for $run"
   [ "$(run_field "$run" 'r["state"]')" = succeeded ] || fail "status --json does not show $run succeeded"
 }
+
+# use_chromium TEST: $BROWSER (headless Chromium, or the test is skipped) and $OUTPUT_DIR, where
+# the test leaves its screenshots and DOM dumps.
+use_chromium() {
+  BROWSER="${CHOLINE_CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}"
+  if [ -z "$BROWSER" ]; then
+    echo "SKIPPED: chromium is not installed (scripts/setup installs Debian's chromium package)"
+    exit 77
+  fi
+  OUTPUT_DIR="${CHOLINE_TEST_OUTPUT_DIR:-$(dirname "$CHOLINE")/test-output/$1}"
+  mkdir -p "$OUTPUT_DIR"
+}

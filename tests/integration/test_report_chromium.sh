@@ -4,13 +4,7 @@
 # real metrics (count, first and last values, steps and attempts) and that no script got in, not
 # even from metric names a host chose (c).
 source "$(dirname "$0")/lib.sh"
-BROWSER="${CHOLINE_CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}"
-if [ -z "$BROWSER" ]; then
-  echo "SKIPPED: chromium is not installed (scripts/setup installs Debian's chromium package)"
-  exit 77
-fi
-OUTPUT_DIR="${CHOLINE_TEST_OUTPUT_DIR:-$(dirname "$CHOLINE")/test-output/test_report_chromium}"
-mkdir -p "$OUTPUT_DIR"
+use_chromium test_report_chromium
 make_project
 # The cards of the finished run carry what a project would say about itself.
 cat >"$PROJECT/choline.json" <<'JSON'

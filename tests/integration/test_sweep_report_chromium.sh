@@ -7,13 +7,7 @@
 # request in Chromium's network log.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/sweep_lib.sh"
-BROWSER="${CHOLINE_CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}"
-if [ -z "$BROWSER" ]; then
-  echo "SKIPPED: chromium is not installed (scripts/setup installs Debian's chromium package)"
-  exit 77
-fi
-OUTPUT_DIR="${CHOLINE_TEST_OUTPUT_DIR:-$(dirname "$CHOLINE")/test-output/test_sweep_report_chromium}"
-mkdir -p "$OUTPUT_DIR"
+use_chromium test_sweep_report_chromium
 make_sweep_project
 # A categorical parameter of strings besides the numeric ones, so the charts draw both kinds of
 # axis; the script only accepts it.
