@@ -65,21 +65,8 @@ std::vector<records::DataProvenance> data_provenance(const std::vector<remote::P
 
 // What one host holds after staging, journaled: `choline data status` reads it back, and tests
 // see what crossed.
-nlohmann::json staged_json(int node, const std::string& host_id, const std::vector<remote::DataStageStats>& staged) {
-  nlohmann::json entries = nlohmann::json::array();
-  for (const auto& s : staged) {
-    entries.push_back({{"key", s.key},
-                       {"to", s.to},
-                       {"id", s.id},
-                       {"action", remote::to_string(s.action)},
-                       {"files", s.files},
-                       {"bytes", s.bytes},
-                       {"bytes_sent", s.sync.bytes_sent},
-                       {"bytes_literal", s.sync.bytes_literal},
-                       {"files_sent", s.sync.files_transferred},
-                       {"bytes_downloaded", s.bytes_downloaded}});
-  }
-  return {{"node", node}, {"id", host_id}, {"entries", entries}};
+nlohmann::json staged_event(int node, const std::string& host_id, const std::vector<remote::DataStageStats>& staged) {
+  return {{"node", node}, {"id", host_id}, {"entries", remote::staged_json(staged)}};
 }
 
 }  // namespace
@@ -126,7 +113,7 @@ Event prepare(Execution& run, int node) {
     auto result = host.stage_data(**data, options);
     if (!result) return event::PrepareFailed{node, result.error()};  // names the host and the entry
     staged = std::move(*result);
-    if (auto ok = run.journal(records::JournalEvent::data_staged, staged_json(node, host_id, staged)); !ok) {
+    if (auto ok = run.journal(records::JournalEvent::data_staged, staged_event(node, host_id, staged)); !ok) {
       return event::PrepareFailed{node, ok.error()};
     }
   }
