@@ -12,27 +12,42 @@ namespace choline::run {
 
 namespace {
 
+// The run settles on `chosen`, an interpreter with torch on the host, in place of `configured`.
+Status use_interpreter(Execution& run, const std::string& configured, const std::string& chosen) {
+  if (chosen == configured) return {};
+  std::lock_guard lock(run.record_mutex);
+  records::RunRecord& record = run.record;
+  if (record.options.python != configured) return {};  // another node chose already
+  spdlog::info("'{}' has no torch; using {}, which has (set \"python\" in choline.json or CHOLINE_PYTHON to choose)",
+               record.options.python, chosen);
+  if (!record.command.empty() && record.command[0] == record.options.python) record.command[0] = chosen;
+  record.options.python = chosen;
+  return run.journal_locked(records::JournalEvent::interpreter_chosen, {{"python", chosen}});
+}
+
 // The run's interpreter must have torch. On this machine a missing torch is often just the
-// wrong python3 first on PATH: another that has it is used instead, and said so.
-Status check_python(Execution& run, HostControl& host) {
+// wrong python3 first on PATH: another that has it is used instead, and said so. A warm host's
+// `known` interpreter (what its preparation found) is not asked again (interpreter_known_on_host).
+// Returns the interpreter found to have torch on this host.
+Result<std::string> check_python(Execution& run, HostControl& host, bool warm, const std::string& known) {
   const std::string python = [&] {
     std::lock_guard lock(run.record_mutex);
     return run.record.options.python;
   }();
+  if (const auto reuse = interpreter_known_on_host(warm, known, python)) {
+    spdlog::debug("{}: {} has torch (checked when the host was prepared)", host.host().id, *reuse);
+    if (auto ok = use_interpreter(run, python, *reuse); !ok) return ok.error();
+    return *reuse;
+  }
   auto ok = host.check_python(python);
-  if (ok || !should_try_other_interpreters(ok.error(), run.pool.provider().shares_this_machine())) return ok;
+  if (ok) return python;
+  if (!should_try_other_interpreters(ok.error(), run.pool.provider().shares_this_machine())) return ok.error();
   for (const auto& candidate : fallback_interpreters(python)) {
     if (!host.check_python(candidate)) continue;
-    std::lock_guard lock(run.record_mutex);
-    records::RunRecord& record = run.record;
-    if (record.options.python != python) return {};  // another node chose already
-    spdlog::info("'{}' has no torch; using {}, which has (set \"python\" in choline.json or CHOLINE_PYTHON to choose)",
-                 record.options.python, candidate);
-    if (!record.command.empty() && record.command[0] == record.options.python) record.command[0] = candidate;
-    record.options.python = candidate;
-    return run.journal_locked(records::JournalEvent::interpreter_chosen, {{"python", candidate}});
+    if (auto used = use_interpreter(run, python, candidate); !used) return used.error();
+    return candidate;
   }
-  return ok;
+  return ok.error();
 }
 
 // The model card's account of the data: the cache's own hashes, and the sizes node 0's host
@@ -81,10 +96,14 @@ Event prepare(Execution& run, int node) {
   // Not a structured binding: clang 14 (the sanitized build's) cannot capture one in a lambda.
   std::string host_id;
   bool warm = false;
+  std::string known_python;  // the interpreter a warm host's preparation found torch in
   {
     std::lock_guard lock(run.record_mutex);
     host_id = run.record.current_host(node)->host.id;
-    warm = run.warm_hosts.count(host_id) > 0;
+    if (auto it = run.warm_hosts.find(host_id); it != run.warm_hosts.end()) {
+      warm = true;
+      known_python = it->second;
+    }
   }
   HostControl& host = run.control(node);
   const auto fail = [&](const Error& error) -> Event {
@@ -124,12 +143,16 @@ Event prepare(Execution& run, int node) {
       return event::PrepareFailed{node, ok.error()};
     }
   }
-  // After setup, which may be what installs torch; on a warm host too (one round trip), since the
-  // interpreter the last run settled on is this run's to choose again.
+  // After setup, which may be what installs torch. A warm host was checked when it was prepared for
+  // this same setup and interpreter: the pool remembers what it found, so a sweep's next trial
+  // pays no round trip for it.
+  std::string python;
   if (util::ends_with(run.record.entry, ".py")) {
-    if (auto ok = check_python(run, host); !ok) return event::PrepareFailed{node, ok.error()};
+    auto checked = check_python(run, host, warm, known_python);
+    if (!checked) return event::PrepareFailed{node, checked.error()};
+    python = *checked;
   }
-  run.pool.prepared(host.host(), run.preparation);
+  run.pool.prepared(host.host(), run.preparation, python);
   return event::Prepared{node};
 }
 
