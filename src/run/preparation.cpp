@@ -8,6 +8,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <future>
+
 namespace choline::run {
 
 namespace {
@@ -116,6 +118,10 @@ Event prepare(Execution& run, int node) {
   // The data entries as scanned once for the run (a wrong path failed the run before renting).
   auto data = run.data();
   if (!data) return event::PrepareFailed{node, data.error()};
+  // The project's git state for node 0's model cards, taken while the project and data travel:
+  // git's few processes would otherwise be waited for between a sweep's trials.
+  std::future<nlohmann::json> git;
+  if (node == 0) git = std::async(std::launch::async, records::git_state, run.record.project_dir);
   // Data travels on its own: the project push leaves the entries' sources and `to` paths alone.
   auto pushed = host.push(run.record.project_dir, run.push_ignores());
   if (!pushed) return fail(pushed.error().with_context("pushing the project"));
@@ -137,7 +143,7 @@ Event prepare(Execution& run, int node) {
     }
   }
   // The code and data as node 0 (whose checkpoints come home) has them, for model cards.
-  if (node == 0) records::record_provenance(run.record, data_provenance(**data, staged));
+  if (node == 0) records::record_provenance(run.record, data_provenance(**data, staged), git.get());
   if (!warm) {
     if (auto ok = host.run_setup(run.record.options.setup, run.record.options.python, run.out); !ok) {
       return event::PrepareFailed{node, ok.error()};
