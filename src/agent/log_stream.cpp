@@ -6,8 +6,10 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <thread>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <unistd.h>
+#include <thread>
 
 namespace choline::agent {
 
@@ -16,7 +18,8 @@ namespace {
 using nlohmann::json;
 
 // Sends what was appended to each rank's log since its offset. Returns whether anything moved.
-Result<bool> send_new_bytes(const AgentLayout& layout, std::map<int, std::uint64_t>& offsets, sync::FrameWriter& writer) {
+Result<bool> send_new_bytes(const AgentLayout& layout, std::map<int, std::uint64_t>& offsets,
+                            sync::FrameWriter& writer) {
   // Ranks present on disk join the map at offset 0.
   if (DIR* dir = ::opendir(layout.logs().c_str())) {
     while (const dirent* item = ::readdir(dir)) {
@@ -34,7 +37,9 @@ Result<bool> send_new_bytes(const AgentLayout& layout, std::map<int, std::uint64
       const ssize_t n = ::pread(fd, buffer.data(), buffer.size(), static_cast<off_t>(offset));
       if (n <= 0) break;
       sync::Encoder frame;
-      frame.u32(static_cast<std::uint32_t>(rank)).u64(offset).raw(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+      frame.u32(static_cast<std::uint32_t>(rank))
+          .u64(offset)
+          .raw(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
       if (auto ok = writer.write(static_cast<std::uint8_t>(LogMsg::log), frame.bytes()); !ok) {
         ::close(fd);
         return ok.error();
@@ -47,6 +52,42 @@ Result<bool> send_new_bytes(const AgentLayout& layout, std::map<int, std::uint64
   return moved;
 }
 
+// The wait between two looks at a host's logs and state. The supervisor writes state.json by a
+// rename into the host root: that rename ends the wait, so a job's end goes to the laptop the
+// moment it is written rather than up to a poll later (which a sweep would pay between trials).
+// Logs are still sent in batches of one poll. Without inotify the wait is a plain sleep.
+class StateWrites {
+ public:
+  explicit StateWrites(const AgentLayout& layout) : m_fd(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) {
+    if (m_fd >= 0 && ::inotify_add_watch(m_fd, layout.root.c_str(), IN_MOVED_TO) < 0) {
+      ::close(m_fd);
+      m_fd = -1;
+    }
+  }
+  ~StateWrites() {
+    if (m_fd >= 0) ::close(m_fd);
+  }
+  StateWrites(const StateWrites&) = delete;
+  StateWrites& operator=(const StateWrites&) = delete;
+
+  void wait(std::chrono::milliseconds most) {
+    if (m_fd < 0) {
+      std::this_thread::sleep_for(most);
+      return;
+    }
+    pollfd watched{m_fd, POLLIN, 0};
+    if (::poll(&watched, 1, static_cast<int>(most.count())) <= 0) return;
+    // Any rename in the root wakes us (job.json too): which one does not matter, the loop reads
+    // the state again either way.
+    char events[4096];
+    while (::read(m_fd, events, sizeof events) > 0) {
+    }
+  }
+
+ private:
+  int m_fd;
+};
+
 // Whether the job reached a final state after the caller's (unfinished) read of it.
 bool supervisor_finished_meanwhile(const AgentLayout& layout) {
   auto state = read_state(layout);
@@ -58,6 +99,7 @@ bool supervisor_finished_meanwhile(const AgentLayout& layout) {
 Status serve_logs(const AgentLayout& layout, std::map<int, std::uint64_t> offsets, bool follow,
                   sync::FrameWriter& writer) {
   auto last_heartbeat = std::chrono::steady_clock::time_point{};
+  StateWrites state_writes(layout);
   for (;;) {
     // Read the state before the logs: if it is final, the logs read after it are complete.
     auto state = read_state(layout);
@@ -82,7 +124,7 @@ Status serve_logs(const AgentLayout& layout, std::map<int, std::uint64_t> offset
       return writer.flush();
     }
     if (auto ok = writer.flush(); !ok) return ok;
-    if (!*moved) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (!*moved) state_writes.wait(std::chrono::milliseconds(50));
   }
 }
 

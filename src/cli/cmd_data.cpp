@@ -257,18 +257,7 @@ class DataCommand final : public Command {
     if (!staged) return std::move(staged).error();
     note_push(project_dir, label, *staged);
     if (m_json) {
-      json list = json::array();
-      for (const auto& s : *staged) {
-        list.push_back({{"key", s.key},
-                        {"to", s.to},
-                        {"id", s.id},
-                        {"action", remote::to_string(s.action)},
-                        {"files", s.files},
-                        {"bytes", s.bytes},
-                        {"bytes_sent", s.sync.bytes_sent},
-                        {"bytes_downloaded", s.bytes_downloaded}});
-      }
-      context.out << json{{"host", label}, {"entries", list}}.dump(2) << "\n";
+      context.out << json{{"host", label}, {"entries", remote::staged_json(*staged)}}.dump(2) << "\n";
     } else {
       for (const auto& s : *staged) {
         context.out << label << ": " << s.key << " -> " << s.to << ": " << remote::to_string(s.action) << " ("

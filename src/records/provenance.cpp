@@ -171,11 +171,11 @@ json git_state(const fs::path& project_dir) {
 }
 
 json capture_provenance(const fs::path& project_dir, const std::string& config_file,
-                        const std::vector<DataProvenance>& data) {
+                        const std::vector<DataProvenance>& data, const std::optional<json>& git) {
   const fs::path config_path = config_file.empty() ? project_dir / spec::k_config_file_name : fs::path(config_file);
   json provenance = {{"captured_at", util::now_iso8601()},
                      {"project_dir", project_dir.string()},
-                     {"git", git_state(project_dir)},
+                     {"git", git ? *git : git_state(project_dir)},
                      {"config_file", nullptr},
                      {"config", nullptr},
                      {"purpose", nullptr},
@@ -201,12 +201,13 @@ fs::path provenance_file(const RunRecord& record, int attempt) {
   return record.dir / "provenance" / ("attempt-" + std::to_string(attempt) + ".json");
 }
 
-void record_provenance(const RunRecord& record, const std::vector<DataProvenance>& data) {
+void record_provenance(const RunRecord& record, const std::vector<DataProvenance>& data,
+                       const std::optional<json>& git) {
   const int attempt = static_cast<int>(record.attempts.size()) + 1;
   const fs::path file = provenance_file(record, attempt);
   std::error_code ec;
   fs::create_directories(file.parent_path(), ec);
-  const json provenance = capture_provenance(record.project_dir, record.options.config_file, data);
+  const json provenance = capture_provenance(record.project_dir, record.options.config_file, data, git);
   if (auto ok = util::write_file_atomic(file, provenance.dump(2) + "\n"); !ok) {
     spdlog::warn("model cards: cannot record the project's state: {}", ok.error().message);
   }

@@ -1,8 +1,8 @@
 #include <choline/remote/data_push.hpp>
 
-#include <choline/remote/remote_agent.hpp>
 #include <choline/agent/data_cache_policy.hpp>
 #include <choline/limits.hpp>
+#include <choline/remote/remote_agent.hpp>
 #include <choline/sync/sync.hpp>
 #include <choline/util/json.hpp>
 #include <choline/util/progress.hpp>
@@ -198,6 +198,25 @@ std::string summary_of(const DataStageStats& stats) {
 }
 
 }  // namespace
+
+nlohmann::json DataStageStats::to_json() const {
+  return {{"key", key},
+          {"to", to},
+          {"id", id},
+          {"action", remote::to_string(action)},
+          {"files", files},
+          {"bytes", bytes},
+          {"bytes_sent", sync.bytes_sent},
+          {"bytes_literal", sync.bytes_literal},
+          {"files_sent", sync.files_transferred},
+          {"bytes_downloaded", bytes_downloaded}};
+}
+
+nlohmann::json staged_json(const std::vector<DataStageStats>& staged) {
+  nlohmann::json entries = nlohmann::json::array();
+  for (const auto& stats : staged) entries.push_back(stats.to_json());
+  return entries;
+}
 
 const char* to_string(DataAction action) {
   switch (action) {

@@ -62,8 +62,9 @@ struct Execution {
   // hand it out again.
   void release(records::HostRecord& host, const std::string& why, bool lost);
 
-  // Hosts handed over warm by the pool (by host id): they skip the agent install and setup.
-  std::set<std::string> warm_hosts;
+  // Hosts handed over warm by the pool (by host id): they skip the agent install and setup. The
+  // value is the interpreter their preparation found torch in ("": not known), see Lease::python.
+  std::map<std::string, std::string> warm_hosts;
 
   // The run's data entries resolved and scanned on this machine, once per execution (the first
   // caller does it; a failure is remembered and returned to every caller): what every host gets.

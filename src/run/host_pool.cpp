@@ -17,7 +17,7 @@ class OwnPool final : public HostPool {
   Result<Lease> acquire(const providers::HostRequest& request, const std::string&, const RecordHost& record) override {
     auto host = m_provider.create(request);
     if (!host) return host.error();
-    Lease lease{*host, false, ""};
+    Lease lease{*host, false, "", ""};
     if (auto ok = record(lease); !ok) {
       // A paid machine the record cannot mention must not outlive this moment.
       if (auto released = m_provider.release(*host); !released) {
@@ -39,7 +39,7 @@ class OwnPool final : public HostPool {
     return *slot;
   }
 
-  void prepared(const providers::Host&, const std::string&) override {}
+  void prepared(const providers::Host&, const std::string&, const std::string&) override {}
 
   Status give_back(const providers::Host& host, bool) override {
     {

@@ -196,6 +196,15 @@ bool should_try_other_interpreters(const Error& error, bool shares_this_machine)
   return error.kind == ErrorKind::usage && shares_this_machine;
 }
 
+std::optional<std::string> interpreter_known_on_host(bool warm, const std::string& checked,
+                                                     const std::string& configured) {
+  if (!warm || checked.empty()) return std::nullopt;
+  if (checked == configured) return checked;
+  const auto fallbacks = fallback_interpreters(configured);
+  if (std::find(fallbacks.begin(), fallbacks.end(), checked) == fallbacks.end()) return std::nullopt;
+  return checked;
+}
+
 Result<int> command_result(const action::Finish& finish, const std::optional<Error>& journal_error) {
   if (finish.error) return *finish.error;
   if (journal_error) return *journal_error;

@@ -27,7 +27,7 @@ Status record_host(Execution& run, int node, const Lease& lease) {
     run.record.hosts.pop_back();
     return ok;
   }
-  if (lease.warm) run.warm_hosts.insert(lease.host.id);
+  if (lease.warm) run.warm_hosts[lease.host.id] = lease.python;
   return {};
 }
 

@@ -57,7 +57,8 @@ Result<Lease> SharedPool::acquire(const providers::HostRequest& request, const s
   }
   if (chosen) {
     chosen->leased = true;
-    Lease lease{chosen->host, !preparation.empty() && chosen->prepared_for == preparation, m_name};
+    const bool warm = !preparation.empty() && chosen->prepared_for == preparation;
+    Lease lease{chosen->host, warm, warm ? chosen->python : std::string(), m_name};
     lock.unlock();
     if (auto ok = record(lease); !ok) {
       std::lock_guard again(m_mutex);
@@ -99,7 +100,7 @@ Result<Lease> SharedPool::acquire(const providers::HostRequest& request, const s
   held.leased = true;
   m_hosts[host->id] = std::move(held);
   lock.unlock();
-  Lease lease{*host, false, m_name};
+  Lease lease{*host, false, "", m_name};
   if (auto ok = record(lease); !ok) {
     std::lock_guard again(m_mutex);
     if (auto it = m_hosts.find(host->id); it != m_hosts.end()) it->second.leased = false;
@@ -135,9 +136,12 @@ HostControl& SharedPool::control(const providers::Host& host) {
   return *it->second.control;
 }
 
-void SharedPool::prepared(const providers::Host& host, const std::string& preparation) {
+void SharedPool::prepared(const providers::Host& host, const std::string& preparation, const std::string& python) {
   std::lock_guard lock(m_mutex);
-  if (auto it = m_hosts.find(host.id); it != m_hosts.end()) it->second.prepared_for = preparation;
+  if (auto it = m_hosts.find(host.id); it != m_hosts.end()) {
+    it->second.prepared_for = preparation;
+    it->second.python = python;
+  }
 }
 
 Status SharedPool::release_locked(std::map<std::string, Held>::iterator it, const std::string& why,
@@ -201,7 +205,7 @@ std::vector<SharedPool::HostView> SharedPool::hosts() const {
   std::lock_guard lock(m_mutex);
   std::vector<HostView> views;
   for (const auto& [id, held] : m_hosts) {
-    if (held.slot >= 0) views.push_back({held.host, held.leased, held.prepared_for});
+    if (held.slot >= 0) views.push_back({held.host, held.leased, held.prepared_for, held.python});
   }
   return views;
 }

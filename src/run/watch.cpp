@@ -55,16 +55,22 @@ Event watch_hosts(const std::vector<WatchedHost>& hosts, logs::LogSink& sink, co
   std::vector<Follower> followers(hosts.size());
   for (auto& follower : followers) follower.last_heard = clock.now();
   std::atomic<bool> stop_following{false};
+  // A follower that is done has an outcome the loop acts on (most often the attempt's end): it
+  // wakes the loop rather than wait for the next poll, which a sweep would pay between trials.
+  util::Wakeup follower_done;
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < hosts.size(); ++i) {
-    threads.emplace_back([&, i] { follow_one(hosts[i], sink, settings, followers[i], mutex, stop_following); });
+    threads.emplace_back([&, i] {
+      follow_one(hosts[i], sink, settings, followers[i], mutex, stop_following);
+      follower_done.notify();
+    });
   }
 
   std::optional<Event> event;
   auto next_pull = clock.now() + settings.pull_every;
   auto next_check = clock.now() + settings.check_every;
   while (!event) {
-    clock.sleep_for(settings.poll_every);
+    clock.sleep_or_wake(settings.poll_every, follower_done);
     WatchObservation seen;
     seen.host_timeout_s = settings.host_timeout_s;
     if (settings.poll_interrupt) seen.interrupt = settings.poll_interrupt();

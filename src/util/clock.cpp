@@ -34,9 +34,24 @@ class SystemClock final : public Clock {
  public:
   TimePoint now() override { return std::chrono::steady_clock::now(); }
   void sleep_for(Duration duration) override { std::this_thread::sleep_for(duration); }
+  void sleep_or_wake(Duration duration, Wakeup& wakeup) override { wakeup.wait_for(duration); }
 };
 
 }  // namespace
+
+void Wakeup::notify() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_notified = true;
+  }
+  m_woken.notify_all();
+}
+
+void Wakeup::wait_for(std::chrono::steady_clock::duration duration) {
+  std::unique_lock lock(m_mutex);
+  m_woken.wait_for(lock, duration, [this] { return m_notified; });
+  m_notified = false;
+}
 
 Clock& system_clock() {
   static SystemClock clock;

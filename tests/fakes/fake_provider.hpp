@@ -52,6 +52,7 @@ struct HostScript {
   int dies_in_attempt = 0;                         // its log stream breaks for good during this attempt
   int hangs_in_attempt = 0;                        // its stream stays open but silent (no heartbeats) in this attempt
   std::optional<Error> prepare_error;              // check_python fails with this
+  std::set<std::string> without_torch;             // interpreters check_python finds no torch in
   std::optional<Error> stage_error;                // stage_data fails with this
   int gone_in_attempt = 0;                         // the provider reports it gone (its stream hangs) in this attempt
   int ports_taken = 0;      // as node 0, the first this many preflight listens find a port in use
@@ -73,8 +74,10 @@ struct FakeWorld {
   double price_per_hour = 0;                                     // of every host created
   int installs = 0;                                              // agent installs asked for
   int setups = 0;                                                // setup runs asked for
-  std::vector<std::string> prepared_hosts;                       // host ids, one per project push
-  std::vector<std::vector<std::string>> push_ignores;            // the ignore patterns of every project push
+  bool shares_this_machine = false;                    // what the provider says (other interpreters are tried)
+  std::vector<std::string> python_checks;              // every interpreter check_python was asked about
+  std::vector<std::string> prepared_hosts;             // host ids, one per project push
+  std::vector<std::vector<std::string>> push_ignores;  // the ignore patterns of every project push
   // Data: what each host's cache holds (by the host's machine: a warm pool host keeps it), and
   // every entry staged: (host id, entry key, action).
   std::map<std::string, std::set<std::string>> data_cache;
@@ -156,8 +159,13 @@ class FakeHost final : public run::HostControl {
     ++m_world->setups;
     return {};
   }
-  Status check_python(const std::string&) override {
+  Status check_python(const std::string& python) override {
+    {
+      std::lock_guard lock(m_world->mutex);
+      m_world->python_checks.push_back(python);
+    }
     if (m_script.prepare_error) return *m_script.prepare_error;
+    if (m_script.without_torch.count(python)) return make_error(ErrorKind::usage, python + " has no torch module");
     return {};
   }
   Result<std::int64_t> launch(const agent::JobSpec& job) override {
@@ -317,7 +325,7 @@ class FakeProvider final : public providers::Provider {
     return {};
   }
 
-  bool shares_this_machine() const override { return false; }
+  bool shares_this_machine() const override { return m_world->shares_this_machine; }
 
   run::HostOpener opener() {
     return [world = m_world](const providers::Host& host) -> std::unique_ptr<run::HostControl> {

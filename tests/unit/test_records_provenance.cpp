@@ -119,6 +119,17 @@ TEST_CASE("The capture records choline.json, purpose and preprocessing", "[run][
   CHECK(none["data"].empty());
 }
 
+TEST_CASE("A git state taken by the caller (while the project was pushed) is the capture's", "[run][provenance]") {
+  TempDir project;
+  write_file(project.path / "choline.json", R"({"purpose": "demo"})");
+  const nlohmann::json taken = {
+      {"root", "/src/demo"}, {"commit", "abc"}, {"branch", "main"}, {"dirty", false}, {"diff_xxh3", nullptr}};
+  const auto p = capture_provenance(project.path, "", {}, taken);
+  CHECK(p["git"] == taken);
+  CHECK(p["purpose"] == "demo");
+  CHECK(capture_provenance(project.path, "", {})["git"] == git_state(project.path));
+}
+
 TEST_CASE("An attempt uses the newest capture at or before it", "[run][provenance]") {
   TempDir project;
   RunRecord record;

@@ -225,3 +225,47 @@ TEST_CASE("A dataset that changes while it is sent is not published", "[remote][
   CHECK_THAT(stats.error().message, Catch::Contains("host-1: data[0]") && Catch::Contains("changed while it was sent"));
   CHECK(setup.cached_ids().empty());
 }
+
+TEST_CASE("What staging did reads the same in a run's journal and in data push --json", "[remote][data]") {
+  remote::DataStageStats stats;
+  stats.key = "data[1]";
+  stats.to = "data/fmnist";
+  stats.id = "abc123";
+  stats.action = remote::DataAction::sent;
+  stats.files = 4;
+  stats.bytes = 30'008;
+  stats.sync.bytes_sent = 31'000;
+  stats.sync.bytes_literal = 30'008;
+  stats.sync.files_transferred = 4;
+  stats.bytes_downloaded = 0;
+  const nlohmann::json expected = {
+      {"key", "data[1]"}, {"to", "data/fmnist"},  {"id", "abc123"},       {"action", "sent"},
+      {"files", 4},       {"bytes", 30'008},      {"bytes_sent", 31'000}, {"bytes_literal", 30'008},
+      {"files_sent", 4},  {"bytes_downloaded", 0}};
+  CHECK(stats.to_json() == expected);
+  remote::DataStageStats cached = stats;
+  cached.action = remote::DataAction::cached;
+  cached.sync = {};
+  const nlohmann::json both = remote::staged_json({stats, cached});
+  REQUIRE(both.size() == 2);
+  CHECK(both[0] == expected);
+  CHECK(both[1]["action"] == "cached");
+  CHECK(both[1]["bytes_literal"] == 0);
+  CHECK(remote::staged_json({}) == nlohmann::json::array());
+}
+
+TEST_CASE("A staged dataset's JSON says how much file data crossed", "[remote][data]") {
+  Setup setup;
+  fs::create_directories(setup.project());
+  make_dataset(setup.laptop.path / "datasets/fmnist", 3, 10'000);
+  const auto data = setup.prepare({path_entry("~/datasets/fmnist", "data/fmnist")});
+  const nlohmann::json first = remote::staged_json(setup.stage(data));
+  REQUIRE(first.size() == 1);
+  CHECK(first[0]["action"] == "sent");
+  CHECK(first[0]["files_sent"] == 4);
+  CHECK(first[0]["bytes_literal"].get<std::uint64_t>() >= 30'000);
+  const nlohmann::json again = remote::staged_json(setup.stage(data, "run2"));
+  CHECK(again[0]["action"] == "cached");
+  CHECK(again[0]["bytes_literal"] == 0);
+  CHECK(again[0]["files_sent"] == 0);
+}

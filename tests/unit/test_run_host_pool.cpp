@@ -134,16 +134,18 @@ TEST_CASE("Pool: runs at once get hosts up to its capacity, a bad host can be dr
   REQUIRE_FALSE(full.ok());
   CHECK(full.error().kind == ErrorKind::capacity);
   // A host given back is lent again, warm only for the preparation it had.
-  h.pool.prepared(a->host, "key");
+  h.pool.prepared(a->host, "key", "/usr/bin/python3");
   REQUIRE(h.pool.give_back(a->host, false).ok());
   auto again = h.pool.acquire(request, "key", record);
   REQUIRE(again.ok());
   CHECK(again->host.id == a->host.id);
   CHECK(again->warm);
+  CHECK(again->python == "/usr/bin/python3");  // the interpreter its preparation found torch in
   REQUIRE(h.pool.give_back(again->host, false).ok());
   auto other = h.pool.acquire(request, "another setup", record);
   REQUIRE(other.ok());
   CHECK_FALSE(other->warm);
+  CHECK(other->python.empty());  // what it found is only good for the preparation it had
   // Dropped: released at once, and its machine never rented again by the pool.
   REQUIRE(h.pool.drop(b->host.id, "two trials failed on it").ok());
   CHECK(h.live() == 1);
@@ -164,4 +166,56 @@ TEST_CASE("Pool: a host the owner cannot journal is released at once", "[run][po
   CHECK(lease.error().message == "disk full");
   CHECK(world->live.empty());
   CHECK(pool.hosts().empty());
+}
+
+TEST_CASE("Pool: the next run on a warm host is not asked again whether its interpreter has torch", "[run][pool]") {
+  PoolHarness h(1);
+  auto first = h.new_run("trial-1");
+  first.options.python = "python3";
+  auto second = h.new_run("trial-2");
+  second.options.python = "python3";
+  REQUIRE(h.run(first).ok());
+  REQUIRE(h.run(second).ok());
+  CHECK(second.state == records::RunState::succeeded);
+  CHECK(h.world->python_checks == std::vector<std::string>{"python3"});
+  REQUIRE(h.pool.hosts().size() == 1);
+  CHECK(h.pool.hosts()[0].python == "python3");
+
+  // Other setup commands make the host cold for the run: install is skipped (the agent is
+  // there), setup runs and the interpreter is asked again.
+  auto third = h.new_run("trial-3");
+  third.options.python = "python3";
+  third.options.setup = {"pip install -r requirements-gpu.txt"};
+  REQUIRE(h.run(third).ok());
+  CHECK(h.world->setups == 2);
+  CHECK(h.world->python_checks == std::vector<std::string>{"python3", "python3"});
+  REQUIRE(h.pool.release_all("done").ok());
+}
+
+TEST_CASE("Pool: a run on a warm host settles on the interpreter the host's preparation fell back to, without asking",
+          "[run][pool]") {
+  PoolHarness h(1);
+  h.world->shares_this_machine = true;
+  h.world->scripts[0].without_torch = {"python3"};
+  auto first = h.new_run("trial-1");
+  first.options.python = "python3";
+  REQUIRE(h.run(first).ok());
+  CHECK(first.options.python == "/usr/bin/python3");
+  CHECK(h.world->python_checks == std::vector<std::string>{"python3", "/usr/bin/python3"});
+
+  auto second = h.new_run("trial-2");
+  second.options.python = "python3";
+  REQUIRE(h.run(second).ok());
+  CHECK(second.state == records::RunState::succeeded);
+  CHECK(h.world->python_checks.size() == 2);  // not asked again
+  // The run uses the interpreter that has torch, as if it had asked, and its journal says so.
+  CHECK(second.options.python == "/usr/bin/python3");
+  CHECK(second.command[0] == "/usr/bin/python3");
+  CHECK(h.world->launches.back().command[0] == "/usr/bin/python3");
+  bool journaled = false;
+  for (const auto& e : second.events) {
+    if (e.value("type", "") == "interpreter_chosen" && e.value("python", "") == "/usr/bin/python3") journaled = true;
+  }
+  CHECK(journaled);
+  REQUIRE(h.pool.release_all("done").ok());
 }

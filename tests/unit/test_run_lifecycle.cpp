@@ -339,3 +339,17 @@ TEST_CASE("Other interpreters are tried only where the host is this machine and 
   CHECK_FALSE(should_try_other_interpreters({ErrorKind::network, "reset"}, true));
   CHECK(fallback_interpreters("python3") == std::vector<std::string>{"/usr/bin/python3", "python"});
 }
+
+TEST_CASE("A warm host's interpreter is not asked again when its preparation found torch in one this run may use",
+          "[run]") {
+  // Warm, and checked: the interpreter itself, or the fallback this configuration settled on.
+  CHECK(interpreter_known_on_host(true, "python3", "python3") == std::optional<std::string>("python3"));
+  CHECK(interpreter_known_on_host(true, "/usr/bin/python3", "python3") ==
+        std::optional<std::string>("/usr/bin/python3"));
+  // Cold (new, a replacement, adopted by a resumed sweep, prepared for other setup): asked.
+  CHECK_FALSE(interpreter_known_on_host(false, "python3", "python3"));
+  // Warm but never checked (the last run's entry was not a .py): asked.
+  CHECK_FALSE(interpreter_known_on_host(true, "", "python3"));
+  // Warm with an interpreter this configuration would never settle on: asked.
+  CHECK_FALSE(interpreter_known_on_host(true, "/opt/venv/bin/python", "python3"));
+}

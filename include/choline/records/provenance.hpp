@@ -48,14 +48,18 @@ nlohmann::json git_state(const std::filesystem::path& project_dir);
 // Everything above plus the config: {"captured_at", "project_dir", "git", "config_file",
 // "config" (the file's JSON, comments dropped; null without a file), "purpose",
 // "preprocessing", "data": [data_provenance_json...]}. `config_file` empty: <project>/choline.json.
+// `git`: git_state() of the project taken by the caller (e.g. while the project is pushed, so a
+// sweep's next trial does not wait for git's processes); unset: taken here.
 nlohmann::json capture_provenance(const std::filesystem::path& project_dir, const std::string& config_file,
-                                  const std::vector<DataProvenance>& data);
+                                  const std::vector<DataProvenance>& data,
+                                  const std::optional<nlohmann::json>& git = std::nullopt);
 
 std::filesystem::path provenance_file(const RunRecord& record, int attempt);
 
 // Captures the provenance for the attempt about to start (attempts so far + 1) and saves it.
-// Never fails the caller: problems are logged as warnings.
-void record_provenance(const RunRecord& record, const std::vector<DataProvenance>& data);
+// Never fails the caller: problems are logged as warnings. `git` as for capture_provenance.
+void record_provenance(const RunRecord& record, const std::vector<DataProvenance>& data,
+                       const std::optional<nlohmann::json>& git = std::nullopt);
 
 // The capture that applies to `attempt` (the newest at or before it), or null if none.
 nlohmann::json provenance_for_attempt(const RunRecord& record, int attempt);

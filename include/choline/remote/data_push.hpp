@@ -13,6 +13,8 @@
 #include <choline/sync/protocol.hpp>
 #include <choline/transport/transport.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -68,7 +70,16 @@ struct DataStageStats {
   std::uint64_t bytes_downloaded = 0;  // by the host, from the url
   sync::SyncStats sync;                // sent entries: the sync (bytes_literal: file data that crossed)
   double seconds = 0;
+
+  // One entry as a run journals it (data_staged, read back by `choline data status`) and
+  // `choline data push --json` prints it: key, to, id, action, files, bytes, and what crossed:
+  // bytes_sent (on the wire), bytes_literal (file data), files_sent, bytes_downloaded. Tests and
+  // scripts read these names.
+  nlohmann::json to_json() const;
 };
+
+// Every entry's to_json(), in order.
+nlohmann::json staged_json(const std::vector<DataStageStats>& staged);
 
 // Stages every entry of `data` on `host`, in order, and links each into host.work_dir. Stops at
 // the first failure, with an error that names the host and the entry's key ("gpu-1: data[2]

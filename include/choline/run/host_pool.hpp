@@ -22,6 +22,9 @@ struct Lease {
   // Prepared before for the same preparation (agent installed, setup run, interpreter checked):
   // only the project needs pushing.
   bool warm = false;
+  // On a warm host: the interpreter its preparation found torch in ("" when not checked), so the
+  // run need not ask again (interpreter_known_on_host).
+  std::string python;
   std::string pool;  // the shared pool it came from ("" for the run's own)
 };
 
@@ -47,8 +50,9 @@ class HostPool {
   virtual HostControl& control(const providers::Host& host) = 0;
 
   // The host is ready for runs with `preparation` (a key over the setup commands and the
-  // interpreter): a later lease with the same key is warm.
-  virtual void prepared(const providers::Host& host, const std::string& preparation) = 0;
+  // interpreter): a later lease with the same key is warm. `python`: the interpreter found to have
+  // torch on it ("" if none was checked), handed to those leases.
+  virtual void prepared(const providers::Host& host, const std::string& preparation, const std::string& python) = 0;
 
   // The run is done with the host. `lost`: it died or cannot be trusted, and is released to the
   // provider and forgotten. Otherwise the run's own pool releases it, and a shared pool keeps it

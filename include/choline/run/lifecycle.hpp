@@ -215,6 +215,16 @@ std::vector<std::string> fallback_interpreters(const std::string& configured);
 // where the "host" is this machine, on which a pyenv or venv python3 first on PATH is common.
 bool should_try_other_interpreters(const Error& error, bool shares_this_machine);
 
+// The interpreter a run may use on a host without asking the host whether it has torch, or
+// nullopt to ask. A host a pool lends warm was prepared for the same setup commands and the same
+// configured interpreter, and that preparation found torch in `checked` (`configured` itself or
+// one of its fallbacks): asking again on every run of a sweep would cost a round trip (an
+// interpreter's start) between trials and tell nothing new. A cold host (new, a replacement, one
+// adopted by a resumed sweep, or prepared for other setup) is asked, and so is a warm one whose
+// check is not known or names an interpreter this configuration would never have settled on.
+std::optional<std::string> interpreter_known_on_host(bool warm, const std::string& checked,
+                                                     const std::string& configured);
+
 // Whether an error from a host means the host is gone (rather than the job or the user being
 // wrong): connection lost, unreachable, timed out.
 bool is_host_loss(const Error& error);

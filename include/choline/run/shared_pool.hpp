@@ -42,7 +42,7 @@ class SharedPool final : public HostPool {
   Result<providers::HostStatus> status(const providers::Host& host) override;
   providers::Host located(const providers::Host& host) override;
   HostControl& control(const providers::Host& host) override;
-  void prepared(const providers::Host& host, const std::string& preparation) override;
+  void prepared(const providers::Host& host, const std::string& preparation, const std::string& python) override;
   Status give_back(const providers::Host& host, bool lost) override;
   providers::Provider& provider() override { return m_provider; }
 
@@ -58,6 +58,7 @@ class SharedPool final : public HostPool {
     providers::Host host;
     bool leased = false;
     std::string prepared_for;  // the preparation key it is warm for ("": cold)
+    std::string python;        // the interpreter that preparation found torch in ("": not checked)
   };
   std::vector<HostView> hosts() const;
   int capacity() const { return m_capacity; }
@@ -68,6 +69,7 @@ class SharedPool final : public HostPool {
     int slot = 0;  // names the host at the provider, like a node of a run
     bool leased = false;
     std::string prepared_for;
+    std::string python;  // see HostView::python
     std::unique_ptr<HostControl> control;
   };
 
