@@ -156,7 +156,8 @@ class SweepLoop {
       for (const auto& point : points) {
         if (auto value = metric_value_of(point, m_sweep.metric)) {
           const auto decision = m_stopper->report(trial.id, resource_of(point), *value);
-          if (decision.stop && trial.state == TrialStatus::running) m_stop_why[trial.id] = decision.why;
+          if (decision.stop && trial.state == TrialStatus::running && !at_trials_end(m_sweep, resource_of(point)))
+            m_stop_why[trial.id] = decision.why;
         }
       }
       if (records::is_final(trial.state)) tell_outcome(trial);
@@ -395,7 +396,7 @@ class SweepLoop {
     if (!trial) return;
     note_value(*trial, *value, resource_of(point));
     const StopDecision decision = m_stopper->report(trial_id, trial->resource, *value);
-    if (decision.stop && !m_stop_why.count(trial_id)) {
+    if (decision.stop && !m_stop_why.count(trial_id) && !at_trials_end(m_sweep, trial->resource)) {
       m_stop_why[trial_id] = decision.why;
       trial->rung = decision.rung;
     }

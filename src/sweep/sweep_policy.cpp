@@ -48,6 +48,12 @@ const char* to_string(RunEnd end) {
   return "failed";
 }
 
+bool at_trials_end(const records::SweepRecord& sweep, std::int64_t resource) {
+  return resource > 0 && std::any_of(sweep.trials.begin(), sweep.trials.end(), [&](const records::TrialRecord& t) {
+           return t.state == TrialStatus::finished && t.resource > 0 && resource >= t.resource;
+         });
+}
+
 bool over_budget(const records::SweepRecord& sweep, double spent) {
   return sweep.max_cost && spent >= *sweep.max_cost;
 }

@@ -140,3 +140,15 @@ TEST_CASE("A trial replaced by population-based training is queued again and cou
   CHECK(step.kind == NextStep::Kind::start_queued);
   CHECK(step.trial_id == 2);
 }
+
+TEST_CASE("A trial at the resource where a finished trial ended is at its end, not stopped there", "[sweep][policy]") {
+  auto sweep = sweep_of(4, {TrialStatus::stopped, TrialStatus::running, TrialStatus::running});
+  sweep.trials[0].resource = 9;  // stopped there: says nothing about where trials end
+  CHECK_FALSE(at_trials_end(sweep, 9));
+  sweep.trials[1].state = TrialStatus::finished;
+  sweep.trials[1].resource = 9;
+  CHECK(at_trials_end(sweep, 9));
+  CHECK(at_trials_end(sweep, 10));
+  CHECK_FALSE(at_trials_end(sweep, 8));
+  CHECK_FALSE(at_trials_end(sweep, 0));
+}

@@ -41,6 +41,11 @@ struct NextStep {
 // nothing; queued trials go first (lowest id first), then new ones up to max_trials.
 NextStep next_step(const records::SweepRecord& sweep, bool searcher_exhausted, double spent);
 
+// Whether a trial that reported `resource` is at its end: a trial of the sweep finished there
+// (or later). A stopper's verdict then comes too late to save anything: the trial is left to
+// finish (and counts as complete for the searcher), not stopped at its last step.
+bool at_trials_end(const records::SweepRecord& sweep, std::int64_t resource);
+
 // Whether the sweep's money is spent: running trials are stopped, nothing new starts.
 bool over_budget(const records::SweepRecord& sweep, double spent);
 
