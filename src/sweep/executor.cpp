@@ -275,8 +275,6 @@ class SweepLoop {
   TrialEnd run_trial(int trial_id, const nlohmann::json& params) {
     const std::filesystem::path project = m_sweep.project_dir;
     const std::string run_id = m_sweep.trial_run_id(trial_id);
-    TrialEnd end;
-    end.trial_id = trial_id;
     auto existing = records::load_run(records::runs_dir(project) / run_id);
     std::optional<records::RunRecord> record;
     if (existing) {
@@ -348,44 +346,17 @@ class SweepLoop {
                                   : run::execute(*record, seams, run::event::Start{}, env, run_out);
     spdlog::debug("trial {}: {}", trial_id, run_out.str());
 
-    if (!record->hosts.empty()) end.host = record->hosts.back().host.id;
-    {
-      std::lock_guard lock(m_mutex);
-      if (auto* trial = m_sweep.trial(trial_id)) trial->cost = records::cost_of(*record, m_seams.wall_clock()).spent;
-    }
-    const bool stopped = record->state == records::RunState::stopped;
     std::lock_guard lock(m_mutex);
-    if (m_replacing.count(trial_id) && stopped && !m_stopping.load()) {
-      end.how = RunEnd::exploited;
-      end.why = m_replacing[trial_id].why;
-    } else if (auto it = m_stop_why.find(trial_id); it != m_stop_why.end() && stopped) {
-      end.how = RunEnd::stopped;
-      end.why = it->second;
-      const records::TrialRecord* trial = m_sweep.trial(trial_id);
-      end.rung = trial ? trial->rung : -1;
-    } else if (m_out_of_money.count(trial_id) && stopped) {
-      end.how = RunEnd::out_of_money;
-      end.why = "the sweep's cost limit";
-    } else if (m_stopping.load() && !records::is_final(record->state)) {
-      end.how = RunEnd::interrupted;
-      end.why = "the sweep was stopped";
-    } else if (m_stopping.load() && stopped) {
-      end.how = RunEnd::interrupted;
-      end.why = "the sweep was stopped";
-    } else if (record->state == records::RunState::succeeded) {
-      end.how = RunEnd::finished;
-    } else if (!result || record->attempts.empty() ||
-               (!record->host_losses.empty() && !record->attempts.back().exit_code)) {
-      // It never ran, or it ended with its host gone (not with a worker's exit code).
-      end.how = RunEnd::lost;
-      end.why = !result                        ? result.error().message
-                : !record->host_losses.empty() ? record->host_losses.back().reason
-                                               : "it could not start";
-    } else {
-      end.how = RunEnd::failed;
-      end.why = record->attempts.back().outcome;
-    }
-    return end;
+    records::TrialRecord* trial = m_sweep.trial(trial_id);
+    if (trial) trial->cost = records::cost_of(*record, m_seams.wall_clock()).spent;
+    TrialAsks asks;
+    if (auto it = m_replacing.find(trial_id); it != m_replacing.end()) asks.replace = it->second.why;
+    if (auto it = m_stop_why.find(trial_id); it != m_stop_why.end()) asks.stop = it->second;
+    asks.rung = trial ? trial->rung : -1;
+    asks.out_of_money = m_out_of_money.count(trial_id) > 0;
+    asks.sweep_stopping = m_stopping.load();
+    return trial_end_of(trial_id, *record, result ? std::nullopt : std::optional<std::string>(result.error().message),
+                        asks);
   }
 
   void on_metric(int trial_id, const records::MetricPoint& point) {

@@ -48,6 +48,39 @@ const char* to_string(RunEnd end) {
   return "failed";
 }
 
+TrialEnd trial_end_of(int trial_id, const records::RunRecord& run, const std::optional<std::string>& error,
+                      const TrialAsks& asks) {
+  TrialEnd end;
+  end.trial_id = trial_id;
+  if (!run.hosts.empty()) end.host = run.hosts.back().host.id;
+  const bool stopped = run.state == records::RunState::stopped;
+  if (asks.replace && stopped) {
+    // Stopped to be replaced; if the sweep is stopping meanwhile, it goes on unchanged on resume.
+    end.how = asks.sweep_stopping ? RunEnd::interrupted : RunEnd::exploited;
+    end.why = asks.sweep_stopping ? "the sweep was stopped" : *asks.replace;
+  } else if (asks.stop && stopped) {
+    end.how = RunEnd::stopped;
+    end.why = *asks.stop;
+    end.rung = asks.rung;
+  } else if (asks.out_of_money && stopped) {
+    end.how = RunEnd::out_of_money;
+    end.why = "the sweep's cost limit";
+  } else if (asks.sweep_stopping && (stopped || !records::is_final(run.state))) {
+    end.how = RunEnd::interrupted;
+    end.why = "the sweep was stopped";
+  } else if (run.state == records::RunState::succeeded) {
+    end.how = RunEnd::finished;
+  } else if (error || run.attempts.empty() || (!run.host_losses.empty() && !run.attempts.back().exit_code)) {
+    // It never ran, or it ended with its host gone (not with a worker's exit code).
+    end.how = RunEnd::lost;
+    end.why = error ? *error : !run.host_losses.empty() ? run.host_losses.back().reason : "it could not start";
+  } else {
+    end.how = RunEnd::failed;
+    end.why = run.attempts.back().outcome;
+  }
+  return end;
+}
+
 bool at_trials_end(const records::SweepRecord& sweep, std::int64_t resource) {
   return resource > 0 && std::any_of(sweep.trials.begin(), sweep.trials.end(), [&](const records::TrialRecord& t) {
            return t.state == TrialStatus::finished && t.resource > 0 && resource >= t.resource;

@@ -152,3 +152,65 @@ TEST_CASE("A trial at the resource where a finished trial ended is at its end, n
   CHECK_FALSE(at_trials_end(sweep, 8));
   CHECK_FALSE(at_trials_end(sweep, 0));
 }
+
+TEST_CASE("How a trial's run ended: what the sweep asked counts only if the run did stop", "[sweep][policy]") {
+  records::RunRecord run;
+  records::HostRecord host;
+  host.host.id = "h1";
+  run.hosts.push_back(host);
+  records::AttemptRecord attempt;
+  attempt.exit_code = 0;
+  run.attempts.push_back(attempt);
+  run.state = records::RunState::succeeded;
+  TrialAsks asks;
+  asks.stop = "rung 1: below the cutoff";
+  asks.rung = 1;
+  // It finished before the stop reached it.
+  auto end = trial_end_of(3, run, std::nullopt, asks);
+  CHECK(end.how == RunEnd::finished);
+  CHECK(end.host == "h1");
+  CHECK(end.trial_id == 3);
+  run.state = records::RunState::stopped;
+  end = trial_end_of(3, run, std::nullopt, asks);
+  CHECK(end.how == RunEnd::stopped);
+  CHECK(end.rung == 1);
+  CHECK(end.why == "rung 1: below the cutoff");
+  // Replaced by PBT (which stops it the same way), unless the sweep is stopping meanwhile.
+  asks.replace = "in the bottom 1 of 4";
+  CHECK(trial_end_of(3, run, std::nullopt, asks).how == RunEnd::exploited);
+  asks.sweep_stopping = true;
+  CHECK(trial_end_of(3, run, std::nullopt, asks).how == RunEnd::interrupted);
+  // The sweep stopping a running trial, and the money running out.
+  TrialAsks stopping;
+  stopping.sweep_stopping = true;
+  run.state = records::RunState::running;
+  CHECK(trial_end_of(3, run, std::nullopt, stopping).how == RunEnd::interrupted);
+  TrialAsks broke;
+  broke.out_of_money = true;
+  run.state = records::RunState::stopped;
+  CHECK(trial_end_of(3, run, std::nullopt, broke).how == RunEnd::out_of_money);
+}
+
+TEST_CASE("A trial's run that could not run, or lost its host, is lost; a worker's exit code is a failure",
+          "[sweep][policy]") {
+  records::RunRecord run;
+  run.state = records::RunState::failed;
+  auto end = trial_end_of(1, run, std::string("no offer"), {});
+  CHECK(end.how == RunEnd::lost);
+  CHECK(end.why == "no offer");
+  CHECK(end.host.empty());
+  CHECK(trial_end_of(1, run, std::nullopt, {}).why == "it could not start");
+  records::AttemptRecord attempt;
+  attempt.outcome = "rank 0 exited 1";
+  run.attempts.push_back(attempt);
+  records::HostLoss loss;
+  loss.reason = "heartbeats stopped";
+  run.host_losses.push_back(loss);
+  end = trial_end_of(1, run, std::nullopt, {});
+  CHECK(end.how == RunEnd::lost);
+  CHECK(end.why == "heartbeats stopped");
+  run.attempts.back().exit_code = 1;
+  end = trial_end_of(1, run, std::nullopt, {});
+  CHECK(end.how == RunEnd::failed);
+  CHECK(end.why == "rank 0 exited 1");
+}

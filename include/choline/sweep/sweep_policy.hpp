@@ -5,6 +5,7 @@
 // (records::SweepRecord) and a value of what ran where (HostTrack); the executor (executor.hpp)
 // carries the decisions out. No clocks, no I/O: unit-tested on fixed sequences.
 
+#include <choline/records/run_record.hpp>
 #include <choline/records/sweep_record.hpp>
 
 #include <map>
@@ -80,6 +81,21 @@ struct TrialEnd {
   int rung = -1;
   std::string why;
 };
+
+// What the sweep asked of a trial's run while it ran (the executor's bookkeeping).
+struct TrialAsks {
+  std::optional<std::string> replace;  // population-based training replaces it, and why
+  std::optional<std::string> stop;     // the stopper stopped it, and why
+  int rung = -1;                       // ... at this rung
+  bool out_of_money = false;           // stopped because the sweep's money is spent
+  bool sweep_stopping = false;         // the sweep is being stopped (Ctrl-C, choline stop, giving up)
+};
+
+// How a trial's run ended, read from its record (`run`, as the run layer left it) and what the
+// sweep asked of it: a stop the sweep asked for counts only when the run did stop (a trial that
+// finished first finished). `error`: what running or resuming it returned, when it could not run.
+TrialEnd trial_end_of(int trial_id, const records::RunRecord& run, const std::optional<std::string>& error,
+                      const TrialAsks& asks);
 
 struct EndDecision {
   records::TrialStatus state = records::TrialStatus::finished;  // what the trial becomes
