@@ -248,7 +248,7 @@ class SweepLoop {
       }
       records::TrialRecord& trial = *m_sweep.trial(trial_id);
       const bool reattach = m_reattach.erase(trial_id) > 0;
-      const bool goes_on = m_goes_on.erase(trial_id) > 0;  // PBT gave it another trial's checkpoint
+      const bool goes_on = goes_on_from_copy(trial);  // PBT gave it another trial's checkpoint
       trial.state = TrialStatus::running;
       if (!reattach && !goes_on) ++trial.tries;
       trial.started_at = util::now_iso8601();
@@ -424,7 +424,6 @@ class SweepLoop {
     to->command = *command;
     if (auto ok = to->save(); !ok) spdlog::error("trial {}: {}", trial.id, ok.error().message);
     apply_exploit(trial, exploit, source->resource, to_string(m_job.config.resource), util::now_iso8601());
-    m_goes_on.insert(trial.id);
     return true;
   }
 
@@ -578,7 +577,6 @@ class SweepLoop {
   std::set<int> m_reattach;                      // trials whose driver died while they ran
   std::optional<PopulationBasedTraining> m_pbt;  // method: pbt
   std::map<int, PbtExploit> m_replacing;         // trials stopped to take another trial's checkpoint
-  std::set<int> m_goes_on;                       // replaced trials queued to go on from the copy
   std::set<int> m_with_checkpoint;               // trials with a checkpoint at home
   bool m_exhausted = false;
   bool m_give_up = false;

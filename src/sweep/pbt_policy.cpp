@@ -53,4 +53,9 @@ void apply_exploit(records::TrialRecord& trial, const PbtExploit& exploit, std::
               resource_name + " " + std::to_string(source_resource) + "): " + exploit.why;
 }
 
+bool goes_on_from_copy(const records::TrialRecord& trial) {
+  // ISO 8601 times of one format compare as text.
+  return trial.state == TrialStatus::queued && !trial.copies.empty() && trial.copies.back().at >= trial.started_at;
+}
+
 }  // namespace choline::sweep

@@ -202,3 +202,16 @@ TEST_CASE("An exploit records what the trial was and goes on from the source's r
   CHECK(trial.perturbed_at == 12);
   CHECK(trial.why == "goes on from trial 2's newest checkpoint (that trial at epoch 12): in the bottom 1 of 3");
 }
+
+TEST_CASE("A trial queued after a copy goes on from it, also for a resumed sweep, and that is not a new try",
+          "[sweep][pbt]") {
+  auto trial = trial_at(5, records::TrialStatus::running, 0.2, 8, 8);
+  trial.started_at = "2026-12-04T02:00:00.000Z";
+  CHECK_FALSE(goes_on_from_copy(trial));
+  apply_exploit(trial, {5, 2, trial.params, "bottom"}, 12, "step", "2026-12-04T02:05:00.000Z");
+  trial.state = records::TrialStatus::queued;
+  CHECK(goes_on_from_copy(trial));
+  // It went on, and was queued again later for another reason (the sweep was stopped).
+  trial.started_at = "2026-12-04T02:06:00.000Z";
+  CHECK_FALSE(goes_on_from_copy(trial));
+}

@@ -32,4 +32,8 @@ std::vector<PbtExploit> take_round(records::SweepRecord& sweep, const PbtRound& 
 void apply_exploit(records::TrialRecord& trial, const PbtExploit& exploit, std::int64_t source_resource,
                    const std::string& resource_name, const std::string& now);
 
+// Whether a queued trial waits to go on from a copy (it was replaced after its last start): its
+// next start is not a new try. Read from the journal, so a resumed sweep knows it too.
+bool goes_on_from_copy(const records::TrialRecord& trial);
+
 }  // namespace choline::sweep
