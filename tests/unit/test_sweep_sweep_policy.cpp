@@ -191,7 +191,7 @@ TEST_CASE("How a trial's run ended: what the sweep asked counts only if the run 
   CHECK(trial_end_of(3, run, std::nullopt, broke).how == RunEnd::out_of_money);
 }
 
-TEST_CASE("A trial's run that could not run, or lost its host, is lost; a worker's exit code is a failure",
+TEST_CASE("A trial's run that could not run, or lost its host, is lost, and a worker's exit code is a failure",
           "[sweep][policy]") {
   records::RunRecord run;
   run.state = records::RunState::failed;
