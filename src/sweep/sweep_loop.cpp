@@ -5,7 +5,6 @@
 #include <choline/records/paths.hpp>
 #include <choline/records/run_record.hpp>
 #include <choline/sweep/command.hpp>
-#include <choline/sweep/pbt_policy.hpp>
 #include <choline/sweep/ranking.hpp>
 #include <choline/util/clock.hpp>
 #include <choline/util/files.hpp>
@@ -124,14 +123,13 @@ Status SweepLoop::replay() {
       }
     }
     if (records::is_final(trial.state)) tell_outcome(trial);
-    if (m_pbt) {
-      if (auto run = records::load_run(records::runs_dir(m_sweep.project_dir) / trial.run_id);
-          run && records::has_checkpoint_files(*run))
-        m_with_checkpoint.insert(trial.id);
-    }
-    if (trial.state == TrialStatus::running) {
+    const bool running = trial.state == TrialStatus::running;
+    if (!m_pbt && !running) continue;
+    const auto run = records::load_run(records::runs_dir(m_sweep.project_dir) / trial.run_id);
+    if (m_pbt && run && records::has_checkpoint_files(*run)) m_with_checkpoint.insert(trial.id);
+    if (running) {
       // Its driver died: the trial's run is re-attached (or resumed) by the next free slot.
-      if (auto run = records::load_run(records::runs_dir(m_sweep.project_dir) / trial.run_id)) {
+      if (run) {
         for (const auto& host : run->hosts) {
           if (host.state != records::HostState::released) leased.insert(host.host.id);
         }

@@ -7,7 +7,6 @@
 #include <choline/records/run_record.hpp>
 #include <choline/sweep/pbt_policy.hpp>
 #include <choline/util/clock.hpp>
-#include <choline/util/files.hpp>
 
 #include <spdlog/spdlog.h>
 

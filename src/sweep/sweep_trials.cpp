@@ -13,7 +13,6 @@
 #include <choline/sweep/pbt_policy.hpp>
 #include <choline/sweep/ranking.hpp>
 #include <choline/util/clock.hpp>
-#include <choline/util/files.hpp>
 
 #include <spdlog/spdlog.h>
 
