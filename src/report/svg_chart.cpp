@@ -19,7 +19,9 @@ std::string exact(double value) {
 // Coordinates: two decimals are far below a pixel.
 }  // namespace
 
-std::string svg_coord(double value) { return fmt::format("{:.2f}", value); }
+std::string svg_coord(double value) {
+  return fmt::format("{:.2f}", value);
+}
 
 double nice_number(double x, bool round) {
   const double exponent = std::floor(std::log10(x));
@@ -68,6 +70,11 @@ double LinearScale::operator()(double value) const {
   return range_lo + (value - domain_lo) / (domain_hi - domain_lo) * (range_hi - range_lo);
 }
 
+bool drawn_when_thinned(std::size_t index, std::size_t count, std::size_t max_points) {
+  const std::size_t stride = max_points == 0 ? 1 : (count + max_points - 1) / max_points;
+  return stride <= 1 || index % stride == 0 || index + 1 == count;
+}
+
 ChartGeometry chart_geometry(const std::vector<SeriesPoint>& series, const std::vector<AttemptSpan>& spans,
                              const std::vector<AttemptBoundary>& boundaries, ChartBox box, std::size_t max_points) {
   ChartGeometry g;
@@ -99,9 +106,8 @@ ChartGeometry chart_geometry(const std::vector<SeriesPoint>& series, const std::
   }
   for (double value : y_ticks.values) g.y_ticks.push_back({value, y(value), tick_label(value, y_ticks.spacing)});
 
-  const std::size_t stride = max_points == 0 ? 1 : (series.size() + max_points - 1) / max_points;
   for (std::size_t k = 0; k < series.size(); ++k) {
-    if (stride > 1 && k % stride != 0 && k + 1 != series.size()) continue;
+    if (!drawn_when_thinned(k, series.size(), max_points)) continue;
     const auto& p = series[k];
     g.points.push_back({p.step, p.value, p.attempt, x(static_cast<double>(p.step)), y(p.value)});
   }
@@ -142,8 +148,8 @@ std::string render_svg_chart(const ChartGeometry& g, const std::string& metric) 
 
   for (const auto& band : g.bands) {
     svg += fmt::format("<rect class=\"band a{}\" data-attempt=\"{}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/>\n",
-                       (band.attempt - 1) % 6 + 1, band.attempt, svg_coord(band.x0), svg_coord(top), svg_coord(band.x1 - band.x0),
-                       svg_coord(bottom - top));
+                       (band.attempt - 1) % 6 + 1, band.attempt, svg_coord(band.x0), svg_coord(top),
+                       svg_coord(band.x1 - band.x0), svg_coord(bottom - top));
     if (g.bands.size() > 1 && band.x1 - band.x0 > 50) {
       svg += fmt::format("<text class=\"band-label\" x=\"{}\" y=\"{}\">attempt {}</text>\n", svg_coord(band.x0 + 4),
                          svg_coord(top + 12), band.attempt);
@@ -160,7 +166,8 @@ std::string render_svg_chart(const ChartGeometry& g, const std::string& metric) 
     svg += fmt::format(
         "<line class=\"tick-mark\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\"/>"
         "<text class=\"tick x\" x=\"{0}\" y=\"{3}\">{4}</text>\n",
-        svg_coord(tick.position), svg_coord(bottom), svg_coord(bottom + 5), svg_coord(bottom + 18), util::html_escape(tick.label));
+        svg_coord(tick.position), svg_coord(bottom), svg_coord(bottom + 5), svg_coord(bottom + 18),
+        util::html_escape(tick.label));
   }
   svg += fmt::format(
       "<line class=\"axis\" x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\"/>"
@@ -168,7 +175,8 @@ std::string render_svg_chart(const ChartGeometry& g, const std::string& metric) 
       svg_coord(left), svg_coord(top), svg_coord(bottom), svg_coord(right));
   svg += fmt::format("<text class=\"axis-label\" x=\"{}\" y=\"{}\">step</text>\n", svg_coord((left + right) / 2),
                      svg_coord(b.height - 6));
-  svg += fmt::format("<text class=\"chart-title\" x=\"{}\" y=\"{}\">{}</text>\n", svg_coord(left), svg_coord(top - 12), name);
+  svg += fmt::format("<text class=\"chart-title\" x=\"{}\" y=\"{}\">{}</text>\n", svg_coord(left), svg_coord(top - 12),
+                     name);
 
   // One line per run of consecutive points of the same attempt: an attempt that re-ran steps
   // starts a new line rather than joining the previous attempt's last point.
@@ -188,8 +196,8 @@ std::string render_svg_chart(const ChartGeometry& g, const std::string& metric) 
     svg += fmt::format(
         "<g class=\"mark {0}\" data-attempt=\"{1}\" data-step=\"{2}\"><title>attempt {1}: {3}: {4}</title>"
         "<line x1=\"{5}\" y1=\"{6}\" x2=\"{5}\" y2=\"{7}\"/><text x=\"{8}\" y=\"{9}\">{3}</text></g>\n",
-        kind, mark.attempt, mark.step, to_string(mark.kind), util::html_escape(mark.reason), svg_coord(mark.x), svg_coord(top),
-        svg_coord(bottom), svg_coord(mark.x + 3), svg_coord(top + 24));
+        kind, mark.attempt, mark.step, to_string(mark.kind), util::html_escape(mark.reason), svg_coord(mark.x),
+        svg_coord(top), svg_coord(bottom), svg_coord(mark.x + 3), svg_coord(top + 24));
   }
   const double radius = g.points.size() > 300 ? 1.2 : 2.2;
   for (const auto& p : g.points) {

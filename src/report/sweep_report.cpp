@@ -83,11 +83,9 @@ std::vector<std::pair<std::int64_t, double>> metric_points(const std::vector<rec
 // What a trial's line draws: as run charts do, a long series thinned evenly to
 // k_max_drawn_points, its last point kept (where a stopped trial stopped).
 std::vector<std::pair<std::int64_t, double>> drawn_points(std::vector<std::pair<std::int64_t, double>> points) {
-  const std::size_t stride = (points.size() + k_max_drawn_points - 1) / k_max_drawn_points;
-  if (stride <= 1) return points;
   std::vector<std::pair<std::int64_t, double>> drawn;
   for (std::size_t k = 0; k < points.size(); ++k) {
-    if (k % stride == 0 || k + 1 == points.size()) drawn.push_back(points[k]);
+    if (drawn_when_thinned(k, points.size())) drawn.push_back(points[k]);
   }
   return drawn;
 }

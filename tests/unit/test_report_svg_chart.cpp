@@ -113,3 +113,16 @@ TEST_CASE("The SVG carries every point's data and escapes the metric's name", "[
   CHECK(svg.find("class=\"line a1\"") != std::string::npos);
   CHECK(svg.find("class=\"line a2\"") != std::string::npos);
 }
+
+TEST_CASE("Thinning keeps every stride-th point and the last, and nothing is dropped under the limit",
+          "[report][chart]") {
+  CHECK(drawn_when_thinned(7, 10, 10));
+  CHECK(drawn_when_thinned(7, 10, 0));
+  // 10 points to at most 4: stride 3, points 0, 3, 6, 9 (the last).
+  std::vector<std::size_t> kept;
+  for (std::size_t k = 0; k < 10; ++k) {
+    if (drawn_when_thinned(k, 10, 4)) kept.push_back(k);
+  }
+  CHECK(kept == std::vector<std::size_t>{0, 3, 6, 9});
+  CHECK(drawn_when_thinned(10, 11, 4));  // the last, off the stride
+}

@@ -54,6 +54,10 @@ struct ChartBox {
 // and the chart says how many there were.
 inline constexpr std::size_t k_max_drawn_points = 2000;
 
+// Whether point `index` of `count` is drawn when a series is thinned evenly to about `max_points`
+// (0: no limit): every stride-th point, and always the last (where the series ends).
+bool drawn_when_thinned(std::size_t index, std::size_t count, std::size_t max_points = k_max_drawn_points);
+
 struct PlotPoint {
   std::int64_t step = 0;
   double value = 0;
